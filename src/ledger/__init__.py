@@ -1,0 +1,1 @@
+"""The MIMS ledger: aggregates, events, invariants and the event store's writer."""

@@ -1,0 +1,31 @@
+"""Base aggregate of the ledger: events carry metadata, and aggregates clone cheaply.
+
+The group-commit writer decides each command on clones of committed aggregates, so a
+refused command leaves nothing behind and the cache only ever holds committed state.
+Aggregate state is therefore kept in flat containers of immutable values (tuples, frozen
+dataclasses, Decimals): a clone copies the containers, never the values.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Self
+
+from eventsourcing.domain import Aggregate
+
+from ledger.values import Meta
+
+
+class LedgerAggregate(Aggregate):
+    class Event(Aggregate.Event):
+        meta: Meta
+
+    class Created(Event, Aggregate.Created):
+        pass
+
+    def clone(self) -> Self:
+        twin = copy.copy(self)
+        for name, value in vars(self).items():
+            if isinstance(value, (dict, list, set)):
+                setattr(twin, name, value.copy())
+        return twin

@@ -1,0 +1,250 @@
+"""Commands: what the shop floor asks the ledger to do, named in the imperative.
+
+They are pydantic models so that malformed input is refused field by field before the
+ledger decides anything, and so that their JSON Schemas (``schemas/commands/``) and the
+OpenAPI document come from the same definitions. Every command may carry the client's
+``command_id`` (the idempotency key) and an ``effective_at`` business time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, ClassVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from ledger.values import (
+    CostingMethod,
+    IssueTarget,
+    ItemKind,
+    LocationKind,
+    LocationLevel,
+    LotSizeRule,
+    StockStatus,
+    Tracking,
+)
+
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/\-]{0,63}$"
+
+Code = Annotated[str, Field(pattern=CODE_PATTERN, examples=["RM-STEEL-01"])]
+Quantity = Annotated[Decimal, Field(gt=0, max_digits=22, decimal_places=6, examples=["100"])]
+SignedQuantity = Annotated[Decimal, Field(max_digits=22, decimal_places=6, examples=["-2"])]
+NonNegativeQuantity = Annotated[Decimal, Field(ge=0, max_digits=22, decimal_places=6)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=24, decimal_places=10, examples=["12.50"])]
+Text = Annotated[str, Field(max_length=500)]
+Reference = Annotated[str, Field(max_length=128, examples=["PO-1001"])]
+LotNumber = Annotated[str, Field(pattern=CODE_PATTERN, examples=["L-2026-001"])]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    command_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="Idempotency key: a retried command with the same id posts once.",
+    )
+    effective_at: AwareDatetime | None = Field(
+        default=None,
+        description="Business time of the transaction (default: now); may be backdated"
+        " within the configured window.",
+    )
+
+    command_name: ClassVar[str]
+
+    def fingerprint(self) -> str:
+        body = self.model_dump_json(exclude={"command_id"})
+        return hashlib.sha256(f"{self.command_name}:{body}".encode()).hexdigest()
+
+
+class PlanningParametersInput(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lead_time_days: Annotated[int, Field(ge=0, le=3650)] = 0
+    lot_size_rule: LotSizeRule = LotSizeRule.LOT_FOR_LOT
+    lot_size_quantity: NonNegativeQuantity = Decimal(0)
+    minimum_lot: NonNegativeQuantity = Decimal(0)
+    safety_stock: NonNegativeQuantity = Decimal(0)
+    reorder_point: NonNegativeQuantity = Decimal(0)
+
+
+class RegisterItem(Command):
+    command_name = "RegisterItem"
+
+    sku: Code
+    description: Text
+    kind: ItemKind
+    unit_of_measure: Annotated[str, Field(min_length=1, max_length=16, examples=["kg"])]
+    precision: Annotated[int, Field(ge=0, le=6, description="Decimals the unit allows")] = 0
+    tracking: Tracking = Tracking.NONE
+    costing_method: CostingMethod = CostingMethod.FIFO
+    standard_cost: Money | None = None
+    shelf_life_days: Annotated[int, Field(ge=1, le=36500)] | None = None
+    inspection_required: bool = False
+    planning: PlanningParametersInput = PlanningParametersInput()
+
+
+class ChangePlanningParameters(Command):
+    command_name = "ChangePlanningParameters"
+
+    sku: Code
+    planning: PlanningParametersInput
+    reason: Text = ""
+
+
+class ChangeStandardCost(Command):
+    command_name = "ChangeStandardCost"
+
+    sku: Code
+    standard_cost: Money
+
+
+class RegisterLocation(Command):
+    command_name = "RegisterLocation"
+
+    code: Code
+    name: Annotated[str, Field(max_length=200)] = ""
+    level: LocationLevel
+    kind: LocationKind = LocationKind.STORAGE
+    parent: Code | None = None
+
+
+class BlockLocation(Command):
+    command_name = "BlockLocation"
+
+    code: Code
+    reason: Text
+
+
+class UnblockLocation(Command):
+    command_name = "UnblockLocation"
+
+    code: Code
+    reason: Text = ""
+
+
+class ReceiveStock(Command):
+    command_name = "ReceiveStock"
+
+    sku: Code
+    location: Code
+    quantity: Quantity
+    unit_cost: Money
+    lot: LotNumber | None = None
+    supplier_lot: Reference | None = None
+    expiry: date | None = None
+    supplier: Reference | None = None
+    reference: Reference = ""
+
+
+class IssueStock(Command):
+    command_name = "IssueStock"
+
+    sku: Code
+    location: Code
+    quantity: Quantity
+    lot: LotNumber | None = None
+    target_kind: IssueTarget
+    target: Annotated[str, Field(min_length=1, max_length=128, examples=["WO-1001"])]
+    reservation_id: Reference | None = None
+    reference: Reference = ""
+
+
+class MoveStock(Command):
+    command_name = "MoveStock"
+
+    sku: Code
+    from_location: Code
+    to_location: Code
+    quantity: Quantity
+    lot: LotNumber | None = None
+    status: StockStatus = StockStatus.AVAILABLE
+    reference: Reference = ""
+
+
+class AdjustStock(Command):
+    command_name = "AdjustStock"
+
+    sku: Code
+    location: Code
+    quantity_delta: SignedQuantity
+    lot: LotNumber | None = None
+    status: StockStatus = StockStatus.AVAILABLE
+    unit_cost: Money | None = Field(
+        default=None, description="Cost of a found quantity (default: the item's current cost)"
+    )
+    reason_code: Annotated[str, Field(min_length=1, max_length=32, examples=["DAMAGED"])]
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _not_zero(self) -> AdjustStock:
+        if self.quantity_delta == 0:
+            msg = "quantity_delta must not be zero"
+            raise ValueError(msg)
+        return self
+
+
+class CountStock(Command):
+    command_name = "CountStock"
+
+    sku: Code
+    location: Code
+    counted_quantity: NonNegativeQuantity
+    lot: LotNumber | None = None
+    status: StockStatus = StockStatus.AVAILABLE
+    count_reference: Reference = ""
+
+
+class ReserveStock(Command):
+    command_name = "ReserveStock"
+
+    sku: Code
+    quantity: Quantity
+    location: Code | None = Field(default=None, description="Pin to a location (and lot)")
+    lot: LotNumber | None = None
+    reference: Reference = ""
+    reservation_id: Reference | None = Field(
+        default=None, description="Default: derived from the command id"
+    )
+
+
+class ReleaseReservation(Command):
+    command_name = "ReleaseReservation"
+
+    sku: Code
+    reservation_id: Reference
+    quantity: Quantity | None = Field(default=None, description="Default: all that is left")
+    reason: Text = ""
+
+
+class ChangeStockStatus(Command):
+    command_name = "ChangeStockStatus"
+
+    sku: Code
+    location: Code
+    quantity: Quantity
+    lot: LotNumber | None = None
+    from_status: StockStatus
+    to_status: StockStatus
+    reason: Text
+
+
+ALL_COMMANDS: tuple[type[Command], ...] = (
+    RegisterItem,
+    ChangePlanningParameters,
+    ChangeStandardCost,
+    RegisterLocation,
+    BlockLocation,
+    UnblockLocation,
+    ReceiveStock,
+    IssueStock,
+    MoveStock,
+    AdjustStock,
+    CountStock,
+    ReserveStock,
+    ReleaseReservation,
+    ChangeStockStatus,
+)

@@ -1,0 +1,973 @@
+"""The stock card: one stream per item holding every stock-changing event of that item.
+
+State is kept per *bucket* = (location, lot, status); ``lot`` is "" for untracked items and
+the serial number for serial-tracked ones. Costs are fixed in the events:
+
+* FIFO keeps cost layers per bucket; issues, moves and status changes draw the bucket's
+  oldest layers (lowest receipt sequence) and carry the draws, so the value of every
+  bucket is exact and a move carries its own cost (FIFO by storage location).
+* Moving average keeps the item's total value; an issue takes ``value * q / on_hand``,
+  rounded to ``VALUE_QUANTUM``, and the last unit out takes whatever value is left, so the
+  valuation never drifts.
+* Standard cost values everything at standard; a receipt records its purchase price
+  variance, a standard-cost change records a revaluation.
+
+Every method decides first (all checks, all draws computed) and only then triggers one
+event; the event's ``apply`` only assigns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Self
+from uuid import UUID
+
+from ledger.aggregate import LedgerAggregate
+from ledger.errors import (
+    InsufficientStock,
+    LocationBlocked,
+    LocationNotStockable,
+    LotExpired,
+    LotRuleViolated,
+    PrecisionExceeded,
+    ReservationMismatch,
+    StockNotAvailable,
+    UnknownLot,
+    UnknownReservation,
+)
+from ledger.values import (
+    SEGREGATION_KINDS,
+    ZERO,
+    CostingMethod,
+    IssueTarget,
+    LocationKind,
+    Meta,
+    StockStatus,
+    Tracking,
+    fits_precision,
+    round_value,
+)
+
+if TYPE_CHECKING:
+    from ledger.item import Item
+
+Bucket = tuple[str, str, StockStatus]
+AVAILABLE = StockStatus.AVAILABLE
+
+
+@dataclass(frozen=True, kw_only=True)
+class Layer:
+    """A FIFO cost layer: ``quantity`` units at ``unit_cost`` from receipt number ``seq``."""
+
+    seq: int
+    quantity: Decimal
+    unit_cost: Decimal
+
+    @property
+    def value(self) -> Decimal:
+        return self.quantity * self.unit_cost
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lot:
+    lot: str
+    supplier_lot: str | None
+    expiry: date | None
+    first_received: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reservation:
+    """Stock promised to a demand; pinned to one (location, lot) or to the item as a whole."""
+
+    reservation_id: str
+    quantity: Decimal
+    location: str | None
+    lot: str | None
+    reference: str
+
+    @property
+    def pin(self) -> tuple[str, str] | None:
+        if self.location is None:
+            return None
+        return (self.location, self.lot or "")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Place:
+    """What the stock card needs to know about a location (the caller looks it up)."""
+
+    code: str
+    site: str
+    kind: LocationKind
+    holds_stock: bool
+    blocked_by: str | None  # the location itself or the ancestor that blocks it
+
+
+@dataclass(frozen=True, kw_only=True)
+class Draw:
+    """What consuming a quantity from a bucket costs, decided before the event."""
+
+    quantity: Decimal
+    value: Decimal
+    layers: tuple[Layer, ...]
+
+
+def _merge_layers(existing: tuple[Layer, ...], incoming: tuple[Layer, ...]) -> tuple[Layer, ...]:
+    by_seq: dict[int, Layer] = {layer.seq: layer for layer in existing}
+    for layer in incoming:
+        old = by_seq.get(layer.seq)
+        by_seq[layer.seq] = (
+            layer
+            if old is None
+            else Layer(
+                seq=layer.seq, quantity=old.quantity + layer.quantity, unit_cost=old.unit_cost
+            )
+        )
+    return tuple(by_seq[seq] for seq in sorted(by_seq))
+
+
+def _remove_layers(existing: tuple[Layer, ...], drawn: tuple[Layer, ...]) -> tuple[Layer, ...]:
+    taken = {layer.seq: layer.quantity for layer in drawn}
+    kept = []
+    for layer in existing:
+        left = layer.quantity - taken.get(layer.seq, ZERO)
+        if left > 0:
+            kept.append(Layer(seq=layer.seq, quantity=left, unit_cost=layer.unit_cost))
+    return tuple(kept)
+
+
+class Stock(LedgerAggregate):
+    if TYPE_CHECKING:
+        sku: str
+        costing_method: CostingMethod
+        standard_cost: Decimal | None
+        balances: dict[Bucket, Decimal]
+        layers: dict[Bucket, tuple[Layer, ...]]
+        lots: dict[str, Lot]
+        lot_available: dict[str, Decimal]
+        reservations: dict[str, Reservation]
+        pinned: dict[tuple[str, str], Decimal]
+        on_hand: Decimal
+        available: Decimal
+        reserved: Decimal
+        value: Decimal
+        next_seq: int
+        last_unit_cost: Decimal
+
+    # --- events ------------------------------------------------------------------------
+
+    class Opened(LedgerAggregate.Created):
+        sku: str
+        costing_method: CostingMethod
+        standard_cost: Decimal | None
+
+        def apply(self, aggregate: Stock) -> None:
+            aggregate.sku = self.sku
+            aggregate.costing_method = self.costing_method
+            aggregate.standard_cost = self.standard_cost
+            aggregate.balances = {}
+            aggregate.layers = {}
+            aggregate.lots = {}
+            aggregate.lot_available = {}
+            aggregate.reservations = {}
+            aggregate.pinned = {}
+            aggregate.on_hand = ZERO
+            aggregate.available = ZERO
+            aggregate.reserved = ZERO
+            aggregate.value = ZERO
+            aggregate.next_seq = 1
+            aggregate.last_unit_cost = self.standard_cost or ZERO
+
+    class Received(LedgerAggregate.Event):
+        location: str
+        lot: str
+        status: StockStatus
+        quantity: Decimal
+        unit_cost: Decimal
+        value: Decimal
+        purchase_price_variance: Decimal
+        layer_seq: int
+        supplier_lot: str | None
+        expiry: date | None
+        supplier: str | None
+        reference: str
+
+        def apply(self, aggregate: Stock) -> None:
+            bucket = (self.location, self.lot, self.status)
+            layer = Layer(seq=self.layer_seq, quantity=self.quantity, unit_cost=self.unit_cost)
+            aggregate._put(bucket, self.quantity, (layer,))
+            aggregate.value += self.value
+            aggregate.next_seq = self.layer_seq + 1
+            aggregate.last_unit_cost = self.unit_cost
+            if self.lot and self.lot not in aggregate.lots:
+                aggregate.lots[self.lot] = Lot(
+                    lot=self.lot,
+                    supplier_lot=self.supplier_lot,
+                    expiry=self.expiry,
+                    first_received=self.meta.effective_at.date(),
+                )
+
+    class Issued(LedgerAggregate.Event):
+        location: str
+        lot: str
+        quantity: Decimal
+        value: Decimal
+        layers: tuple[Layer, ...]
+        target_kind: IssueTarget
+        target: str
+        reservation_id: str | None
+        reference: str
+
+        def apply(self, aggregate: Stock) -> None:
+            aggregate._take((self.location, self.lot, AVAILABLE), self.quantity, self.layers)
+            aggregate.value -= self.value
+            if self.reservation_id is not None:
+                aggregate._consume_reservation(self.reservation_id, self.quantity)
+
+    class Moved(LedgerAggregate.Event):
+        from_location: str
+        to_location: str
+        lot: str
+        status: StockStatus
+        quantity: Decimal
+        value: Decimal
+        layers: tuple[Layer, ...]
+        reference: str
+
+        def apply(self, aggregate: Stock) -> None:
+            aggregate._take((self.from_location, self.lot, self.status), self.quantity, self.layers)
+            aggregate._put((self.to_location, self.lot, self.status), self.quantity, self.layers)
+
+    class StatusChanged(LedgerAggregate.Event):
+        location: str
+        lot: str
+        quantity: Decimal
+        from_status: StockStatus
+        to_status: StockStatus
+        value: Decimal
+        layers: tuple[Layer, ...]
+        reason: str
+
+        def apply(self, aggregate: Stock) -> None:
+            aggregate._take((self.location, self.lot, self.from_status), self.quantity, self.layers)
+            aggregate._put((self.location, self.lot, self.to_status), self.quantity, self.layers)
+
+    class Adjusted(LedgerAggregate.Event):
+        location: str
+        lot: str
+        status: StockStatus
+        quantity_delta: Decimal
+        value_delta: Decimal
+        layers: tuple[Layer, ...]
+        reason_code: str
+        note: str
+
+        def apply(self, aggregate: Stock) -> None:
+            aggregate._apply_delta(self)
+
+    class Counted(LedgerAggregate.Event):
+        location: str
+        lot: str
+        status: StockStatus
+        book_quantity: Decimal
+        counted_quantity: Decimal
+        quantity_delta: Decimal  # the variance: counted minus book
+        value_delta: Decimal
+        layers: tuple[Layer, ...]
+        count_reference: str
+
+        def apply(self, aggregate: Stock) -> None:
+            aggregate._apply_delta(self)
+
+    class Reserved(LedgerAggregate.Event):
+        reservation_id: str
+        quantity: Decimal
+        location: str | None
+        lot: str | None
+        reference: str
+
+        def apply(self, aggregate: Stock) -> None:
+            reservation = Reservation(
+                reservation_id=self.reservation_id,
+                quantity=self.quantity,
+                location=self.location,
+                lot=self.lot,
+                reference=self.reference,
+            )
+            aggregate.reservations[self.reservation_id] = reservation
+            aggregate.reserved += self.quantity
+            if reservation.pin is not None:
+                aggregate.pinned[reservation.pin] = (
+                    aggregate.pinned.get(reservation.pin, ZERO) + self.quantity
+                )
+
+    class ReservationReleased(LedgerAggregate.Event):
+        reservation_id: str
+        quantity: Decimal
+        reason: str
+
+        def apply(self, aggregate: Stock) -> None:
+            aggregate._consume_reservation(self.reservation_id, self.quantity)
+
+    class Revalued(LedgerAggregate.Event):
+        old_unit_cost: Decimal
+        new_unit_cost: Decimal
+        quantity: Decimal
+        value_delta: Decimal
+
+        def apply(self, aggregate: Stock) -> None:
+            aggregate.standard_cost = self.new_unit_cost
+            aggregate.value += self.value_delta
+
+    # --- mutators (assignment only, called from apply) -----------------------------------
+
+    def _put(self, bucket: Bucket, quantity: Decimal, layers: tuple[Layer, ...]) -> None:
+        self.balances[bucket] = self.balances.get(bucket, ZERO) + quantity
+        if self.costing_method is CostingMethod.FIFO:
+            self.layers[bucket] = _merge_layers(self.layers.get(bucket, ()), layers)
+        self.on_hand += quantity
+        if bucket[2] is AVAILABLE:
+            self.available += quantity
+            if bucket[1]:
+                self.lot_available[bucket[1]] = self.lot_available.get(bucket[1], ZERO) + quantity
+
+    def _take(self, bucket: Bucket, quantity: Decimal, layers: tuple[Layer, ...]) -> None:
+        left = self.balances[bucket] - quantity
+        if left:
+            self.balances[bucket] = left
+        else:
+            del self.balances[bucket]
+        if self.costing_method is CostingMethod.FIFO:
+            remaining = _remove_layers(self.layers.get(bucket, ()), layers)
+            if remaining:
+                self.layers[bucket] = remaining
+            else:
+                self.layers.pop(bucket, None)
+        self.on_hand -= quantity
+        if bucket[2] is AVAILABLE:
+            self.available -= quantity
+            if bucket[1]:
+                self.lot_available[bucket[1]] -= quantity
+
+    def _apply_delta(self, event: Stock.Adjusted | Stock.Counted) -> None:
+        bucket = (event.location, event.lot, event.status)
+        if event.quantity_delta > 0:
+            self._put(bucket, event.quantity_delta, event.layers)
+            self.next_seq = max(self.next_seq, max((x.seq for x in event.layers), default=0) + 1)
+        elif event.quantity_delta < 0:
+            self._take(bucket, -event.quantity_delta, event.layers)
+        self.value += event.value_delta
+
+    def _consume_reservation(self, reservation_id: str, quantity: Decimal) -> None:
+        reservation = self.reservations[reservation_id]
+        used = min(quantity, reservation.quantity)
+        self.reserved -= used
+        if reservation.pin is not None:
+            self.pinned[reservation.pin] -= used
+            if not self.pinned[reservation.pin]:
+                del self.pinned[reservation.pin]
+        if used == reservation.quantity:
+            del self.reservations[reservation_id]
+        else:
+            self.reservations[reservation_id] = Reservation(
+                reservation_id=reservation.reservation_id,
+                quantity=reservation.quantity - used,
+                location=reservation.location,
+                lot=reservation.lot,
+                reference=reservation.reference,
+            )
+
+    # --- creation ------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, *, id: UUID, meta: Meta, item: Item) -> Self:  # noqa: A002
+        return cls._create(
+            cls.Opened,
+            id=id,
+            meta=meta,
+            sku=item.sku,
+            costing_method=item.costing_method,
+            standard_cost=item.standard_cost,
+        )
+
+    # --- queries the decisions use -------------------------------------------------------
+
+    def quantity_in(self, bucket: Bucket) -> Decimal:
+        return self.balances.get(bucket, ZERO)
+
+    def expired_available(self, today: date) -> Decimal:
+        """Available quantity in lots past their expiry: it exists but cannot be promised."""
+        total = ZERO
+        for lot, quantity in self.lot_available.items():
+            if quantity:
+                expiry = self.lots[lot].expiry
+                if expiry is not None and expiry < today:
+                    total += quantity
+        return total
+
+    def free_to_promise(self, today: date) -> Decimal:
+        """Available, unexpired stock not yet promised to any reservation."""
+        return self.available - self.expired_available(today) - self.reserved
+
+    def unit_cost(self) -> Decimal:
+        if self.costing_method is CostingMethod.STANDARD and self.standard_cost is not None:
+            return self.standard_cost
+        if self.costing_method is CostingMethod.MOVING_AVERAGE and self.on_hand > 0:
+            return round_value(self.value / self.on_hand)
+        return self.last_unit_cost
+
+    # --- checks --------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_quantity(item: Item, quantity: Decimal, field: str = "quantity") -> None:
+        if not fits_precision(quantity, item.precision):
+            raise PrecisionExceeded(
+                f"{quantity} {item.unit_of_measure} has more than {item.precision} decimals",
+                field=field,
+                precision=item.precision,
+            )
+
+    @staticmethod
+    def _check_lot(item: Item, lot: str | None, quantity: Decimal | None) -> str:
+        if item.tracking is Tracking.NONE:
+            if lot:
+                raise LotRuleViolated(f"{item.sku} is not lot-tracked: give no lot", field="lot")
+            return ""
+        if not lot:
+            raise LotRuleViolated(
+                f"{item.sku} is {item.tracking}-tracked: a {item.tracking} number is required",
+                field="lot",
+            )
+        if item.tracking is Tracking.SERIAL and quantity is not None and quantity != 1:
+            raise LotRuleViolated(
+                f"serial {lot}: a serial number stands for exactly one unit", field="quantity"
+            )
+        return lot
+
+    @staticmethod
+    def _check_place(place: Place, field: str = "location") -> None:
+        if not place.holds_stock:
+            raise LocationNotStockable(
+                f"{place.code} is a {place.kind} location that cannot hold stock",
+                field=field,
+                location=place.code,
+            )
+        if place.blocked_by is not None:
+            raise LocationBlocked(
+                f"{place.code} is blocked"
+                + ("" if place.blocked_by == place.code else f" (by {place.blocked_by})"),
+                field=field,
+                location=place.code,
+                blocked_by=place.blocked_by,
+            )
+
+    def _check_not_expired(self, lot: str, today: date) -> None:
+        info = self.lots.get(lot)
+        if info is not None and info.expiry is not None and info.expiry < today:
+            raise LotExpired(
+                f"lot {lot} of {self.sku} expired on {info.expiry.isoformat()}",
+                field="lot",
+                lot=lot,
+                expiry=info.expiry.isoformat(),
+            )
+
+    def _check_has(self, bucket: Bucket, quantity: Decimal) -> None:
+        """The bucket holds at least ``quantity``; else say what is there."""
+        on_hand = self.quantity_in(bucket)
+        if on_hand >= quantity:
+            return
+        location, lot, status = bucket
+        if lot and not any(k[1] == lot for k in self.balances):
+            raise UnknownLot(
+                f"{self.sku} has no stock in lot {lot}", field="lot", lot=lot, sku=self.sku
+            )
+        elsewhere = {
+            str(k[2]): str(q)
+            for k, q in self.balances.items()
+            if k[0] == location and k[1] == lot and k[2] is not status
+        }
+        if status is AVAILABLE and elsewhere:
+            raise StockNotAvailable(
+                f"{self.sku} at {location}"
+                + (f" lot {lot}" if lot else "")
+                + f": {on_hand} available, the rest is "
+                + ", ".join(f"{q} {s}" for s, q in elsewhere.items()),
+                sku=self.sku,
+                location=location,
+                lot=lot or None,
+                requested=quantity,
+                available=on_hand,
+                statuses=elsewhere,
+            )
+        raise InsufficientStock(
+            f"{self.sku} at {location}"
+            + (f" lot {lot}" if lot else "")
+            + f": {quantity} requested, {on_hand} {status}",
+            sku=self.sku,
+            location=location,
+            lot=lot or None,
+            status=str(status),
+            requested=quantity,
+            on_hand=on_hand,
+        )
+
+    def _check_unreserved(
+        self,
+        bucket: Bucket,
+        quantity: Decimal,
+        today: date,
+        reservation: Reservation | None = None,
+    ) -> None:
+        """Taking ``quantity`` of available stock out of ``bucket`` leaves every reservation
+        coverable: its pinned ones by the bucket, all of them by the unexpired remainder.
+        """
+        covered = min(quantity, reservation.quantity) if reservation else ZERO
+        pin = (bucket[0], bucket[1])
+        pinned_after = self.pinned.get(pin, ZERO) - (
+            covered if reservation is not None and reservation.pin == pin else ZERO
+        )
+        if self.quantity_in(bucket) - quantity < pinned_after:
+            raise InsufficientStock(
+                f"{self.sku} at {bucket[0]}: {self.quantity_in(bucket) - pinned_after} free,"
+                f" {quantity} requested ({pinned_after} reserved there)",
+                sku=self.sku,
+                location=bucket[0],
+                lot=bucket[1] or None,
+                requested=quantity,
+                free=self.quantity_in(bucket) - pinned_after,
+                reserved=pinned_after,
+            )
+        free_after = self.free_to_promise(today) - quantity + covered
+        if free_after < 0:
+            raise InsufficientStock(
+                f"{self.sku}: {self.free_to_promise(today) + covered} free to promise,"
+                f" {quantity} requested ({self.reserved - covered} reserved for others)",
+                sku=self.sku,
+                requested=quantity,
+                free=self.free_to_promise(today) + covered,
+                reserved=self.reserved - covered,
+            )
+
+    # --- costing -------------------------------------------------------------------------
+
+    def draw(self, bucket: Bucket, quantity: Decimal) -> Draw:
+        """The cost of taking ``quantity`` out of ``bucket`` under the item's method."""
+        if self.costing_method is CostingMethod.FIFO:
+            layers = []
+            needed = quantity
+            for layer in self.layers.get(bucket, ()):
+                if needed <= 0:
+                    break
+                take = min(needed, layer.quantity)
+                layers.append(Layer(seq=layer.seq, quantity=take, unit_cost=layer.unit_cost))
+                needed -= take
+            drawn = tuple(layers)
+            return Draw(quantity=quantity, value=sum((x.value for x in drawn), ZERO), layers=drawn)
+        if self.costing_method is CostingMethod.STANDARD:
+            return Draw(quantity=quantity, value=quantity * (self.standard_cost or ZERO), layers=())
+        if quantity == self.on_hand:
+            return Draw(quantity=quantity, value=self.value, layers=())
+        return Draw(
+            quantity=quantity, value=round_value(self.value * quantity / self.on_hand), layers=()
+        )
+
+    def _entry_cost(self, quantity: Decimal, unit_cost: Decimal | None) -> tuple[Decimal, Decimal]:
+        """(unit cost, value) of stock coming in without a purchase price of its own."""
+        if self.costing_method is CostingMethod.STANDARD:
+            cost = self.standard_cost or ZERO
+        elif unit_cost is not None:
+            cost = unit_cost
+        else:
+            cost = self.unit_cost()
+        return cost, quantity * cost
+
+    # --- commands ------------------------------------------------------------------------
+
+    def receive(
+        self,
+        *,
+        meta: Meta,
+        item: Item,
+        place: Place,
+        quantity: Decimal,
+        unit_cost: Decimal,
+        lot: str | None,
+        supplier_lot: str | None,
+        expiry: date | None,
+        supplier: str | None,
+        reference: str,
+    ) -> None:
+        self._check_quantity(item, quantity)
+        lot_key = self._check_lot(item, lot, quantity)
+        self._check_place(place)
+        today = meta.effective_at.date()
+        if item.tracking is Tracking.SERIAL and any(
+            k[1] == lot_key for k, q in self.balances.items() if q
+        ):
+            raise LotRuleViolated(f"serial {lot_key} of {item.sku} is already on hand", field="lot")
+        known = self.lots.get(lot_key)
+        if known is not None:
+            if expiry is not None and known.expiry is not None and expiry != known.expiry:
+                raise LotRuleViolated(
+                    f"lot {lot_key} expires on {known.expiry.isoformat()}, not"
+                    f" {expiry.isoformat()}",
+                    field="expiry",
+                )
+            expiry = known.expiry
+        elif expiry is None and item.shelf_life_days is not None and lot_key:
+            expiry = date.fromordinal(today.toordinal() + item.shelf_life_days)
+        if expiry is not None and expiry < today:
+            raise LotExpired(
+                f"lot {lot_key} expired on {expiry.isoformat()}: not received",
+                field="expiry",
+                lot=lot_key,
+                expiry=expiry.isoformat(),
+            )
+        if self.costing_method is CostingMethod.STANDARD:
+            standard = self.standard_cost or ZERO
+            value = quantity * standard
+            variance = quantity * (unit_cost - standard)
+        else:
+            value = quantity * unit_cost
+            variance = ZERO
+        status = StockStatus.QUARANTINE if item.inspection_required else AVAILABLE
+        self.trigger_event(
+            self.Received,
+            meta=meta,
+            location=place.code,
+            lot=lot_key,
+            status=status,
+            quantity=quantity,
+            unit_cost=unit_cost,
+            value=value,
+            purchase_price_variance=variance,
+            layer_seq=self.next_seq,
+            supplier_lot=supplier_lot if known is None else known.supplier_lot,
+            expiry=expiry,
+            supplier=supplier,
+            reference=reference,
+        )
+
+    def issue(
+        self,
+        *,
+        meta: Meta,
+        item: Item,
+        place: Place,
+        quantity: Decimal,
+        lot: str | None,
+        target_kind: IssueTarget,
+        target: str,
+        reservation_id: str | None,
+        reference: str,
+    ) -> Draw:
+        self._check_quantity(item, quantity)
+        lot_key = self._check_lot(item, lot, quantity)
+        self._check_place(place)
+        today = meta.effective_at.date()
+        bucket = (place.code, lot_key, AVAILABLE)
+        self._check_has(bucket, quantity)
+        self._check_not_expired(lot_key, today)
+        reservation = None
+        if reservation_id is not None:
+            reservation = self.reservations.get(reservation_id)
+            if reservation is None:
+                raise UnknownReservation(
+                    f"{self.sku} has no open reservation {reservation_id}",
+                    field="reservation_id",
+                )
+            if reservation.pin is not None and reservation.pin != (place.code, lot_key):
+                raise ReservationMismatch(
+                    f"reservation {reservation_id} is for {reservation.location}"
+                    + (f" lot {reservation.lot}" if reservation.lot else ""),
+                    field="reservation_id",
+                )
+        self._check_unreserved(bucket, quantity, today, reservation)
+        drawn = self.draw(bucket, quantity)
+        self.trigger_event(
+            self.Issued,
+            meta=meta,
+            location=place.code,
+            lot=lot_key,
+            quantity=quantity,
+            value=drawn.value,
+            layers=drawn.layers,
+            target_kind=target_kind,
+            target=target,
+            reservation_id=reservation_id,
+            reference=reference,
+        )
+        return drawn
+
+    def move(
+        self,
+        *,
+        meta: Meta,
+        item: Item,
+        source: Place,
+        destination: Place,
+        quantity: Decimal,
+        lot: str | None,
+        status: StockStatus,
+        reference: str,
+    ) -> None:
+        self._check_quantity(item, quantity)
+        lot_key = self._check_lot(item, lot, quantity)
+        self._check_place(source, "from_location")
+        self._check_place(destination, "to_location")
+        if source.code == destination.code:
+            raise LocationNotStockable(
+                f"a move needs two different locations, both are {source.code}",
+                field="to_location",
+                location=source.code,
+            )
+        today = meta.effective_at.date()
+        bucket = (source.code, lot_key, status)
+        segregating = destination.kind in SEGREGATION_KINDS
+        if status is not AVAILABLE and not segregating:
+            raise StockNotAvailable(
+                f"{self.sku} at {source.code}: {status} stock can only be moved to a"
+                " quarantine or scrap location",
+                sku=self.sku,
+                location=source.code,
+                lot=lot_key or None,
+                status=str(status),
+            )
+        self._check_has(bucket, quantity)
+        if not segregating:
+            self._check_not_expired(lot_key, today)
+        if status is AVAILABLE:
+            # A move keeps stock on the books, so only the pinned reservations matter.
+            pinned = self.pinned.get((source.code, lot_key), ZERO)
+            if self.quantity_in(bucket) - quantity < pinned:
+                raise InsufficientStock(
+                    f"{self.sku} at {source.code}: {pinned} of"
+                    f" {self.quantity_in(bucket)} is reserved there",
+                    sku=self.sku,
+                    location=source.code,
+                    requested=quantity,
+                    reserved=pinned,
+                )
+        drawn = self.draw(bucket, quantity)
+        self.trigger_event(
+            self.Moved,
+            meta=meta,
+            from_location=source.code,
+            to_location=destination.code,
+            lot=lot_key,
+            status=status,
+            quantity=quantity,
+            value=drawn.value,
+            layers=drawn.layers,
+            reference=reference,
+        )
+
+    def change_status(
+        self,
+        *,
+        meta: Meta,
+        item: Item,
+        place: Place,
+        quantity: Decimal,
+        lot: str | None,
+        from_status: StockStatus,
+        to_status: StockStatus,
+        reason: str,
+    ) -> None:
+        self._check_quantity(item, quantity)
+        lot_key = self._check_lot(item, lot, quantity)
+        if from_status is to_status:
+            raise StockNotAvailable(
+                f"the stock is already {to_status}", field="to_status", status=str(to_status)
+            )
+        bucket = (place.code, lot_key, from_status)
+        self._check_has(bucket, quantity)
+        if from_status is AVAILABLE:
+            # Reservations may not be left uncovered by taking stock out of availability.
+            self._check_unreserved(bucket, quantity, meta.effective_at.date())
+        drawn = self.draw(bucket, quantity)
+        self.trigger_event(
+            self.StatusChanged,
+            meta=meta,
+            location=place.code,
+            lot=lot_key,
+            quantity=quantity,
+            from_status=from_status,
+            to_status=to_status,
+            value=drawn.value,
+            layers=drawn.layers,
+            reason=reason,
+        )
+
+    def _delta_costs(
+        self, bucket: Bucket, delta: Decimal, unit_cost: Decimal | None
+    ) -> tuple[Decimal, tuple[Layer, ...]]:
+        if delta < 0:
+            drawn = self.draw(bucket, -delta)
+            return -drawn.value, drawn.layers
+        cost, value = self._entry_cost(delta, unit_cost)
+        return value, (Layer(seq=self.next_seq, quantity=delta, unit_cost=cost),)
+
+    def adjust(
+        self,
+        *,
+        meta: Meta,
+        item: Item,
+        place: Place,
+        quantity_delta: Decimal,
+        lot: str | None,
+        status: StockStatus,
+        unit_cost: Decimal | None,
+        reason_code: str,
+        note: str,
+    ) -> None:
+        self._check_quantity(item, quantity_delta, "quantity_delta")
+        lot_key = self._check_lot(item, lot, abs(quantity_delta))
+        self._check_place(place)
+        bucket = (place.code, lot_key, status)
+        if quantity_delta < 0:
+            self._check_has(bucket, -quantity_delta)
+        elif item.tracking is not Tracking.NONE and lot_key not in self.lots:
+            raise UnknownLot(
+                f"{item.sku} has never received lot {lot_key}: receive it instead",
+                field="lot",
+                lot=lot_key,
+            )
+        value_delta, layers = self._delta_costs(bucket, quantity_delta, unit_cost)
+        self.trigger_event(
+            self.Adjusted,
+            meta=meta,
+            location=place.code,
+            lot=lot_key,
+            status=status,
+            quantity_delta=quantity_delta,
+            value_delta=value_delta,
+            layers=layers,
+            reason_code=reason_code,
+            note=note,
+        )
+
+    def count(
+        self,
+        *,
+        meta: Meta,
+        item: Item,
+        place: Place,
+        counted_quantity: Decimal,
+        lot: str | None,
+        status: StockStatus,
+        count_reference: str,
+    ) -> Decimal:
+        self._check_quantity(item, counted_quantity, "counted_quantity")
+        lot_key = self._check_lot(item, lot, None)
+        if item.tracking is Tracking.SERIAL and counted_quantity > 1:
+            raise LotRuleViolated(
+                f"serial {lot_key}: a serial number counts 0 or 1", field="counted_quantity"
+            )
+        self._check_place(place)
+        if counted_quantity > 0 and item.tracking is not Tracking.NONE and lot_key not in self.lots:
+            raise UnknownLot(
+                f"{item.sku} has never received lot {lot_key}", field="lot", lot=lot_key
+            )
+        bucket = (place.code, lot_key, status)
+        book = self.quantity_in(bucket)
+        variance = counted_quantity - book
+        value_delta, layers = self._delta_costs(bucket, variance, None) if variance else (ZERO, ())
+        self.trigger_event(
+            self.Counted,
+            meta=meta,
+            location=place.code,
+            lot=lot_key,
+            status=status,
+            book_quantity=book,
+            counted_quantity=counted_quantity,
+            quantity_delta=variance,
+            value_delta=value_delta,
+            layers=layers,
+            count_reference=count_reference,
+        )
+        return variance
+
+    def reserve(
+        self,
+        *,
+        meta: Meta,
+        item: Item,
+        reservation_id: str,
+        quantity: Decimal,
+        place: Place | None,
+        lot: str | None,
+        reference: str,
+    ) -> None:
+        self._check_quantity(item, quantity)
+        today = meta.effective_at.date()
+        lot_key = ""
+        if lot:
+            lot_key = self._check_lot(item, lot, quantity)
+            self._check_not_expired(lot_key, today)
+        if place is not None:
+            self._check_place(place)
+            lot_key = self._check_lot(item, lot, quantity)
+            bucket = (place.code, lot_key, AVAILABLE)
+            self._check_has(bucket, quantity)
+            self._check_not_expired(lot_key, today)
+            self._check_unreserved(bucket, quantity, today)
+        elif lot:
+            raise ReservationMismatch(
+                "a reservation pinned to a lot also names its location", field="location"
+            )
+        else:
+            free = self.free_to_promise(today)
+            if free < quantity:
+                raise InsufficientStock(
+                    f"{self.sku}: {free} free to promise, {quantity} requested",
+                    sku=self.sku,
+                    requested=quantity,
+                    free=free,
+                    reserved=self.reserved,
+                )
+        self.trigger_event(
+            self.Reserved,
+            meta=meta,
+            reservation_id=reservation_id,
+            quantity=quantity,
+            location=place.code if place else None,
+            lot=lot_key or None,
+            reference=reference,
+        )
+
+    def release_reservation(
+        self, *, meta: Meta, reservation_id: str, quantity: Decimal | None, reason: str
+    ) -> None:
+        reservation = self.reservations.get(reservation_id)
+        if reservation is None:
+            raise UnknownReservation(
+                f"{self.sku} has no open reservation {reservation_id}", field="reservation_id"
+            )
+        released = reservation.quantity if quantity is None else quantity
+        if released > reservation.quantity:
+            raise ReservationMismatch(
+                f"reservation {reservation_id} holds {reservation.quantity}, not {released}",
+                field="quantity",
+            )
+        self.trigger_event(
+            self.ReservationReleased,
+            meta=meta,
+            reservation_id=reservation_id,
+            quantity=released,
+            reason=reason,
+        )
+
+    def revalue(self, *, meta: Meta, new_unit_cost: Decimal) -> None:
+        old = self.standard_cost or ZERO
+        self.trigger_event(
+            self.Revalued,
+            meta=meta,
+            old_unit_cost=old,
+            new_unit_cost=new_unit_cost,
+            quantity=self.on_hand,
+            value_delta=self.on_hand * (new_unit_cost - old),
+        )

@@ -1,0 +1,149 @@
+"""Event-store configuration from one database URL, and the few queries the library lacks.
+
+``memory://`` (tests), ``sqlite:///var/mims.db`` (the embedded default) and
+``postgresql://user:password@host:5432/dbname?schema=mims`` (production) become the
+``env`` of the eventsourcing Application, so the library's own keys are never read from
+the process environment. ``POSTGRES_ENABLE_DB_FUNCTIONS`` is never set: with it the
+recorder can leave notification gaps that a follower then skips for good.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
+
+import psycopg
+from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.popo import POPOApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.sql import SQL, Identifier
+
+
+def store_env(url: str, *, pool_size: int = 10) -> dict[str, str]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+")[0]
+    if scheme == "memory":
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    if scheme == "sqlite":
+        path = unquote(url.split("://", 1)[1])
+        if path.startswith("/") and not path.startswith("//"):
+            path = path[1:]  # sqlite:///var/mims.db is relative, sqlite:////abs is absolute
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
+    if scheme in ("postgres", "postgresql"):
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_POOL_SIZE": query.get("pool_size", str(pool_size)),
+            "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", "10"),
+            "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", "10"),
+            "POSTGRES_LOCK_TIMEOUT": query.get("lock_timeout", "10"),
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
+            "POSTGRES_PRE_PING": "y",
+        }
+        if "schema" in query:
+            if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", query["schema"]):
+                # The library looks its composite type up by an unquoted name.
+                msg = f"schema {query['schema']!r}: use lower-case letters, digits and _"
+                raise ValueError(msg)
+            env["POSTGRES_SCHEMA"] = query["schema"]
+            _create_schema(env, query["schema"])
+        return env
+    msg = f"unsupported database URL {url!r}: use memory://, sqlite:///path or postgresql://"
+    raise ValueError(msg)
+
+
+def _create_schema(env: dict[str, str], schema: str) -> None:
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        autocommit=True,
+        connect_timeout=10,
+    ) as conn:
+        conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
+
+
+class StoreQueries:
+    """Reads the library does not offer: current versions of many streams at once (to
+    find the stale ones after a conflict) and the notification id of one event."""
+
+    def __init__(self, recorder: ApplicationRecorder) -> None:
+        self.recorder = recorder
+
+    def current_versions(self, ids: Iterable[UUID]) -> dict[UUID, int]:
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        r: Any = self.recorder
+        if isinstance(r, PostgresApplicationRecorder):
+            statement = SQL(
+                "SELECT originator_id, max(originator_version) AS v FROM {}.{}"
+                " WHERE originator_id = ANY(%s) GROUP BY originator_id"
+            ).format(Identifier(r.datastore.schema), Identifier(r.events_table_name))
+            with r.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(statement, (wanted,))
+                return {row["originator_id"]: row["v"] for row in curs.fetchall()}
+        if isinstance(r, SQLiteApplicationRecorder):
+            found: dict[UUID, int] = {}
+            with r.datastore.transaction(commit=False) as curs:
+                for start in range(0, len(wanted), 500):
+                    chunk = wanted[start : start + 500]
+                    curs.execute(
+                        f"SELECT originator_id, max(originator_version) FROM {r.events_table_name}"
+                        f" WHERE originator_id IN ({','.join('?' * len(chunk))})"
+                        " GROUP BY originator_id",
+                        [u.hex for u in chunk],
+                    )
+                    found.update({UUID(row[0]): row[1] for row in curs.fetchall()})
+            return found
+        if isinstance(r, POPOApplicationRecorder):
+            with r._database_lock:
+                index = r._stored_events_index
+                return {u: max(index[str(u)]) for u in wanted if index.get(str(u))}
+        msg = f"unsupported recorder {type(r).__name__}"
+        raise TypeError(msg)
+
+    def notification_id(self, originator_id: UUID, version: int) -> int | None:
+        r: Any = self.recorder
+        if isinstance(r, PostgresApplicationRecorder):
+            statement = SQL(
+                "SELECT notification_id FROM {}.{} WHERE originator_id = %s"
+                " AND originator_version = %s"
+            ).format(Identifier(r.datastore.schema), Identifier(r.events_table_name))
+            with r.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(statement, (originator_id, version))
+                row = curs.fetchone()
+                return None if row is None else int(row["notification_id"])
+        if isinstance(r, SQLiteApplicationRecorder):
+            with r.datastore.transaction(commit=False) as curs:
+                curs.execute(
+                    f"SELECT rowid FROM {r.events_table_name}"
+                    " WHERE originator_id = ? AND originator_version = ?",
+                    [originator_id.hex, version],
+                )
+                row = curs.fetchone()
+                return None if row is None else int(row[0])
+        if isinstance(r, POPOApplicationRecorder):
+            with r._database_lock:
+                position = r._stored_events_index.get(str(originator_id), {}).get(version)
+                return None if position is None else position + 1
+        msg = f"unsupported recorder {type(r).__name__}"
+        raise TypeError(msg)

@@ -1,0 +1,130 @@
+"""The unit of work one command is decided in.
+
+It hands out *clones* of the aggregates the command reads, so a command that is refused
+halfway leaves no trace: the writer only keeps the clones of a command that succeeded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, TypeVar
+from uuid import UUID
+
+from ledger.aggregate import LedgerAggregate
+from ledger.errors import UnknownItem, UnknownLocation
+from ledger.ids import event_id, item_id, location_id, stock_id
+from ledger.item import Item
+from ledger.location import Location
+from ledger.stock import Place, Stock
+from ledger.values import EventRef, Meta
+
+A = TypeVar("A", bound=LedgerAggregate)
+
+
+class AggregateSource(Protocol):
+    def load(self, aggregate_id: UUID) -> LedgerAggregate | None: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class Envelope:
+    """Who sent a command and for when: the parts of every event's metadata that the
+    command does not decide itself."""
+
+    actor: str
+    command_id: str
+    correlation_id: str
+    effective_at: datetime
+
+
+class UnitOfWork:
+    def __init__(self, source: AggregateSource, envelope: Envelope) -> None:
+        self._source = source
+        self._working: dict[UUID, LedgerAggregate] = {}
+        self._origins: dict[UUID, int] = {}
+        self.envelope = envelope
+        self.data: dict[str, str] = {}
+
+    def meta(self, site: str = "") -> Meta:
+        e = self.envelope
+        return Meta(
+            actor=e.actor,
+            command_id=e.command_id,
+            correlation_id=e.correlation_id,
+            site=site,
+            effective_at=e.effective_at,
+        )
+
+    # --- aggregates -------------------------------------------------------------------
+
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        working = self._working.get(aggregate_id)
+        if working is None:
+            loaded = self._source.load(aggregate_id)
+            if loaded is None:
+                return None
+            working = loaded.clone()
+            self._working[aggregate_id] = working
+            self._origins[aggregate_id] = loaded.version
+        if not isinstance(working, cls):
+            msg = f"{aggregate_id} is a {type(working).__name__}, not a {cls.__name__}"
+            raise TypeError(msg)
+        return working
+
+    def add(self, aggregate: LedgerAggregate) -> None:
+        self._working[aggregate.id] = aggregate
+        self._origins[aggregate.id] = 0
+
+    def changed(self) -> dict[UUID, LedgerAggregate]:
+        return {key: agg for key, agg in self._working.items() if agg.version != self._origins[key]}
+
+    def event_refs(self) -> list[EventRef]:
+        return [
+            EventRef(
+                id=event_id(key, event.originator_version),
+                stream=key,
+                version=event.originator_version,
+                type=type(event).__qualname__,
+            )
+            for key, agg in self.changed().items()
+            for event in agg.pending_events[
+                len(agg.pending_events) - (agg.version - self._origins[key]) :
+            ]
+        ]
+
+    # --- the plant's vocabulary ---------------------------------------------------------
+
+    def item(self, sku: str, field: str = "sku") -> Item:
+        item = self.find(Item, item_id(sku))
+        if item is None:
+            raise UnknownItem(f"no item {sku}", field=field, sku=sku)
+        return item
+
+    def stock(self, sku: str) -> Stock:
+        stock = self.find(Stock, stock_id(sku))
+        if stock is None:
+            raise UnknownItem(f"no stock card for {sku}", field="sku", sku=sku)
+        return stock
+
+    def location(self, code: str, field: str = "location") -> Location:
+        location = self.find(Location, location_id(code))
+        if location is None:
+            raise UnknownLocation(f"no location {code}", field=field, location=code)
+        return location
+
+    def place(self, code: str, field: str = "location") -> Place:
+        location = self.location(code, field)
+        blocked_by = None
+        walk: Location | None = location
+        while walk is not None:
+            if walk.blocked:
+                blocked_by = walk.code
+                break
+            walk = self.location(walk.parent, field) if walk.parent else None
+        return Place(
+            code=location.code,
+            site=location.site,
+            kind=location.kind,
+            holds_stock=location.holds_stock,
+            blocked_by=blocked_by,
+        )

@@ -1,0 +1,151 @@
+"""Value types of the plant's language: kinds, statuses, quantities and event metadata.
+
+Sign convention (documented once, used everywhere): a field named ``quantity`` or ``value``
+in an event is a positive magnitude and the event type says the direction (Received adds,
+Issued removes). Fields that can go either way say so in their name: ``quantity_delta``,
+``value_delta``, ``variance``; positive means more stock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from enum import StrEnum
+from uuid import UUID
+
+# Money is kept exact wherever the arithmetic allows (FIFO and standard cost multiply
+# decimals exactly); a moving average divides, so its issue values are rounded to this.
+VALUE_QUANTUM = Decimal("0.000001")
+ZERO = Decimal(0)
+
+
+class ItemKind(StrEnum):
+    RAW_MATERIAL = "raw_material"
+    COMPONENT = "component"
+    SUBASSEMBLY = "subassembly"
+    FINISHED_GOOD = "finished_good"
+    PACKAGING = "packaging"
+    CONSUMABLE = "consumable"
+
+
+class Tracking(StrEnum):
+    NONE = "none"
+    LOT = "lot"
+    SERIAL = "serial"
+
+
+class CostingMethod(StrEnum):
+    FIFO = "fifo"
+    MOVING_AVERAGE = "moving_average"
+    STANDARD = "standard"
+
+
+class LotSizeRule(StrEnum):
+    LOT_FOR_LOT = "lot_for_lot"
+    FIXED_ORDER_QUANTITY = "fixed_order_quantity"
+    MULTIPLE = "multiple"
+    MINIMUM = "minimum"
+    PERIOD_ORDER_QUANTITY = "period_order_quantity"
+    EOQ = "eoq"
+    SILVER_MEAL = "silver_meal"
+    LEAST_UNIT_COST = "least_unit_cost"
+    PART_PERIOD_BALANCING = "part_period_balancing"
+    WAGNER_WHITIN = "wagner_whitin"
+
+
+class LocationLevel(StrEnum):
+    SITE = "site"
+    WAREHOUSE = "warehouse"
+    ZONE = "zone"
+    BIN = "bin"
+
+
+PARENT_LEVEL: dict[LocationLevel, LocationLevel | None] = {
+    LocationLevel.SITE: None,
+    LocationLevel.WAREHOUSE: LocationLevel.SITE,
+    LocationLevel.ZONE: LocationLevel.WAREHOUSE,
+    LocationLevel.BIN: LocationLevel.ZONE,
+}
+
+
+class LocationKind(StrEnum):
+    STORAGE = "storage"
+    RECEIVING = "receiving"
+    QUARANTINE = "quarantine"
+    WIP = "wip"
+    SCRAP = "scrap"
+    SUPPLIER = "supplier"
+    CUSTOMER = "customer"
+    TRANSIT = "transit"
+
+
+# Kinds that hold physical stock on the plant's books; suppliers, customers and transit
+# are the other ends of receipts and shipments.
+STOCKABLE_KINDS = frozenset(
+    {
+        LocationKind.STORAGE,
+        LocationKind.RECEIVING,
+        LocationKind.QUARANTINE,
+        LocationKind.WIP,
+        LocationKind.SCRAP,
+    }
+)
+# Stock that is not available may still be moved here: segregating it is the point.
+SEGREGATION_KINDS = frozenset({LocationKind.QUARANTINE, LocationKind.SCRAP})
+
+
+class StockStatus(StrEnum):
+    AVAILABLE = "available"
+    QUARANTINE = "quarantine"
+    HELD = "held"
+    REJECTED = "rejected"
+
+
+class IssueTarget(StrEnum):
+    WORK_ORDER = "work_order"
+    COST_CENTER = "cost_center"
+    CUSTOMER = "customer"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Meta:
+    """Who asked for a change, why, and for which business instant (bitemporal ledger)."""
+
+    actor: str
+    command_id: str
+    correlation_id: str
+    site: str
+    effective_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanningParameters:
+    lead_time_days: int = 0
+    lot_size_rule: LotSizeRule = LotSizeRule.LOT_FOR_LOT
+    lot_size_quantity: Decimal = ZERO
+    minimum_lot: Decimal = ZERO
+    safety_stock: Decimal = ZERO
+    reorder_point: Decimal = ZERO
+
+
+def quantum(precision: int) -> Decimal:
+    return Decimal(1).scaleb(-precision)
+
+
+def fits_precision(quantity: Decimal, precision: int) -> bool:
+    return quantity == quantity.quantize(quantum(precision))
+
+
+def round_value(value: Decimal) -> Decimal:
+    return value.quantize(VALUE_QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventRef:
+    """Names one stored event: its stable id, its stream and version, and its type."""
+
+    id: UUID
+    stream: UUID
+    version: int
+    type: str

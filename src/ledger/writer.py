@@ -1,0 +1,434 @@
+"""The ledger's single writer: group commit over an aggregate cache.
+
+Commands are queued; one writer thread per process takes them in batches (up to
+``batch_max`` commands, waiting at most ``batch_wait`` seconds for a batch to fill),
+decides each in order against clones of committed aggregates, and saves the whole batch
+with ONE ``Application.save(*aggregates)``: one transaction, optimistic concurrency on
+every stream. Every caller is answered after that transaction commits, with its own
+outcome and the notification id of its last event (its read-your-writes position).
+
+* A command refused by a rule changes nothing and never fails its batch-mates.
+* When the save conflicts (another process wrote one of the streams, or a command id
+  was already used), the writer asks the store for the current version of every stream in
+  the batch in one query, evicts the stale ones from the cache, and decides the batch
+  again; commands that touched a stale stream more than ``max_retries`` times get a
+  ``ConcurrencyConflict``. A command whose receipt already exists is answered with the
+  recorded outcome (idempotency).
+* The cache only ever holds committed aggregates: commands work on clones, and only the
+  clones of a committed batch replace the cached ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+from uuid import UUID, uuid4
+
+import structlog
+from eventsourcing.persistence import IntegrityError
+
+from ledger.aggregate import LedgerAggregate
+from ledger.application import LedgerApplication
+from ledger.commands import Command
+from ledger.errors import (
+    CommandIdReused,
+    ConcurrencyConflict,
+    EffectiveTimeOutOfWindow,
+    LedgerError,
+)
+from ledger.handlers import HANDLERS
+from ledger.ids import item_id, location_id, receipt_id, stock_id
+from ledger.item import Item
+from ledger.location import Location
+from ledger.receipt import CommandReceipt
+from ledger.stock import Stock
+from ledger.store import StoreQueries
+from ledger.unit_of_work import Envelope, UnitOfWork
+from ledger.values import EventRef
+
+log = structlog.get_logger("mims.ledger.writer")
+
+A = TypeVar("A", bound=LedgerAggregate)
+
+# A business time a little ahead of the server clock is a scanner's clock drift, not a
+# post-dated transaction.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """What a caller gets back once its command is committed (or was already)."""
+
+    command_id: str
+    command_type: str
+    events: tuple[EventRef, ...]
+    position: int
+    data: Mapping[str, str]
+    duplicate: bool = False
+
+
+@dataclass(eq=False)
+class Submission:
+    command: Command
+    envelope: Envelope
+    future: Future[Outcome] = field(default_factory=Future)
+    attempts: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class WriterSettings:
+    batch_max: int = 256
+    batch_wait: float = 0.001
+    cache_size: int = 50_000
+    receipt_cache_size: int = 20_000
+    max_retries: int = 5
+    backdating_window: timedelta = timedelta(days=7)
+
+
+class _Batch:
+    """One attempt at deciding and saving a batch."""
+
+    def __init__(self) -> None:
+        self.staged: dict[UUID, LedgerAggregate] = {}
+        self.base_versions: dict[UUID, int] = {}
+        self.accepted: list[tuple[Submission, UnitOfWork, list[EventRef], UUID]] = []
+        self.refused: list[tuple[Submission, BaseException]] = []
+        self.duplicates: list[tuple[Submission, UUID]] = []
+
+
+class Ledger:
+    """The write side's facade: submit commands, get outcomes; read aggregates for checks."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        settings: WriterSettings | None = None,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings or WriterSettings()
+        self.app = LedgerApplication(env)
+        self.store = StoreQueries(self.app.recorder)
+        self._clock = clock
+        self._queue: queue.SimpleQueue[Submission | None] = queue.SimpleQueue()
+        self._cache: OrderedDict[UUID, LedgerAggregate] = OrderedDict()
+        self._receipts: OrderedDict[UUID, tuple[CommandReceipt, int]] = OrderedDict()
+        self._batch: _Batch | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self.listeners: list[Callable[[int], None]] = []
+        self.stats = {"batches": 0, "commands": 0, "conflicts": 0}
+
+    # --- submitting -------------------------------------------------------------------
+
+    def submit(
+        self, command: Command, *, actor: str = "system", correlation_id: str | None = None
+    ) -> Future[Outcome]:
+        command_id = command.command_id or uuid4().hex
+        now = self._clock()
+        envelope = Envelope(
+            actor=actor,
+            command_id=command_id,
+            correlation_id=correlation_id or command_id,
+            effective_at=command.effective_at or now,
+        )
+        submission = Submission(command=command, envelope=envelope)
+        self._ensure_started()
+        self._queue.put(submission)
+        return submission.future
+
+    def execute(
+        self,
+        command: Command,
+        *,
+        actor: str = "system",
+        correlation_id: str | None = None,
+        timeout: float | None = 60,
+    ) -> Outcome:
+        return self.submit(command, actor=actor, correlation_id=correlation_id).result(timeout)
+
+    async def execute_async(
+        self, command: Command, *, actor: str = "system", correlation_id: str | None = None
+    ) -> Outcome:
+        future = self.submit(command, actor=actor, correlation_id=correlation_id)
+        return await asyncio.wrap_future(future)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            thread = self._thread
+        if thread is not None:
+            self._queue.put(None)
+            thread.join()
+        self.app.close()
+
+    def _ensure_started(self) -> None:
+        if self._thread is not None:
+            return
+        with self._lock:
+            if self._closed:
+                msg = "the ledger is closed"
+                raise RuntimeError(msg)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="mims-writer", daemon=True)
+                self._thread.start()
+
+    # --- reading aggregates (fresh from the store) -------------------------------------
+
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        aggregate = self.app.find(aggregate_id)
+        return aggregate if isinstance(aggregate, cls) else None
+
+    def item(self, sku: str) -> Item | None:
+        return self.find(Item, item_id(sku))
+
+    def location(self, code: str) -> Location | None:
+        return self.find(Location, location_id(code))
+
+    def stock(self, sku: str) -> Stock | None:
+        return self.find(Stock, stock_id(sku))
+
+    def max_position(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    # --- the writer thread --------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            deadline = time.monotonic() + self.settings.batch_wait
+            stop = False
+            while len(batch) < self.settings.batch_max:
+                try:
+                    remaining = deadline - time.monotonic()
+                    nxt = (
+                        self._queue.get(timeout=remaining)
+                        if remaining > 0
+                        else (self._queue.get_nowait())
+                    )
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batch.append(nxt)
+            try:
+                self._process(batch)
+            except Exception as e:  # the store is down or a bug: fail this batch, keep serving
+                log.exception("batch failed", size=len(batch))
+                for submission in batch:
+                    if not submission.future.done():
+                        submission.future.set_exception(e)
+            if stop:
+                return
+
+    def load(self, aggregate_id: UUID) -> LedgerAggregate | None:
+        """AggregateSource for units of work: the batch's staged state, else committed."""
+        batch = self._batch
+        if batch is None:
+            msg = "aggregates are loaded only while a batch is decided"
+            raise RuntimeError(msg)
+        staged = batch.staged.get(aggregate_id)
+        if staged is not None:
+            return staged
+        cached = self._cache.get(aggregate_id)
+        if cached is None:
+            cached = self.app.find(aggregate_id)
+            if cached is None:
+                return None
+            self._cache[aggregate_id] = cached
+            if len(self._cache) > self.settings.cache_size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(aggregate_id)
+        batch.base_versions.setdefault(aggregate_id, cached.version)
+        return cached
+
+    def _process(self, submissions: list[Submission]) -> None:
+        pending = submissions
+        existing_receipts: set[UUID] = set()
+        while pending:
+            batch = self._decide(pending, existing_receipts)
+            if not batch.staged:
+                self._answer(batch, {})
+                return
+            try:
+                recordings = self.app.save(*batch.staged.values())
+            except IntegrityError:
+                self.stats["conflicts"] += 1
+                pending = self._after_conflict(batch, pending, existing_receipts)
+                continue
+            positions = {
+                (UUID(str(r.notification.originator_id)), r.notification.originator_version): (
+                    r.notification.id
+                )
+                for r in recordings
+            }
+            for key, aggregate in batch.staged.items():
+                if isinstance(aggregate, CommandReceipt):
+                    self._remember_receipt(aggregate, positions.get((key, 1), 0))
+                else:
+                    self._cache[key] = aggregate
+                    self._cache.move_to_end(key)
+            while len(self._cache) > self.settings.cache_size:
+                self._cache.popitem(last=False)
+            self.stats["batches"] += 1
+            self.stats["commands"] += len(batch.accepted)
+            self._answer(batch, positions)
+            top = max(positions.values(), default=0)
+            for listener in self.listeners:
+                listener(top)
+            return
+
+    def _decide(self, pending: list[Submission], existing_receipts: set[UUID]) -> _Batch:
+        batch = self._batch = _Batch()
+        now = self._clock()
+        try:
+            for submission in pending:
+                rid = receipt_id(submission.envelope.command_id)
+                if rid in batch.staged:
+                    batch.duplicates.append((submission, rid))
+                    continue
+                known = self._receipts.get(rid)
+                if known is None and rid in existing_receipts:
+                    receipt = self.app.find(rid)
+                    if isinstance(receipt, CommandReceipt):
+                        known = (receipt, self.store.notification_id(rid, 1) or 0)
+                        self._remember_receipt(*known)
+                if known is not None:
+                    self._answer_duplicate(submission, *known)
+                    continue
+                try:
+                    self._check_effective_time(submission.envelope.effective_at, now)
+                    uow = UnitOfWork(self, submission.envelope)
+                    handler = HANDLERS[type(submission.command)]
+                    data = handler(uow, submission.command)
+                except Exception as e:  # noqa: BLE001 - a bug in one command must not sink the batch
+                    batch.refused.append((submission, e))
+                    continue
+                refs = uow.event_refs()
+                receipt = CommandReceipt.record(
+                    id=rid,
+                    meta=uow.meta(),
+                    command_type=submission.command.command_name,
+                    fingerprint=submission.command.fingerprint(),
+                    events=tuple(refs),
+                    data=data,
+                )
+                for key, aggregate in uow.changed().items():
+                    batch.staged[key] = aggregate
+                    batch.base_versions.setdefault(key, 0)
+                batch.staged[rid] = receipt
+                batch.base_versions[rid] = 0
+                batch.accepted.append((submission, uow, refs, rid))
+        finally:
+            self._batch = None
+        return batch
+
+    def _check_effective_time(self, effective_at: datetime, now: datetime) -> None:
+        window = self.settings.backdating_window
+        if effective_at < now - window:
+            raise EffectiveTimeOutOfWindow(
+                f"effective_at {effective_at.isoformat()} is more than {window.days} days back",
+                field="effective_at",
+                window_days=window.days,
+            )
+        if effective_at > now + CLOCK_SKEW:
+            raise EffectiveTimeOutOfWindow(
+                f"effective_at {effective_at.isoformat()} is in the future",
+                field="effective_at",
+            )
+
+    def _after_conflict(
+        self, batch: _Batch, pending: list[Submission], existing_receipts: set[UUID]
+    ) -> list[Submission]:
+        versions = self.store.current_versions(batch.staged)
+        stale = {key for key in batch.staged if versions.get(key, 0) != batch.base_versions[key]}
+        for key in stale:
+            self._cache.pop(key, None)
+            if isinstance(batch.staged[key], CommandReceipt):
+                existing_receipts.add(key)
+        log.info("batch conflicted", stale=len(stale), size=len(batch.accepted))
+        for submission, uow, _refs, rid in batch.accepted:
+            touched = set(uow.changed()) | {rid}
+            if touched & stale or not stale:
+                submission.attempts += 1
+                if submission.attempts > self.settings.max_retries and rid not in stale:
+                    submission.future.set_exception(
+                        ConcurrencyConflict(
+                            "other writers kept changing the same stock; try again",
+                            attempts=submission.attempts,
+                        )
+                    )
+        # Everything not answered yet is decided again, in the order it arrived.
+        return [s for s in pending if not s.future.done()]
+
+    def _answer(self, batch: _Batch, positions: Mapping[tuple[UUID, int], int]) -> None:
+        for submission, error in batch.refused:
+            submission.future.set_exception(error)
+        outcomes: dict[UUID, Outcome] = {}
+        for submission, _uow, refs, rid in batch.accepted:
+            outcome = Outcome(
+                command_id=submission.envelope.command_id,
+                command_type=submission.command.command_name,
+                events=tuple(refs),
+                position=max(
+                    (positions.get((r.stream, r.version), 0) for r in refs),
+                    default=positions.get((rid, 1), 0),
+                ),
+                data=batch.staged[rid].data,  # type: ignore[attr-defined]
+            )
+            outcomes[rid] = outcome
+            submission.future.set_result(outcome)
+        for submission, rid in batch.duplicates:
+            receipt = batch.staged[rid]
+            if isinstance(receipt, CommandReceipt):
+                self._answer_duplicate(submission, receipt, outcomes[rid].position)
+
+    def _answer_duplicate(
+        self, submission: Submission, receipt: CommandReceipt, position: int
+    ) -> None:
+        if receipt.fingerprint != submission.command.fingerprint():
+            submission.future.set_exception(
+                CommandIdReused(
+                    f"command id {receipt.command_id} was used for a different"
+                    f" {receipt.command_type}",
+                    field="command_id",
+                    command_id=receipt.command_id,
+                )
+            )
+            return
+        submission.future.set_result(
+            Outcome(
+                command_id=receipt.command_id,
+                command_type=receipt.command_type,
+                events=receipt.events,
+                position=position,
+                data=receipt.data,
+                duplicate=True,
+            )
+        )
+
+    def _remember_receipt(self, receipt: CommandReceipt, position: int) -> None:
+        self._receipts[receipt.id] = (receipt, position)
+        if len(self._receipts) > self.settings.receipt_cache_size:
+            self._receipts.popitem(last=False)
+
+
+__all__ = ["Ledger", "LedgerError", "Outcome", "WriterSettings"]

@@ -1,0 +1,1 @@
+"""MIMS mims package."""

@@ -1,0 +1,3 @@
+from mims.cli import main
+
+main()

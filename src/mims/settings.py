@@ -1,0 +1,63 @@
+"""Settings from the environment (prefix ``MIMS_``), with the embedded default when unset."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.store import store_env
+from ledger.writer import WriterSettings
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MIMS_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str = Field(
+        default="sqlite:///var/mims.db",
+        description="Event store: sqlite:///path (embedded) or postgresql://user@host/db",
+    )
+    read_model_path: Path = Field(
+        default=Path("var/read_models.duckdb"), description="DuckDB file of the read models"
+    )
+    nats_url: str | None = Field(
+        default=None, description="NATS JetStream, e.g. nats://127.0.0.1:4222"
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = Field(default=1, ge=1, description="uvicorn worker processes")
+    batch_max: int = Field(default=256, ge=1, le=10_000)
+    batch_wait_ms: float = Field(default=1.0, ge=0, le=1_000)
+    cache_size: int = Field(default=50_000, ge=100)
+    max_retries: int = Field(default=5, ge=0, le=100)
+    backdating_window_days: int = Field(default=7, ge=0, le=366)
+    postgres_pool_size: int = Field(default=10, ge=1, le=200)
+    log_level: str = "info"
+    log_json: bool = False
+
+    @model_validator(mode="after")
+    def _production_is_not_embedded(self) -> Settings:
+        if self.environment == "production" and not self.database_url.startswith("postgres"):
+            msg = "MIMS_ENVIRONMENT=production needs MIMS_DATABASE_URL=postgresql://..."
+            raise ValueError(msg)
+        return self
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith("postgres")
+
+    def store_env(self) -> dict[str, str]:
+        return store_env(self.database_url, pool_size=self.postgres_pool_size)
+
+    def writer_settings(self) -> WriterSettings:
+        return WriterSettings(
+            batch_max=self.batch_max,
+            batch_wait=self.batch_wait_ms / 1000,
+            cache_size=self.cache_size,
+            max_retries=self.max_retries,
+            backdating_window=timedelta(days=self.backdating_window_days),
+        )

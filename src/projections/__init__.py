@@ -1,0 +1,1 @@
+"""MIMS projections package."""

@@ -1,0 +1,1 @@
+"""MIMS queries package."""

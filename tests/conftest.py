@@ -1,0 +1,28 @@
+"""Shared fixtures. PostgreSQL and NATS tests talk to the real servers on this machine:
+under CI=true they must run (a server that is down fails them); otherwise they skip,
+saying so."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def service_up(port: int, host: str = "127.0.0.1") -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, port: int) -> None:
+    if service_up(port):
+        return
+    if IN_CI:
+        pytest.fail(f"{name} is not reachable on 127.0.0.1:{port}, and CI=true needs it")
+    pytest.skip(f"{name} is not reachable on 127.0.0.1:{port} (runs under CI=true)")
