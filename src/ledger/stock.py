@@ -509,7 +509,7 @@ class Stock(LedgerAggregate):
             sku=self.sku,
             location=location,
             lot=lot or None,
-            status=str(status),
+            stock_status=str(status),
             requested=quantity,
             on_hand=on_hand,
         )
@@ -669,8 +669,6 @@ class Stock(LedgerAggregate):
         self._check_place(place)
         today = meta.effective_at.date()
         bucket = (place.code, lot_key, AVAILABLE)
-        self._check_has(bucket, quantity)
-        self._check_not_expired(lot_key, today)
         reservation = None
         if reservation_id is not None:
             reservation = self.reservations.get(reservation_id)
@@ -685,6 +683,8 @@ class Stock(LedgerAggregate):
                     + (f" lot {reservation.lot}" if reservation.lot else ""),
                     field="reservation_id",
                 )
+        self._check_has(bucket, quantity)
+        self._check_not_expired(lot_key, today)
         self._check_unreserved(bucket, quantity, today, reservation)
         drawn = self.draw(bucket, quantity)
         self.trigger_event(
@@ -734,7 +734,7 @@ class Stock(LedgerAggregate):
                 sku=self.sku,
                 location=source.code,
                 lot=lot_key or None,
-                status=str(status),
+                stock_status=str(status),
             )
         self._check_has(bucket, quantity)
         if not segregating:
@@ -781,7 +781,7 @@ class Stock(LedgerAggregate):
         lot_key = self._check_lot(item, lot, quantity)
         if from_status is to_status:
             raise StockNotAvailable(
-                f"the stock is already {to_status}", field="to_status", status=str(to_status)
+                f"the stock is already {to_status}", field="to_status", stock_status=str(to_status)
             )
         bucket = (place.code, lot_key, from_status)
         self._check_has(bucket, quantity)

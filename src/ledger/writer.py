@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID, uuid4
 
@@ -200,6 +200,9 @@ class Ledger:
 
     def stock(self, sku: str) -> Stock | None:
         return self.find(Stock, stock_id(sku))
+
+    def today(self) -> date:
+        return self._clock().date()
 
     def max_position(self) -> int:
         return self.app.recorder.max_notification_id() or 0
@@ -389,8 +392,8 @@ class Ledger:
                 command_type=submission.command.command_name,
                 events=tuple(refs),
                 position=max(
-                    (positions.get((r.stream, r.version), 0) for r in refs),
-                    default=positions.get((rid, 1), 0),
+                    positions.get((rid, 1), 0),
+                    *(positions.get((r.stream, r.version), 0) for r in refs),
                 ),
                 data=batch.staged[rid].data,  # type: ignore[attr-defined]
             )

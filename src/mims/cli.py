@@ -3,21 +3,100 @@
 from __future__ import annotations
 
 from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from mims.plan_cli import app as plan_app
 
 app = typer.Typer(
-    help="MIMS: event-sourced inventory ledger for manufacturing plants.", no_args_is_help=True
+    help="MIMS: event-sourced inventory ledger for manufacturing plants.",
+    no_args_is_help=True,
 )
 app.add_typer(plan_app, name="plan")
+demo_app = typer.Typer(help="The demo plant.", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
+schemas_app = typer.Typer(help="The contracts checked in under schemas/.", no_args_is_help=True)
+app.add_typer(schemas_app, name="schemas")
 
 
 @app.command()
 def version() -> None:
     """Print the MIMS version."""
     print(package_version("mims"))
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Default: MIMS_HOST or 127.0.0.1"),
+    port: int | None = typer.Option(None, help="Default: MIMS_PORT or 8000"),
+    workers: int | None = typer.Option(None, help="Worker processes (PostgreSQL only)"),
+) -> None:
+    """Serve the command API, GraphQL and the dashboards."""
+    import uvicorn
+
+    from mims.logs import configure_logging
+    from mims.settings import Settings
+
+    settings = Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    count = workers or settings.workers
+    if count > 1 and not settings.uses_postgres:
+        raise typer.BadParameter("several workers need MIMS_DATABASE_URL=postgresql://...")
+    uvicorn.run(
+        "mims.asgi:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=count,
+        log_level=settings.log_level,
+        access_log=False,
+    )
+
+
+@demo_app.command("load")
+def demo_load(
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Only into an empty store")] = False,
+) -> None:
+    """Load the demo plant (once: a store that holds it is left alone)."""
+    from ledger.writer import Ledger
+    from mims.demo import load_demo
+    from mims.settings import Settings
+
+    settings = Settings()
+    ledger = Ledger(settings.store_env(), settings.writer_settings())
+    try:
+        if if_empty and ledger.max_position() > 0:
+            print("the event store is not empty: demo not loaded")
+            return
+        posted, already = load_demo(ledger)
+    finally:
+        ledger.close()
+    if posted:
+        print(f"demo plant loaded: {posted} commands posted")
+    else:
+        print(f"demo plant already loaded ({already} commands): nothing posted")
+
+
+@schemas_app.command("write")
+def schemas_write(root: Path = typer.Option(Path("schemas"), help="Folder to write")) -> None:
+    """Regenerate the OpenAPI document and the JSON Schemas of events and commands."""
+    from mims.schemas import write_schemas
+
+    for path in write_schemas(root):
+        print(f"wrote {path}")
+
+
+@schemas_app.command("check")
+def schemas_check(root: Path = typer.Option(Path("schemas"), help="Folder to check")) -> None:
+    """Exit 1 when a checked-in schema differs from the code."""
+    from mims.schemas import stale_schemas
+
+    stale = stale_schemas(root)
+    for relative in stale:
+        print(f"stale: {root / relative}")
+    if stale:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -1,0 +1,411 @@
+"""The command API under /v1: thin routes that hand one command to the ledger's writer.
+
+Headers: ``X-Actor`` (who, for the audit trail), ``X-Correlation-ID`` (to tie a
+transaction to a work order, a scanner session...), ``Idempotency-Key`` (an alternative to
+the body's ``command_id``). A replayed command answers 201 with ``duplicate: true`` and the
+header ``Idempotent-Replayed: true``, and posts nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, TypeVar
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Request, Response, status
+from pydantic import BaseModel, Field
+
+from commands.problems import IdempotencyKeyMismatch, UnknownProblemType, problem_types
+from ledger import commands as c
+from ledger.errors import UnknownItem, UnknownLocation
+from ledger.stock import Stock
+from ledger.values import CostingMethod, StockStatus
+from ledger.writer import Ledger, Outcome
+
+C = TypeVar("C", bound=c.Command)
+
+
+def get_ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+
+
+@dataclass(frozen=True)
+class Sender:
+    actor: str
+    correlation_id: str | None
+    idempotency_key: str | None
+
+
+def get_sender(
+    x_actor: Annotated[str | None, Header(max_length=128)] = None,
+    x_correlation_id: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> Sender:
+    return Sender(x_actor or "anonymous", x_correlation_id, idempotency_key)
+
+
+SenderDep = Annotated[Sender, Depends(get_sender)]
+
+
+class EventOut(BaseModel):
+    id: UUID
+    type: str
+    stream: UUID
+    version: int
+
+
+class Accepted(BaseModel):
+    """The command is committed: its events, and the log position to read your writes."""
+
+    command_id: str
+    command_type: str
+    position: int = Field(description="Notification id of the commit (read-your-writes)")
+    duplicate: bool = Field(description="True when this command id had already been posted")
+    events: list[EventOut]
+    data: dict[str, str]
+
+    @classmethod
+    def from_outcome(cls, outcome: Outcome) -> Accepted:
+        return cls(
+            command_id=outcome.command_id,
+            command_type=outcome.command_type,
+            position=outcome.position,
+            duplicate=outcome.duplicate,
+            events=[
+                EventOut(id=e.id, type=e.type, stream=e.stream, version=e.version)
+                for e in outcome.events
+            ],
+            data=dict(outcome.data),
+        )
+
+
+async def post(command: C, ledger: Ledger, sender: Sender, response: Response) -> Accepted:
+    if sender.idempotency_key is not None:
+        if command.command_id not in (None, sender.idempotency_key):
+            raise IdempotencyKeyMismatch(
+                "the Idempotency-Key header and the body's command_id differ",
+                field="command_id",
+            )
+        command = command.model_copy(update={"command_id": sender.idempotency_key})
+    outcome = await ledger.execute_async(
+        command, actor=sender.actor, correlation_id=sender.correlation_id
+    )
+    if outcome.duplicate:
+        response.headers["Idempotent-Replayed"] = "true"
+    return Accepted.from_outcome(outcome)
+
+
+router = APIRouter(prefix="/v1")
+CREATED = status.HTTP_201_CREATED
+
+
+@router.post("/items", status_code=CREATED, tags=["master data"])
+async def register_item(
+    cmd: c.RegisterItem, ledger: LedgerDep, sender: SenderDep, response: Response
+) -> Accepted:
+    """Register an item (SKU) with its unit, tracking, costing and planning parameters."""
+    return await post(cmd, ledger, sender, response)
+
+
+@router.post("/items/planning-parameters", status_code=CREATED, tags=["master data"])
+async def change_planning_parameters(
+    cmd: c.ChangePlanningParameters, ledger: LedgerDep, sender: SenderDep, response: Response
+) -> Accepted:
+    """Change an item's lead time, lot-size rule, safety stock or reorder point."""
+    return await post(cmd, ledger, sender, response)
+
+
+@router.post("/items/standard-cost", status_code=CREATED, tags=["master data"])
+async def change_standard_cost(
+    cmd: c.ChangeStandardCost, ledger: LedgerDep, sender: SenderDep, response: Response
+) -> Accepted:
+    """Change a standard-costed item's standard cost; on-hand stock is revalued."""
+    return await post(cmd, ledger, sender, response)
+
+
+@router.post("/locations", status_code=CREATED, tags=["master data"])
+async def register_location(
+    cmd: c.RegisterLocation, ledger: LedgerDep, sender: SenderDep, response: Response
+) -> Accepted:
+    """Register a site, warehouse, zone or bin under its parent."""
+    return await post(cmd, ledger, sender, response)
+
+
+@router.post("/locations/block", status_code=CREATED, tags=["master data"])
+async def block_location(
+    cmd: c.BlockLocation, ledger: LedgerDep, sender: SenderDep, response: Response
+) -> Accepted:
+    """Block a location (and everything under it) for movements."""
+    return await post(cmd, ledger, sender, response)
+
+
+@router.post("/locations/unblock", status_code=CREATED, tags=["master data"])
+async def unblock_location(
+    cmd: c.UnblockLocation, ledger: LedgerDep, sender: SenderDep, response: Response
+) -> Accepted:
+    """Lift a location's block."""
+    return await post(cmd, ledger, sender, response)
+
+
+@router.post("/receipts", status_code=CREATED, tags=["stock"])
+async def receive(
+    cmd: c.ReceiveStock, ledger: LedgerDep, sender: SenderDep, response: Response
+) -> Accepted:
+    """Receive stock into a location, at a unit cost, optionally as a lot."""
+    return await post(cmd, ledger, sender, response)
+
+
+@router.post("/issues", status_code=CREATED, tags=["stock"])
+async def issue(
+    cmd: c.IssueStock, ledger: LedgerDep, sender: SenderDep, response: Response
+) -> Accepted:
+    """Issue available stock to a work order, cost center or customer."""
+    return await post(cmd, ledger, sender, response)
+
+
+@router.post("/moves", status_code=CREATED, tags=["stock"])
+async def move(
+    cmd: c.MoveStock, ledger: LedgerDep, sender: SenderDep, response: Response
+) -> Accepted:
+    """Move stock between locations; its status and cost travel with it."""
+    return await post(cmd, ledger, sender, response)
+
+
+@router.post("/adjustments", status_code=CREATED, tags=["stock"])
+async def adjust(
+    cmd: c.AdjustStock, ledger: LedgerDep, sender: SenderDep, response: Response
+) -> Accepted:
+    """Adjust a balance up or down with a reason code."""
+    return await post(cmd, ledger, sender, response)
+
+
+@router.post("/counts", status_code=CREATED, tags=["stock"])
+async def count(
+    cmd: c.CountStock, ledger: LedgerDep, sender: SenderDep, response: Response
+) -> Accepted:
+    """Record a physical count; the variance against the book is posted."""
+    return await post(cmd, ledger, sender, response)
+
+
+@router.post("/reservations", status_code=CREATED, tags=["stock"])
+async def reserve(
+    cmd: c.ReserveStock, ledger: LedgerDep, sender: SenderDep, response: Response
+) -> Accepted:
+    """Reserve available stock for a demand, for the item or pinned to a location and lot."""
+    return await post(cmd, ledger, sender, response)
+
+
+@router.post("/reservations/release", status_code=CREATED, tags=["stock"])
+async def release_reservation(
+    cmd: c.ReleaseReservation, ledger: LedgerDep, sender: SenderDep, response: Response
+) -> Accepted:
+    """Release all or part of a reservation."""
+    return await post(cmd, ledger, sender, response)
+
+
+@router.post("/status-changes", status_code=CREATED, tags=["stock"])
+async def change_status(
+    cmd: c.ChangeStockStatus, ledger: LedgerDep, sender: SenderDep, response: Response
+) -> Accepted:
+    """Move stock between available, quarantine, held and rejected."""
+    return await post(cmd, ledger, sender, response)
+
+
+# --- reads for the write side's own checks (from the aggregates, not the read models) ----
+
+
+class BalanceOut(BaseModel):
+    location: str
+    lot: str | None
+    status: StockStatus
+    quantity: Decimal
+
+
+class LayerOut(BaseModel):
+    location: str
+    lot: str | None
+    status: StockStatus
+    seq: int
+    quantity: Decimal
+    unit_cost: Decimal
+
+
+class LotOut(BaseModel):
+    lot: str
+    supplier_lot: str | None
+    expiry: date | None
+    first_received: date
+
+
+class ReservationOut(BaseModel):
+    reservation_id: str
+    quantity: Decimal
+    location: str | None
+    lot: str | None
+    reference: str
+
+
+class StockCard(BaseModel):
+    sku: str
+    version: int
+    costing_method: CostingMethod
+    on_hand: Decimal
+    available: Decimal
+    reserved: Decimal
+    free_to_promise: Decimal
+    value: Decimal
+    unit_cost: Decimal
+    balances: list[BalanceOut]
+    layers: list[LayerOut]
+    lots: list[LotOut]
+    reservations: list[ReservationOut]
+
+    @classmethod
+    def from_stock(cls, stock: Stock, today: date) -> StockCard:
+        return cls(
+            sku=stock.sku,
+            version=stock.version,
+            costing_method=stock.costing_method,
+            on_hand=stock.on_hand,
+            available=stock.available,
+            reserved=stock.reserved,
+            free_to_promise=stock.free_to_promise(today),
+            value=stock.value,
+            unit_cost=stock.unit_cost(),
+            balances=[
+                BalanceOut(location=loc, lot=lot or None, status=st, quantity=q)
+                for (loc, lot, st), q in sorted(stock.balances.items())
+            ],
+            layers=[
+                LayerOut(
+                    location=loc,
+                    lot=lot or None,
+                    status=st,
+                    seq=layer.seq,
+                    quantity=layer.quantity,
+                    unit_cost=layer.unit_cost,
+                )
+                for (loc, lot, st), layers in sorted(stock.layers.items())
+                for layer in layers
+            ],
+            lots=[
+                LotOut(
+                    lot=lot.lot,
+                    supplier_lot=lot.supplier_lot,
+                    expiry=lot.expiry,
+                    first_received=lot.first_received,
+                )
+                for lot in stock.lots.values()
+            ],
+            reservations=[
+                ReservationOut(
+                    reservation_id=r.reservation_id,
+                    quantity=r.quantity,
+                    location=r.location,
+                    lot=r.lot,
+                    reference=r.reference,
+                )
+                for r in stock.reservations.values()
+            ],
+        )
+
+
+class ItemOut(BaseModel):
+    sku: str
+    version: int
+    description: str
+    kind: str
+    unit_of_measure: str
+    precision: int
+    tracking: str
+    costing_method: str
+    standard_cost: Decimal | None
+    shelf_life_days: int | None
+    inspection_required: bool
+    planning: c.PlanningParametersInput
+
+
+class LocationOut(BaseModel):
+    code: str
+    version: int
+    name: str
+    level: str
+    kind: str
+    parent: str | None
+    site: str
+    blocked: bool
+    blocked_reason: str
+
+
+@router.get("/items/{sku}", tags=["master data"])
+def get_item(sku: str, ledger: LedgerDep) -> ItemOut:
+    item = ledger.item(sku)
+    if item is None:
+        raise UnknownItem(f"no item {sku}", field="sku", sku=sku)
+    return ItemOut(
+        sku=item.sku,
+        version=item.version,
+        description=item.description,
+        kind=item.kind,
+        unit_of_measure=item.unit_of_measure,
+        precision=item.precision,
+        tracking=item.tracking,
+        costing_method=item.costing_method,
+        standard_cost=item.standard_cost,
+        shelf_life_days=item.shelf_life_days,
+        inspection_required=item.inspection_required,
+        planning=c.PlanningParametersInput(**vars(item.planning)),
+    )
+
+
+@router.get("/locations/{code}", tags=["master data"])
+def get_location(code: str, ledger: LedgerDep) -> LocationOut:
+    location = ledger.location(code)
+    if location is None:
+        raise UnknownLocation(f"no location {code}", field="code", location=code)
+    return LocationOut(
+        code=location.code,
+        version=location.version,
+        name=location.name,
+        level=location.level,
+        kind=location.kind,
+        parent=location.parent,
+        site=location.site,
+        blocked=location.blocked,
+        blocked_reason=location.blocked_reason,
+    )
+
+
+@router.get("/stock/{sku}", tags=["stock"])
+def get_stock_card(sku: str, ledger: LedgerDep) -> StockCard:
+    """The item's stock card as the ledger decides with it (not a read model)."""
+    stock = ledger.stock(sku)
+    if stock is None:
+        raise UnknownItem(f"no item {sku}", field="sku", sku=sku)
+    return StockCard.from_stock(stock, ledger.today())
+
+
+problems_router = APIRouter()
+
+
+class ProblemType(BaseModel):
+    type: str
+    status: int
+    title: str
+    description: str
+
+
+@problems_router.get("/problems/{slug}", tags=["errors"])
+def describe_problem(slug: str) -> ProblemType:
+    """What a problem ``type`` means (the ``type`` URIs of error answers resolve here)."""
+    types = problem_types()
+    if slug not in types:
+        raise UnknownProblemType(f"no problem type {slug}", slug=slug)
+    code, title, description = types[slug]
+    return ProblemType(type=f"/problems/{slug}", status=code, title=title, description=description)

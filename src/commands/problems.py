@@ -1,0 +1,172 @@
+"""RFC 9457 problem details: every refusal, translated once, at the edge.
+
+``type`` is a stable relative URI (``/problems/insufficient-stock``) that the API also
+serves as a short explanation; ``field`` names the offending input where there is one.
+Status codes: 404 unknown ids, 422 malformed or invalid input, 409 a rule of the ledger
+said no, 503 the event store is unreachable, 500 a bug (logged, never explained).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from eventsourcing.persistence import OperationalError as StoreOperationalError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ledger import errors
+
+log = structlog.get_logger("mims.commands")
+
+PROBLEM_JSON = "application/problem+json"
+STATUS_BY_KIND: Mapping[errors.ErrorKind, int] = {
+    "not_found": 404,
+    "invalid": 422,
+    "refused": 409,
+}
+
+
+RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
+
+
+def problem(
+    code: int,
+    type_: str,
+    title: str,
+    detail: str,
+    *,
+    request: Request,
+    extensions: Mapping[str, Any] | None = None,
+) -> JSONResponse:
+    body = {
+        "type": f"/problems/{type_}",
+        "title": title,
+        "status": code,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    body |= {
+        key: value
+        for key, value in (extensions or {}).items()
+        if value is not None and key not in RESERVED_MEMBERS
+    }
+    return JSONResponse(body, status_code=code, media_type=PROBLEM_JSON)
+
+
+def _all_ledger_errors() -> dict[str, type[errors.LedgerError]]:
+    found: dict[str, type[errors.LedgerError]] = {}
+    stack: list[type[errors.LedgerError]] = [errors.LedgerError]
+    while stack:
+        cls = stack.pop()
+        found[cls.type] = cls
+        stack.extend(cls.__subclasses__())
+    return found
+
+
+class IdempotencyKeyMismatch(errors.LedgerError):
+    """The Idempotency-Key header and the body's command_id differ."""
+
+    type = "idempotency-key-mismatch"
+    title = "Idempotency key and command id differ"
+    kind = "invalid"
+
+
+class UnknownProblemType(errors.LedgerError):
+    """No problem type has this name."""
+
+    type = "unknown-problem-type"
+    title = "Unknown problem type"
+    kind = "not_found"
+
+
+def problem_types() -> dict[str, tuple[int, str, str]]:
+    """Every problem ``type`` the API can answer: status, title and what it means."""
+    return {
+        slug: (STATUS_BY_KIND[cls.kind], cls.title, (cls.__doc__ or "").strip())
+        for slug, cls in _all_ledger_errors().items()
+    } | {
+        "validation-error": (
+            422,
+            "Invalid request",
+            "A field is missing, malformed or out of range.",
+        ),
+        "not-found": (404, "Not found", "No such resource."),
+        "method-not-allowed": (405, "Method Not Allowed", "This path does not take that method."),
+        "store-unavailable": (503, "Event store unavailable", "Retry with the same command id."),
+        "internal-error": (500, "Internal error", "A bug: it was logged; nothing was saved."),
+    }
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(errors.LedgerError)
+    async def ledger_error(request: Request, exc: errors.LedgerError) -> JSONResponse:
+        return problem(
+            STATUS_BY_KIND[exc.kind],
+            exc.type,
+            exc.title,
+            exc.detail,
+            request=request,
+            extensions={"field": exc.field, **exc.facts},
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        invalid = [
+            {
+                "field": "body"
+                if e["type"] == "json_invalid"
+                else ".".join(str(p) for p in e["loc"] if p != "body") or "body",
+                "reason": e["msg"]
+                if e["type"] != "json_invalid"
+                else f"invalid JSON: {e.get('ctx', {}).get('error', e['msg'])}",
+            }
+            for e in exc.errors()
+        ]
+        first = invalid[0] if invalid else {"field": "body", "reason": "invalid"}
+        return problem(
+            422,
+            "validation-error",
+            "Invalid request",
+            f"{first['field']}: {first['reason']}",
+            request=request,
+            extensions={"field": first["field"], "errors": invalid},
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        status = HTTPStatus(exc.status_code)
+        return problem(
+            exc.status_code,
+            status.phrase.lower().replace(" ", "-"),
+            status.phrase,
+            str(exc.detail),
+            request=request,
+        )
+
+    @app.exception_handler(StoreOperationalError)
+    async def store_down(request: Request, exc: StoreOperationalError) -> JSONResponse:
+        log.error("event store unavailable", error=str(exc))
+        return problem(
+            503,
+            "store-unavailable",
+            "Event store unavailable",
+            "the event store could not be reached; nothing was saved, retry with the"
+            " same command id",
+            request=request,
+        )
+
+    @app.exception_handler(Exception)
+    async def bug(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", path=request.url.path, exc_info=exc)
+        return problem(
+            500,
+            "internal-error",
+            "Internal error",
+            "an unexpected error was logged",
+            request=request,
+        )

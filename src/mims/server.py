@@ -1,0 +1,41 @@
+"""The one-process server: command API, GraphQL and dashboards over one ledger."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from commands import install_command_api
+from ledger.writer import Ledger
+from mims.settings import Settings
+
+
+def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
+    """Build the ASGI app. Nothing connects until the app starts (lifespan)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = ledger is None
+        app.state.ledger = ledger or Ledger(settings.store_env(), settings.writer_settings())
+        try:
+            yield
+        finally:
+            if own:
+                app.state.ledger.close()
+
+    app = FastAPI(
+        title="MIMS",
+        version="0.1.0",
+        summary="Event-sourced inventory ledger for manufacturing plants",
+        lifespan=lifespan,
+    )
+    install_command_api(app)
+
+    @app.get("/health", tags=["operations"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from ledger import commands as c
+from ledger.store import store_env
+from ledger.writer import Ledger, Outcome, WriterSettings
+
+
+class Plant:
+    """A tiny plant to test against: site S > warehouse W > zones (storage A and B,
+    receiving, quarantine, scrap) and a bin A1 under A."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        for cmd in (
+            c.RegisterLocation(code="S", level="site"),
+            c.RegisterLocation(code="W", level="warehouse", parent="S"),
+            c.RegisterLocation(code="A", level="zone", parent="W"),
+            c.RegisterLocation(code="B", level="zone", parent="W"),
+            c.RegisterLocation(code="A1", level="bin", parent="A"),
+            c.RegisterLocation(code="RECV", level="zone", kind="receiving", parent="W"),
+            c.RegisterLocation(code="QA", level="zone", kind="quarantine", parent="W"),
+            c.RegisterLocation(code="SCRAP", level="zone", kind="scrap", parent="W"),
+            c.RegisterLocation(code="CUST", level="zone", kind="customer", parent="W"),
+        ):
+            ledger.execute(cmd)
+
+    def item(self, sku: str, **kw: object) -> Outcome:
+        fields: dict[str, object] = {
+            "description": sku,
+            "kind": "raw_material",
+            "unit_of_measure": "kg",
+            "precision": 3,
+        }
+        fields.update(kw)
+        return self.ledger.execute(c.RegisterItem(sku=sku, **fields))  # type: ignore[arg-type]
+
+    def receive(
+        self, sku: str, qty: str, cost: str = "1", location: str = "A", **kw: object
+    ) -> Outcome:
+        return self.ledger.execute(
+            c.ReceiveStock(
+                sku=sku,
+                location=location,
+                quantity=Decimal(qty),
+                unit_cost=Decimal(cost),
+                **kw,  # type: ignore[arg-type]
+            )
+        )
+
+    def issue(self, sku: str, qty: str, location: str = "A", **kw: object) -> Outcome:
+        return self.ledger.execute(
+            c.IssueStock(
+                sku=sku,
+                location=location,
+                quantity=Decimal(qty),
+                target_kind="work_order",
+                target="WO-1",
+                **kw,  # type: ignore[arg-type]
+            )
+        )
+
+    def card(self, sku: str):  # type: ignore[no-untyped-def]
+        stock = self.ledger.stock(sku)
+        assert stock is not None
+        return stock
+
+
+@pytest.fixture
+def ledger(store_url: str) -> Iterator[Ledger]:
+    led = Ledger(store_env(store_url), WriterSettings(batch_wait=0))
+    yield led
+    led.close()
+
+
+@pytest.fixture
+def plant(ledger: Ledger) -> Plant:
+    return Plant(ledger)
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)

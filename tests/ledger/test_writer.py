@@ -1,0 +1,191 @@
+"""Group commit: batches, conflicts between writers, idempotency across processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from ledger import commands as c
+from ledger import errors
+from ledger.store import store_env
+from ledger.writer import Ledger, WriterSettings
+from tests.ledger.conftest import Plant
+
+D = Decimal
+
+
+@pytest.fixture(
+    params=[pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store two writers (two 'processes') can share."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/shared.db"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def two_writers(shared_url: str) -> Iterator[tuple[Ledger, Ledger]]:
+    env = store_env(shared_url)
+    first = Ledger(env, WriterSettings(batch_wait=0.3, batch_max=50))
+    second = Ledger(env, WriterSettings(batch_wait=0))
+    yield first, second
+    first.close()
+    second.close()
+
+
+def test_a_batch_answers_valid_refused_and_conflicting_commands_each_correctly(
+    two_writers: tuple[Ledger, Ledger],
+) -> None:
+    first, second = two_writers
+    plant = Plant(second)
+    for sku in ("HOT", "COLD", "EMPTY"):
+        plant.item(sku)
+    plant.receive("HOT", "10")
+    plant.receive("COLD", "10")
+    # The first writer caches HOT's stock card...
+    first.execute(
+        c.IssueStock(sku="HOT", location="A", quantity=D(1), target_kind="work_order", target="W")
+    )
+    # ...then another process changes it behind its back.
+    second.execute(
+        c.IssueStock(sku="HOT", location="A", quantity=D(2), target_kind="work_order", target="W")
+    )
+    before = first.stats["conflicts"]
+    valid = first.submit(
+        c.IssueStock(sku="COLD", location="A", quantity=D(3), target_kind="work_order", target="W")
+    )
+    refused = first.submit(
+        c.IssueStock(sku="EMPTY", location="A", quantity=D(1), target_kind="work_order", target="W")
+    )
+    stale = first.submit(
+        c.IssueStock(sku="HOT", location="A", quantity=D(4), target_kind="work_order", target="W")
+    )
+    assert valid.result(10).events
+    with pytest.raises(errors.InsufficientStock):
+        refused.result(10)
+    assert stale.result(10).events
+    assert first.stats["conflicts"] == before + 1
+    assert second.stock("COLD").on_hand == 7  # type: ignore[union-attr]
+    # No lost update: 10 - 1 - 2 - 4.
+    assert second.stock("HOT").on_hand == 3  # type: ignore[union-attr]
+
+
+def test_a_conflict_never_oversells(two_writers: tuple[Ledger, Ledger]) -> None:
+    first, second = two_writers
+    plant = Plant(second)
+    plant.item("SCARCE")
+    plant.receive("SCARCE", "5")
+    first.execute(
+        c.IssueStock(
+            sku="SCARCE", location="A", quantity=D(1), target_kind="work_order", target="W"
+        )
+    )
+    second.execute(
+        c.IssueStock(
+            sku="SCARCE", location="A", quantity=D(3), target_kind="work_order", target="W"
+        )
+    )
+    # The first writer's cache still believes 4 are there; the store says 1.
+    with pytest.raises(errors.InsufficientStock):
+        first.execute(
+            c.IssueStock(
+                sku="SCARCE", location="A", quantity=D(2), target_kind="work_order", target="W"
+            )
+        )
+    assert second.stock("SCARCE").on_hand == 1  # type: ignore[union-attr]
+
+
+def test_the_same_command_id_posts_once_across_writers(two_writers: tuple[Ledger, Ledger]) -> None:
+    first, second = two_writers
+    plant = Plant(second)
+    plant.item("STEEL")
+    command = c.ReceiveStock(
+        sku="STEEL", location="A", quantity=D(5), unit_cost=D(1), command_id="k-1"
+    )
+    original = second.execute(command)
+    replayed = first.execute(command)
+    assert replayed.duplicate
+    assert replayed.events == original.events
+    assert replayed.position == original.position
+    assert second.stock("STEEL").on_hand == 5  # type: ignore[union-attr]
+
+
+def test_retries_are_bounded(shared_url: str) -> None:
+    env = store_env(shared_url)
+    patient = Ledger(env, WriterSettings(batch_wait=0, max_retries=0))
+    other = Ledger(env, WriterSettings(batch_wait=0))
+    try:
+        plant = Plant(other)
+        plant.item("HOT")
+        plant.receive("HOT", "10")
+        patient.execute(
+            c.IssueStock(
+                sku="HOT", location="A", quantity=D(1), target_kind="work_order", target="W"
+            )
+        )
+        other.execute(
+            c.IssueStock(
+                sku="HOT", location="A", quantity=D(1), target_kind="work_order", target="W"
+            )
+        )
+        with pytest.raises(errors.ConcurrencyConflict):
+            patient.execute(
+                c.IssueStock(
+                    sku="HOT", location="A", quantity=D(1), target_kind="work_order", target="W"
+                )
+            )
+        # Nothing of it was saved, and the writer recovers: its cache was refreshed.
+        assert other.stock("HOT").on_hand == 8  # type: ignore[union-attr]
+        patient.execute(
+            c.IssueStock(
+                sku="HOT", location="A", quantity=D(1), target_kind="work_order", target="W"
+            )
+        )
+        assert other.stock("HOT").on_hand == 7  # type: ignore[union-attr]
+    finally:
+        patient.close()
+        other.close()
+
+
+def test_commands_in_one_batch_see_each_other(tmp_path: Path) -> None:
+    ledger = Ledger(store_env("memory://"), WriterSettings(batch_wait=0.3, batch_max=100))
+    try:
+        Plant(ledger).item("STEEL")
+        batches = ledger.stats["batches"]
+        futures = [
+            ledger.submit(c.ReceiveStock(sku="STEEL", location="A", quantity=D(1), unit_cost=D(1))),
+            ledger.submit(
+                c.IssueStock(
+                    sku="STEEL", location="A", quantity=D(1), target_kind="work_order", target="W"
+                )
+            ),
+            ledger.submit(
+                c.IssueStock(
+                    sku="STEEL", location="A", quantity=D(1), target_kind="work_order", target="W"
+                )
+            ),
+            ledger.submit(
+                c.ReceiveStock(
+                    sku="STEEL", location="A", quantity=D(2), unit_cost=D(1), command_id="twice"
+                )
+            ),
+            ledger.submit(
+                c.ReceiveStock(
+                    sku="STEEL", location="A", quantity=D(2), unit_cost=D(1), command_id="twice"
+                )
+            ),
+        ]
+        assert futures[0].result(5).position
+        assert futures[1].result(5).position
+        with pytest.raises(errors.InsufficientStock):
+            futures[2].result(5)
+        assert not futures[3].result(5).duplicate
+        assert futures[4].result(5).duplicate
+        assert ledger.stats["batches"] == batches + 1  # the five were one transaction
+        assert ledger.stock("STEEL").on_hand == 2  # type: ignore[union-attr]
+    finally:
+        ledger.close()
