@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from commands.api import problems_router, router
+from commands.lane import CommandLane
 from commands.problems import install_problem_handlers
 
 
@@ -14,3 +15,4 @@ def install_command_api(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(problems_router)
     install_problem_handlers(app)
+    app.add_middleware(CommandLane)

@@ -8,7 +8,7 @@ said no, 503 the event store is unreachable, 500 a bug (logged, never explained)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -33,6 +33,8 @@ STATUS_BY_KIND: Mapping[errors.ErrorKind, int] = {
 
 RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
 
+Problem = tuple[int, dict[str, Any]]
+
 
 def problem(
     code: int,
@@ -40,22 +42,79 @@ def problem(
     title: str,
     detail: str,
     *,
-    request: Request,
+    instance: str,
     extensions: Mapping[str, Any] | None = None,
-) -> JSONResponse:
+) -> Problem:
     body = {
         "type": f"/problems/{type_}",
         "title": title,
         "status": code,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": instance,
     }
     body |= {
         key: value
         for key, value in (extensions or {}).items()
         if value is not None and key not in RESERVED_MEMBERS
     }
-    return JSONResponse(body, status_code=code, media_type=PROBLEM_JSON)
+    return code, body
+
+
+def from_ledger_error(exc: errors.LedgerError, instance: str) -> Problem:
+    return problem(
+        STATUS_BY_KIND[exc.kind],
+        exc.type,
+        exc.title,
+        exc.detail,
+        instance=instance,
+        extensions={"field": exc.field, **exc.facts},
+    )
+
+
+def from_validation_errors(found: Sequence[Mapping[str, Any]], instance: str) -> Problem:
+    """422 from pydantic's errors; ``loc`` may start with FastAPI's "body"."""
+    invalid = [
+        {
+            "field": "body"
+            if e["type"] == "json_invalid"
+            else ".".join(str(p) for p in e["loc"] if p != "body") or "body",
+            "reason": e["msg"]
+            if e["type"] != "json_invalid"
+            else f"invalid JSON: {e.get('ctx', {}).get('error', e['msg'])}",
+        }
+        for e in found
+    ]
+    first = invalid[0] if invalid else {"field": "body", "reason": "invalid"}
+    return problem(
+        422,
+        "validation-error",
+        "Invalid request",
+        f"{first['field']}: {first['reason']}",
+        instance=instance,
+        extensions={"field": first["field"], "errors": invalid},
+    )
+
+
+def store_unavailable(exc: Exception, instance: str) -> Problem:
+    log.error("event store unavailable", error=str(exc))
+    return problem(
+        503,
+        "store-unavailable",
+        "Event store unavailable",
+        "the event store could not be reached; nothing was saved, retry with the same command id",
+        instance=instance,
+    )
+
+
+def internal_error(exc: Exception, instance: str) -> Problem:
+    log.error("unhandled error", path=instance, exc_info=exc)
+    return problem(
+        500, "internal-error", "Internal error", "an unexpected error was logged", instance=instance
+    )
+
+
+def _json(found: Problem) -> JSONResponse:
+    return JSONResponse(found[1], status_code=found[0], media_type=PROBLEM_JSON)
 
 
 def _all_ledger_errors() -> dict[str, type[errors.LedgerError]]:
@@ -105,68 +164,29 @@ def problem_types() -> dict[str, tuple[int, str, str]]:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.LedgerError)
     async def ledger_error(request: Request, exc: errors.LedgerError) -> JSONResponse:
-        return problem(
-            STATUS_BY_KIND[exc.kind],
-            exc.type,
-            exc.title,
-            exc.detail,
-            request=request,
-            extensions={"field": exc.field, **exc.facts},
-        )
+        return _json(from_ledger_error(exc, request.url.path))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        invalid = [
-            {
-                "field": "body"
-                if e["type"] == "json_invalid"
-                else ".".join(str(p) for p in e["loc"] if p != "body") or "body",
-                "reason": e["msg"]
-                if e["type"] != "json_invalid"
-                else f"invalid JSON: {e.get('ctx', {}).get('error', e['msg'])}",
-            }
-            for e in exc.errors()
-        ]
-        first = invalid[0] if invalid else {"field": "body", "reason": "invalid"}
-        return problem(
-            422,
-            "validation-error",
-            "Invalid request",
-            f"{first['field']}: {first['reason']}",
-            request=request,
-            extensions={"field": first["field"], "errors": invalid},
-        )
+        return _json(from_validation_errors(exc.errors(), request.url.path))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = HTTPStatus(exc.status_code)
-        return problem(
-            exc.status_code,
-            status.phrase.lower().replace(" ", "-"),
-            status.phrase,
-            str(exc.detail),
-            request=request,
+        return _json(
+            problem(
+                exc.status_code,
+                status.phrase.lower().replace(" ", "-"),
+                status.phrase,
+                str(exc.detail),
+                instance=request.url.path,
+            )
         )
 
     @app.exception_handler(StoreOperationalError)
     async def store_down(request: Request, exc: StoreOperationalError) -> JSONResponse:
-        log.error("event store unavailable", error=str(exc))
-        return problem(
-            503,
-            "store-unavailable",
-            "Event store unavailable",
-            "the event store could not be reached; nothing was saved, retry with the"
-            " same command id",
-            request=request,
-        )
+        return _json(store_unavailable(exc, request.url.path))
 
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", path=request.url.path, exc_info=exc)
-        return problem(
-            500,
-            "internal-error",
-            "Internal error",
-            "an unexpected error was logged",
-            request=request,
-        )
+        return _json(internal_error(exc, request.url.path))

@@ -8,12 +8,13 @@ dataclasses, Decimals): a clone copies the containers, never the values.
 
 from __future__ import annotations
 
-import copy
 from typing import Self
 
 from eventsourcing.domain import Aggregate
 
 from ledger.values import Meta
+
+_CONTAINERS = (dict, list, set)
 
 
 class LedgerAggregate(Aggregate):
@@ -24,8 +25,10 @@ class LedgerAggregate(Aggregate):
         pass
 
     def clone(self) -> Self:
-        twin = copy.copy(self)
-        for name, value in vars(self).items():
-            if isinstance(value, (dict, list, set)):
-                setattr(twin, name, value.copy())
+        state = self.__dict__.copy()
+        for name, value in state.items():
+            if type(value) in _CONTAINERS:
+                state[name] = value.copy()
+        twin = object.__new__(type(self))
+        twin.__dict__ = state
         return twin

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Mapper
+from eventsourcing.persistence import Mapper, Recording
 from eventsourcing.utils import Environment
 
 from ledger.aggregate import LedgerAggregate
@@ -27,6 +27,14 @@ class LedgerApplication(Application[UUID]):
 
     def construct_mapper(self) -> Mapper[UUID]:
         return LedgerMapper(transcoder=self.factory.transcoder())
+
+    def record(self, aggregates: Iterable[LedgerAggregate]) -> list[Recording[UUID]]:
+        """``save(*aggregates)`` for the writer: their pending events in ONE transaction,
+        with optimistic concurrency on every stream. (``save()`` also checks each object
+        against runtime protocols and looks for snapshots to take: ~10% of the writer's
+        time, for nothing MIMS uses.)"""
+        events = [event for aggregate in aggregates for event in aggregate.collect_events()]
+        return self.events.put(events)
 
     def find(self, aggregate_id: UUID) -> LedgerAggregate | None:
         try:

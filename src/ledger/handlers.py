@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
-from uuid import uuid5
 
 from ledger import commands as c
 from ledger.errors import AlreadyExists
-from ledger.ids import NAMESPACE, item_id, location_id, stock_id
+from ledger.ids import derived_id, item_id, location_id, stock_id
 from ledger.item import Item
 from ledger.location import Location
 from ledger.stock import Stock
@@ -39,7 +38,7 @@ def _planning(given: c.PlanningParametersInput) -> PlanningParameters:
 
 @handles(c.RegisterItem)
 def register_item(uow: UnitOfWork, cmd: c.RegisterItem) -> dict[str, str]:
-    if uow.find(Item, item_id(cmd.sku)) is not None:
+    if uow.peek(Item, item_id(cmd.sku)) is not None:
         raise AlreadyExists(f"item {cmd.sku} is already registered", field="sku", sku=cmd.sku)
     meta = uow.meta()
     item = Item.register(
@@ -64,7 +63,7 @@ def register_item(uow: UnitOfWork, cmd: c.RegisterItem) -> dict[str, str]:
 
 @handles(c.ChangePlanningParameters)
 def change_planning_parameters(uow: UnitOfWork, cmd: c.ChangePlanningParameters) -> dict[str, str]:
-    uow.item(cmd.sku).change_planning_parameters(
+    uow.item(cmd.sku, to_change=True).change_planning_parameters(
         meta=uow.meta(), planning=_planning(cmd.planning), reason=cmd.reason
     )
     return {"sku": cmd.sku}
@@ -72,7 +71,7 @@ def change_planning_parameters(uow: UnitOfWork, cmd: c.ChangePlanningParameters)
 
 @handles(c.ChangeStandardCost)
 def change_standard_cost(uow: UnitOfWork, cmd: c.ChangeStandardCost) -> dict[str, str]:
-    item = uow.item(cmd.sku)
+    item = uow.item(cmd.sku, to_change=True)
     item.change_standard_cost(meta=uow.meta(), standard_cost=cmd.standard_cost)
     stock = uow.stock(cmd.sku)
     stock.revalue(meta=uow.meta(), new_unit_cost=cmd.standard_cost)
@@ -82,7 +81,7 @@ def change_standard_cost(uow: UnitOfWork, cmd: c.ChangeStandardCost) -> dict[str
 
 @handles(c.RegisterLocation)
 def register_location(uow: UnitOfWork, cmd: c.RegisterLocation) -> dict[str, str]:
-    if uow.find(Location, location_id(cmd.code)) is not None:
+    if uow.peek(Location, location_id(cmd.code)) is not None:
         raise AlreadyExists(
             f"location {cmd.code} is already registered", field="code", location=cmd.code
         )
@@ -102,14 +101,14 @@ def register_location(uow: UnitOfWork, cmd: c.RegisterLocation) -> dict[str, str
 
 @handles(c.BlockLocation)
 def block_location(uow: UnitOfWork, cmd: c.BlockLocation) -> dict[str, str]:
-    location = uow.location(cmd.code, "code")
+    location = uow.location(cmd.code, "code", to_change=True)
     location.block(meta=uow.meta(location.site), reason=cmd.reason)
     return {"code": cmd.code}
 
 
 @handles(c.UnblockLocation)
 def unblock_location(uow: UnitOfWork, cmd: c.UnblockLocation) -> dict[str, str]:
-    location = uow.location(cmd.code, "code")
+    location = uow.location(cmd.code, "code", to_change=True)
     location.unblock(meta=uow.meta(location.site), reason=cmd.reason)
     return {"code": cmd.code}
 
@@ -215,9 +214,7 @@ def count(uow: UnitOfWork, cmd: c.CountStock) -> dict[str, str]:
 def reserve(uow: UnitOfWork, cmd: c.ReserveStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location) if cmd.location else None
-    reservation_id = cmd.reservation_id or str(
-        uuid5(NAMESPACE, f"reservation:{uow.envelope.command_id}")
-    )
+    reservation_id = cmd.reservation_id or str(derived_id("reservation", uow.envelope.command_id))
     stock = uow.stock(cmd.sku)
     if reservation_id in stock.reservations:
         raise AlreadyExists(

@@ -10,14 +10,14 @@ recorder can leave notification gaps that a follower then skips for good.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
@@ -54,7 +54,10 @@ def store_env(url: str, *, pool_size: int = 10) -> dict[str, str]:
             "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", "10"),
             "POSTGRES_LOCK_TIMEOUT": query.get("lock_timeout", "10"),
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
-            "POSTGRES_PRE_PING": "y",
+            # No ping per checkout (a round trip each time): the recorder already
+            # retries a dropped connection.
+            "POSTGRES_PRE_PING": "n",
+            "APPLICATION_RECORDER_TOPIC": "ledger.store:ArrayInsertPostgresRecorder",
         }
         if "schema" in query:
             if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", query["schema"]):
@@ -147,3 +150,37 @@ class StoreQueries:
                 return None if position is None else position + 1
         msg = f"unsupported recorder {type(r).__name__}"
         raise TypeError(msg)
+
+
+class ArrayInsertPostgresRecorder(PostgresApplicationRecorder):
+    """The library's PostgreSQL application recorder with a cheaper INSERT.
+
+    The library sends a batch as one array of a composite type, which psycopg renders as
+    text in pure Python (a quarter of the writer's time at 4k commands/s). This sends four
+    arrays of plain types in binary (uuid[], int8[], text[], bytea[]) and unnests them
+    together. Everything else is the library's: the same table, the EXCLUSIVE table lock
+    that keeps commit order equal to notification-id order, the NOTIFY, RETURNING ids.
+    """
+
+    def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.insert_events_statement = SQL(
+            "INSERT INTO {}.{} (originator_id, originator_version, topic, state)"
+            " SELECT * FROM unnest(%b::uuid[], %b::int8[], %b::text[], %b::bytea[])"
+            " RETURNING notification_id"
+        ).format(Identifier(datastore.schema), Identifier(events_table_name))
+
+    def _insert_stored_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **_: Any
+    ) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self.insert_events_statement,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ),
+        )

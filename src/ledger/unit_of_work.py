@@ -38,8 +38,16 @@ class Envelope:
 
 
 class UnitOfWork:
-    def __init__(self, source: AggregateSource, envelope: Envelope) -> None:
+    def __init__(
+        self,
+        source: AggregateSource,
+        envelope: Envelope,
+        places: dict[str, Place] | None = None,
+    ) -> None:
         self._source = source
+        # Places resolved earlier in the same batch (the writer clears it when a command
+        # changes a location): a bin's place walks three parents otherwise.
+        self._places = {} if places is None else places
         self._working: dict[UUID, LedgerAggregate] = {}
         self._origins: dict[UUID, int] = {}
         self.envelope = envelope
@@ -57,7 +65,17 @@ class UnitOfWork:
 
     # --- aggregates -------------------------------------------------------------------
 
+    def peek(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """A read-only view (this command's working copy, else the committed or batch-staged
+        one), for facts a decision needs. Never change what this returns: use ``find``."""
+        found = self._working.get(aggregate_id) or self._source.load(aggregate_id)
+        if found is not None and not isinstance(found, cls):
+            msg = f"{aggregate_id} is a {type(found).__name__}, not a {cls.__name__}"
+            raise TypeError(msg)
+        return found
+
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate to change: a clone only this command sees until it commits."""
         working = self._working.get(aggregate_id)
         if working is None:
             loaded = self._source.load(aggregate_id)
@@ -94,8 +112,9 @@ class UnitOfWork:
 
     # --- the plant's vocabulary ---------------------------------------------------------
 
-    def item(self, sku: str, field: str = "sku") -> Item:
-        item = self.find(Item, item_id(sku))
+    def item(self, sku: str, field: str = "sku", *, to_change: bool = False) -> Item:
+        get = self.find if to_change else self.peek
+        item = get(Item, item_id(sku))
         if item is None:
             raise UnknownItem(f"no item {sku}", field=field, sku=sku)
         return item
@@ -106,13 +125,17 @@ class UnitOfWork:
             raise UnknownItem(f"no stock card for {sku}", field="sku", sku=sku)
         return stock
 
-    def location(self, code: str, field: str = "location") -> Location:
-        location = self.find(Location, location_id(code))
+    def location(self, code: str, field: str = "location", *, to_change: bool = False) -> Location:
+        get = self.find if to_change else self.peek
+        location = get(Location, location_id(code))
         if location is None:
             raise UnknownLocation(f"no location {code}", field=field, location=code)
         return location
 
     def place(self, code: str, field: str = "location") -> Place:
+        known = self._places.get(code)
+        if known is not None:
+            return known
         location = self.location(code, field)
         blocked_by = None
         walk: Location | None = location
@@ -121,10 +144,12 @@ class UnitOfWork:
                 blocked_by = walk.code
                 break
             walk = self.location(walk.parent, field) if walk.parent else None
-        return Place(
+        place = Place(
             code=location.code,
             site=location.site,
             kind=location.kind,
             holds_stock=location.holds_stock,
             blocked_by=blocked_by,
         )
+        self._places[code] = place
+        return place

@@ -129,8 +129,11 @@ class PlanningParameters:
     reorder_point: Decimal = ZERO
 
 
+_QUANTA = tuple(Decimal(1).scaleb(-p) for p in range(13))
+
+
 def quantum(precision: int) -> Decimal:
-    return Decimal(1).scaleb(-precision)
+    return _QUANTA[precision]
 
 
 def fits_precision(quantity: Decimal, precision: int) -> bool:

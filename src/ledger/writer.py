@@ -49,7 +49,7 @@ from ledger.ids import item_id, location_id, receipt_id, stock_id
 from ledger.item import Item
 from ledger.location import Location
 from ledger.receipt import CommandReceipt
-from ledger.stock import Stock
+from ledger.stock import Place, Stock
 from ledger.store import StoreQueries
 from ledger.unit_of_work import Envelope, UnitOfWork
 from ledger.values import EventRef
@@ -106,6 +106,7 @@ class _Batch:
         self.accepted: list[tuple[Submission, UnitOfWork, list[EventRef], UUID]] = []
         self.refused: list[tuple[Submission, BaseException]] = []
         self.duplicates: list[tuple[Submission, UUID]] = []
+        self.places: dict[str, Place] = {}
 
 
 class Ledger:
@@ -272,7 +273,7 @@ class Ledger:
                 self._answer(batch, {})
                 return
             try:
-                recordings = self.app.save(*batch.staged.values())
+                recordings = self.app.record(batch.staged.values())
             except IntegrityError:
                 self.stats["conflicts"] += 1
                 pending = self._after_conflict(batch, pending, existing_receipts)
@@ -319,7 +320,7 @@ class Ledger:
                     continue
                 try:
                     self._check_effective_time(submission.envelope.effective_at, now)
-                    uow = UnitOfWork(self, submission.envelope)
+                    uow = UnitOfWork(self, submission.envelope, batch.places)
                     handler = HANDLERS[type(submission.command)]
                     data = handler(uow, submission.command)
                 except Exception as e:  # noqa: BLE001 - a bug in one command must not sink the batch
@@ -337,6 +338,8 @@ class Ledger:
                 for key, aggregate in uow.changed().items():
                     batch.staged[key] = aggregate
                     batch.base_versions.setdefault(key, 0)
+                    if isinstance(aggregate, Location):
+                        batch.places.clear()
                 batch.staged[rid] = receipt
                 batch.base_versions[rid] = 0
                 batch.accepted.append((submission, uow, refs, rid))

