@@ -180,7 +180,7 @@ class LotSizePlan(Row):
 
 class LotSizeResult(Result):
     plans: list[LotSizePlan]
-    cheapest: str
+    cheapest: list[str] = Field(description="labels of the plans with the lowest total cost")
 
 
 # --- eoq -----------------------------------------------------------------------------

@@ -164,7 +164,8 @@ def solve_lot_size(p: io.LotSizeProblem) -> io.LotSizeResult:
                 total_cost=summary["total_cost"],
             )
         )
-    cheapest = min(plans, key=lambda plan_: plan_.total_cost).label
+    lowest = min(plan_.total_cost for plan_ in plans)
+    cheapest = [p_.label for p_ in plans if p_.total_cost <= lowest + 1e-9 * max(1.0, lowest)]
     return io.LotSizeResult(plans=plans, cheapest=cheapest)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planning.lot_sizing import RULE_NAMES
@@ -98,6 +98,7 @@ def plan_of(problem: dict[str, Any]) -> Any:
     )
 
 
+@settings(max_examples=300)
 @given(problems())
 def test_vectorised_mrp_equals_the_naive_reference(problem: dict[str, Any]) -> None:
     plan = plan_of(problem)
