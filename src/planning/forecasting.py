@@ -269,11 +269,22 @@ def backtest(
         .first()
         .select("item", "model", "score")
     )
-    everything = forecast(history, horizon=horizon, models=models, settings=settings, n_jobs=n_jobs)
-    chosen = everything.join(selection.select("item", "model"), on=["item", "model"], how="inner")
+    # Each item is forecast by its chosen model only: one statsforecast run per model.
+    chosen = []
+    for (name,), picked in selection.group_by("model"):
+        subset = series.join(picked.select(pl.col("item").alias("unique_id")), on="unique_id")
+        result = _engine([str(name)], settings, n_jobs).forecast(h=horizon, df=subset)
+        chosen.append(
+            result.select(
+                pl.col("unique_id").alias("item"),
+                pl.col("ds").cast(pl.Int64()).alias("period"),
+                pl.lit(str(name)).alias("model"),
+                pl.col(str(name)).cast(pl.Float64()).alias("forecast"),
+            )
+        )
     return Backtest(
         evaluations=evaluations,
         metrics=metrics,
         selection=selection,
-        forecasts=chosen.sort("item", "period"),
+        forecasts=pl.concat(chosen).sort("item", "period"),
     )

@@ -264,9 +264,10 @@ def wagner_whitin(nets: list[Fraction], setup: Fraction, hold: Fraction) -> list
     choice = [0] * (periods + 1)
     for j in range(1, periods + 1):
         candidates = []
-        for i in range(1, j + 1):
-            covered = sum(nets[i - 1 : j], Fraction(0))
-            carried = sum(((k - i) * nets[k - 1] for k in range(i, j + 1)), Fraction(0))
+        covered = carried = Fraction(0)  # units of periods i..j, and their part-periods
+        for i in range(j, 0, -1):
+            carried += covered
+            covered += nets[i - 1]
             cost = best[i - 1] + (setup if covered > 0 else 0) + hold * carried
             candidates.append((cost, i))
         lowest = min(c for c, _ in candidates)
