@@ -10,7 +10,11 @@
   receipt is needed in the first period whose cumulative requirement exceeds the supply
   before it. A past-due receipt (due before period 1) is always flagged with the period it
   is needed in. ``tolerance`` (periods) suppresses moves of that many periods or fewer.
-* ``cancel``: a scheduled receipt not needed at all within the horizon.
+* ``cancel``: a scheduled receipt due within the horizon but not needed in it.
+
+Receipts due after the horizon do not count in the plan, but they are still examined:
+one needed within the horizon is flagged ``reschedule_in`` (it could replace a planned
+order); one not needed is left alone.
 
 The planner never moves scheduled receipts itself: it plans around them as dated and
 leaves the decision to the planner reading these messages.
@@ -84,7 +88,9 @@ def scheduled_receipt_exceptions(
     flagged = open_.with_columns(
         pl.Series("need", need_col + 1, dtype=pl.Int64()),
     ).with_columns(
-        pl.when(pl.col("need") > periods)
+        pl.when((pl.col("need") > periods) & (pl.col("period") > periods))
+        .then(None)
+        .when(pl.col("need") > periods)
         .then(pl.lit("cancel"))
         .when((pl.col("period") < 1) | (pl.col("need") - pl.col("period") > tolerance))
         .then(pl.lit("reschedule_out"))

@@ -203,13 +203,11 @@ class _Matrices:
     orders: IntArray
 
 
-def _matrices(
-    inputs: _Inputs, index: pl.DataFrame, horizon: int
-) -> tuple[_Matrices, pl.DataFrame, pl.DataFrame]:
+def _matrices(inputs: _Inputs, index: pl.DataFrame, horizon: int) -> tuple[_Matrices, pl.DataFrame]:
     it = inputs.items
     n = it.height
     gross, demand_in = _bucket(inputs.demand, index, n, horizon)
-    scheduled, receipts_in = _bucket(inputs.receipts, index, n, horizon)
+    scheduled, _ = _bucket(inputs.receipts, index, n, horizon)
     codes = low_level_codes(it, inputs.bom)
     matrices = _Matrices(
         names=it.get_column("item"),
@@ -224,7 +222,7 @@ def _matrices(
         receipts=np.zeros((n, horizon)),
         orders=np.zeros((n, horizon), dtype=np.int64),
     )
-    return matrices, demand_in, receipts_in
+    return matrices, demand_in
 
 
 def _plan_levels(m: _Matrices, bom: pl.DataFrame, index: pl.DataFrame) -> None:
@@ -269,7 +267,7 @@ def run_mrp(
     index = (
         inputs.items.select("item").with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
     )
-    m, demand_in, receipts_in = _matrices(inputs, index, horizon)
+    m, demand_in = _matrices(inputs, index, horizon)
     _plan_levels(m, inputs.bom, index)
     projected = snap(m.available[:, None] + np.cumsum(m.scheduled + m.receipts - m.gross, axis=1))
     planned = _planned_orders(m)
@@ -278,7 +276,7 @@ def run_mrp(
         [
             past_due_exceptions(planned),
             scheduled_receipt_exceptions(
-                receipts_in, index, requirement, m.available, tolerance=reschedule_tolerance
+                inputs.receipts, index, requirement, m.available, tolerance=reschedule_tolerance
             ),
         ],
         how="vertical",

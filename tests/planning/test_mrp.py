@@ -121,6 +121,25 @@ def test_reschedule_out_and_cancel() -> None:
     assert plan.planned_orders.height == 0
 
 
+def test_receipt_beyond_the_horizon_is_flagged_when_needed_inside_it() -> None:
+    """A purchase order due in period 9 of a 6-period plan does not count in the plan, so
+    period 3's requirement gets a planned order; the order is flagged to reschedule in to
+    period 3. Another due in period 12 and not needed is left alone."""
+    items = pl.DataFrame({"item": ["X"]})
+    receipts = pl.DataFrame(
+        {
+            "item": ["X", "X"],
+            "period": [9, 12],
+            "quantity": [50.0, 50.0],
+            "order": ["PO-9", "PO-12"],
+        }
+    )
+    plan = run_mrp(items, bom([]), dated([("X", 3, 20)]), receipts, horizon=6)
+    assert series(plan.records, "X", "planned_order_receipts") == [0, 0, 20, 0, 0, 0]
+    rows = plan.exceptions.select("exception", "order", "period", "suggested_period").rows()
+    assert rows == [("reschedule_in", "PO-9", 9, 3)]
+
+
 def test_fixed_order_quantity_plans_several_lots_and_multiple_plans_one() -> None:
     items = pl.DataFrame(
         {
