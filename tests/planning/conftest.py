@@ -8,13 +8,13 @@ from typing import Any
 import polars as pl
 from hypothesis import HealthCheck, settings
 
-settings.register_profile(
-    "planning",
-    max_examples=int(os.environ.get("PLANNING_EXAMPLES", "150")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
+# Applied per test (not as a global profile, which would change every other suite's
+# settings too): no deadline (the first call of a model compiles and warms caches), more
+# examples than the default; PLANNING_EXAMPLES scales them for a longer soak.
+EXAMPLES = int(os.environ.get("PLANNING_EXAMPLES", "150"))
+PLANNING = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile("planning")
 
 BOM_SCHEMA = {"parent": pl.String(), "component": pl.String(), "quantity_per": pl.Float64()}
 DATED_SCHEMA = {"item": pl.String(), "period": pl.Int64(), "quantity": pl.Float64()}

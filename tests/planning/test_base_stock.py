@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from planning.base_stock import base_stock
+from tests.planning.conftest import PLANNING
 
 
 def one(**row: object) -> dict[str, float]:
@@ -22,6 +23,7 @@ def poisson_cost(level: int, mean: float, h: float, p: float) -> float:
     return float(np.sum(pmf * (h * np.maximum(level - k, 0) + p * np.maximum(k - level, 0))))
 
 
+@PLANNING
 @given(st.floats(0.2, 20), st.integers(0, 4), st.floats(0.1, 5), st.floats(0.5, 50))
 def test_poisson_base_stock_minimises_expected_cost(
     mean: float, lead: int, h: float, p: float

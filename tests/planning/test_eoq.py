@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from planning.eoq import economic_order_quantity, eoq_cost
 from planning.errors import PlanningError
+from tests.planning.conftest import PLANNING
 
 
 def one(
@@ -127,6 +128,7 @@ def test_all_units_with_the_same_schedule_orders_at_the_break() -> None:
     assert r["total_cost_per_year"] == pytest.approx(354520)
 
 
+@PLANNING
 @given(
     st.floats(10, 1e6),
     st.floats(1, 1e4),

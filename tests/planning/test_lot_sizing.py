@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from planning.errors import PlanningError
 from planning.lot_sizing import RULE_NAMES, lot_size
+from tests.planning.conftest import PLANNING
 
 
 def plan(
@@ -165,6 +166,7 @@ COSTS = st.sampled_from([0.0, 10.0, 50.0, 120.0])
 HOLDS = st.sampled_from([0.1, 0.5, 1.0, 3.0])
 
 
+@PLANNING
 @given(SERIES, COSTS, HOLDS)
 def test_wagner_whitin_is_optimal(requirements: list[float], setup: float, hold: float) -> None:
     summary = plan(requirements, setup, hold, {"wagner_whitin": {}})
@@ -172,6 +174,7 @@ def test_wagner_whitin_is_optimal(requirements: list[float], setup: float, hold:
     assert row(summary, "wagner_whitin")["total_cost"] == pytest.approx(expected, abs=1e-6)
 
 
+@PLANNING
 @given(SERIES, COSTS, HOLDS)
 def test_wagner_whitin_is_never_costlier_than_any_heuristic(
     requirements: list[float], setup: float, hold: float

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from planning.lot_sizing import RULE_NAMES
 from planning.mrp import run_mrp
 from planning.mrp_reference import reference_mrp
-from tests.planning.conftest import BOM_SCHEMA, DATED_SCHEMA
+from tests.planning.conftest import BOM_SCHEMA, DATED_SCHEMA, EXAMPLES, PLANNING
 
 RECORD_COLUMNS = (
     "gross_requirements",
@@ -98,7 +98,7 @@ def plan_of(problem: dict[str, Any]) -> Any:
     )
 
 
-@settings(max_examples=300)
+@settings(PLANNING, max_examples=2 * EXAMPLES)
 @given(problems())
 def test_vectorised_mrp_equals_the_naive_reference(problem: dict[str, Any]) -> None:
     plan = plan_of(problem)
@@ -126,6 +126,7 @@ def test_vectorised_mrp_equals_the_naive_reference(problem: dict[str, Any]) -> N
     assert orders == sorted((i, a, b, float(q)) for i, a, b, q in reference.planned_orders)
 
 
+@PLANNING
 @given(problems())
 def test_plan_invariants(problem: dict[str, Any]) -> None:
     plan = plan_of(problem)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from planning.newsvendor import newsvendor
+from tests.planning.conftest import PLANNING
 
 
 def one(**row: object) -> dict[str, float]:
@@ -34,6 +35,7 @@ def expected_profit(q: int, price: float, cost: float, salvage: float, mean: flo
     return float(np.sum(pmf * (price * sales + salvage * (q - sales))) - cost * q)
 
 
+@PLANNING
 @given(st.floats(0.5, 30), st.floats(1.5, 10), st.floats(0, 0.9))
 def test_poisson_order_maximises_expected_profit(
     mean: float, price: float, salvage_share: float

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from planning.continuous_review import rq_cost, rq_policy
 from planning.errors import PlanningError
 from planning.periodic_review import SsModel, demand_pmf, optimal_policy, ss_policy
+from tests.planning.conftest import EXAMPLES, PLANNING
 
 
 def markov_cost(model: SsModel, s: int, order_up_to: int) -> float:
@@ -36,7 +37,7 @@ def markov_cost(model: SsModel, s: int, order_up_to: int) -> float:
     return float(stationary @ costs)
 
 
-@settings(max_examples=20)
+@settings(PLANNING, max_examples=max(20, EXAMPLES // 8))
 @given(
     st.floats(1, 6),
     st.integers(0, 2),
@@ -126,6 +127,7 @@ def test_normal_rq_is_a_local_minimum() -> None:
         assert best <= rq_cost(HARVEY, q + dq, rp + dr) + 1e-9
 
 
+@PLANNING
 @given(
     st.floats(50, 2000),
     st.floats(0.5, 30),
