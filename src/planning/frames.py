@@ -67,12 +67,3 @@ def require(condition: pl.Expr, frame: pl.DataFrame, field: str, reason: str) ->
         raise PlanningError(
             f"{reason} (first offending row: {bad.row(0, named=True)})", field=field
         )
-
-
-def describe(columns: Sequence[Column]) -> list[str]:
-    """One line per column, for module docstrings and docs/planning/README.md."""
-    lines = []
-    for c in columns:
-        need = "required" if c.required else f"optional, default {c.default!r}"
-        lines.append(f"{c.name} ({c.dtype}, {need}): {c.doc}")
-    return lines

@@ -37,6 +37,7 @@ from planning.continuous_review import ITEM_COLUMNS as RQ_COLUMNS
 from planning.continuous_review import rq_policy
 from planning.eoq import BREAK_COLUMNS, economic_order_quantity
 from planning.eoq import ITEM_COLUMNS as EOQ_COLUMNS
+from planning.errors import PlanningError
 from planning.forecasting import HISTORY_COLUMNS as FORECAST_HISTORY_COLUMNS
 from planning.forecasting import ModelSettings, backtest, forecast
 from planning.frames import Column
@@ -115,8 +116,6 @@ def solve_mrp(p: io.MrpProblem) -> io.MrpResult:
 def solve_lot_size(p: io.LotSizeProblem) -> io.LotSizeResult:
     labels = [option.label or option.rule.value for option in p.rules]
     if len(set(labels)) != len(labels):
-        from planning.errors import PlanningError
-
         raise PlanningError(
             "two rules share a label; give each a distinct label", field="rules.label"
         )
