@@ -144,7 +144,7 @@ def demand_series(history: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         raise PlanningError("no history to forecast from", field="history")
     require(pl.col("quantity") >= 0, hist, "history.quantity", "must not be negative")
     hist = hist.group_by("item", "period").agg(pl.col("quantity").sum())
-    last = int(hist.get_column("period").max())  # type: ignore[arg-type]
+    last = int(hist.get_column("period").to_numpy().max())
     spans = hist.group_by("item").agg(pl.col("period").min().alias("first"))
     grid = spans.select(
         pl.col("item"), pl.int_ranges(pl.col("first"), last + 1, dtype=pl.Int64()).alias("period")
@@ -234,7 +234,7 @@ def backtest(
         raise PlanningError(f"must be one of {', '.join(SELECTION_METRICS)}", field="metric")
     series = demand_series(history)
     test_size = horizon + step * (windows - 1)
-    shortest = int(series.group_by("unique_id").len().get_column("len").min())  # type: ignore[arg-type]
+    shortest = int(series.group_by("unique_id").len().get_column("len").to_numpy().min())
     if shortest <= test_size:
         raise PlanningError(
             f"every series needs more than {test_size} periods for {windows} windows of "
@@ -251,7 +251,7 @@ def backtest(
         pl.col("y").cast(pl.Float64()).alias("actual"),
         pl.col("forecast").cast(pl.Float64()),
     )
-    first_cutoff = int(evaluations.get_column("cutoff").min())  # type: ignore[arg-type]
+    first_cutoff = int(evaluations.get_column("cutoff").to_numpy().min())
     in_sample = series.filter(pl.col("ds") <= first_cutoff).select(
         pl.col("unique_id").alias("item"),
         pl.col("ds").alias("period"),

@@ -180,21 +180,25 @@ def test_demand_outside_the_horizon_is_ignored_and_past_due_demand_counts_now() 
         ({"bom": bom([("A", "B", 0)])}, "bom.quantity_per"),
         ({"demand": dated([("Q", 1, 1)])}, "demand.item"),
         ({"demand": dated([("A", 1, -1)])}, "demand.quantity"),
-        ({"horizon": 0}, "horizon"),
     ],
 )
-def test_invalid_input_names_the_field(change: dict[str, object], field: str) -> None:
-    arguments: dict[str, object] = {
-        "items": pl.DataFrame({"item": ["A", "B"]}),
-        "bom": bom([]),
-        "demand": dated([]),
-        "scheduled_receipts": dated([]),
-        "horizon": 3,
-    }
-    arguments.update(change)
+def test_invalid_input_names_the_field(change: dict[str, pl.DataFrame], field: str) -> None:
+    frames = {"bom": bom([]), "demand": dated([]), "scheduled_receipts": dated([])} | change
     with pytest.raises(PlanningError) as caught:
-        run_mrp(**arguments)  # type: ignore[arg-type]
+        run_mrp(
+            pl.DataFrame({"item": ["A", "B"]}),
+            frames["bom"],
+            frames["demand"],
+            frames["scheduled_receipts"],
+            horizon=3,
+        )
     assert caught.value.field == field
+
+
+def test_horizon_must_be_a_period_or_more() -> None:
+    with pytest.raises(PlanningError) as caught:
+        run_mrp(pl.DataFrame({"item": ["A"]}), bom([]), dated([]), dated([]), horizon=0)
+    assert caught.value.field == "horizon"
 
 
 def test_cycle_message_names_the_items_on_the_cycle() -> None:
