@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Mapper, Recording
+from eventsourcing.persistence import Mapper
 from eventsourcing.utils import Environment
 
 from ledger.aggregate import LedgerAggregate
@@ -28,13 +28,19 @@ class LedgerApplication(Application[UUID]):
     def construct_mapper(self) -> Mapper[UUID]:
         return LedgerMapper(transcoder=self.factory.transcoder())
 
-    def record(self, aggregates: Iterable[LedgerAggregate]) -> list[Recording[UUID]]:
+    def record(self, aggregates: Iterable[LedgerAggregate]) -> dict[tuple[UUID, int], int]:
         """``save(*aggregates)`` for the writer: their pending events in ONE transaction,
-        with optimistic concurrency on every stream. (``save()`` also checks each object
-        against runtime protocols and looks for snapshots to take: ~10% of the writer's
-        time, for nothing MIMS uses.)"""
+        with optimistic concurrency on every stream; returns each event's notification id
+        by (stream, version). (``save()`` also checks each object against runtime
+        protocols, looks for snapshots to take and wraps every event in two more objects:
+        ~15% of the writer's time, for nothing MIMS uses.)"""
         events = [event for aggregate in aggregates for event in aggregate.collect_events()]
-        return self.events.put(events)
+        stored = [self.mapper.to_stored_event(event) for event in events]
+        ids = self.recorder.insert_events(stored) or []
+        return {
+            (event.originator_id, event.originator_version): notification_id
+            for event, notification_id in zip(events, ids, strict=True)
+        }
 
     def find(self, aggregate_id: UUID) -> LedgerAggregate | None:
         try:

@@ -18,6 +18,7 @@ event; the event's ``apply`` only assigns.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -116,24 +117,37 @@ class Draw:
 
 
 def _merge_layers(existing: tuple[Layer, ...], incoming: tuple[Layer, ...]) -> tuple[Layer, ...]:
-    by_seq: dict[int, Layer] = {layer.seq: layer for layer in existing}
+    """Layers kept in receipt order; a layer of the same receipt adds to the one there."""
+    if not incoming:
+        return existing
+    merged = list(existing)
+    seqs = [layer.seq for layer in existing]
     for layer in incoming:
-        old = by_seq.get(layer.seq)
-        by_seq[layer.seq] = (
-            layer
-            if old is None
-            else Layer(
-                seq=layer.seq, quantity=old.quantity + layer.quantity, unit_cost=old.unit_cost
+        at = bisect_left(seqs, layer.seq)
+        if at < len(seqs) and seqs[at] == layer.seq:
+            old = merged[at]
+            merged[at] = Layer(
+                seq=old.seq, quantity=old.quantity + layer.quantity, unit_cost=old.unit_cost
             )
-        )
-    return tuple(by_seq[seq] for seq in sorted(by_seq))
+        else:
+            merged.insert(at, layer)
+            seqs.insert(at, layer.seq)
+    return tuple(merged)
 
 
 def _remove_layers(existing: tuple[Layer, ...], drawn: tuple[Layer, ...]) -> tuple[Layer, ...]:
+    """Take the drawn quantities out. FIFO draws are a prefix of the layers, so only that
+    prefix is rebuilt and the rest is kept as it is (a bucket can hold many layers)."""
     taken = {layer.seq: layer.quantity for layer in drawn}
-    kept = []
-    for layer in existing:
-        left = layer.quantity - taken.get(layer.seq, ZERO)
+    kept: list[Layer] = []
+    for at, layer in enumerate(existing):
+        if not taken:
+            return (*kept, *existing[at:])
+        quantity = taken.pop(layer.seq, None)
+        if quantity is None:
+            kept.append(layer)
+            continue
+        left = layer.quantity - quantity
         if left > 0:
             kept.append(Layer(seq=layer.seq, quantity=left, unit_cost=layer.unit_cost))
     return tuple(kept)

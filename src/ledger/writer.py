@@ -273,17 +273,11 @@ class Ledger:
                 self._answer(batch, {})
                 return
             try:
-                recordings = self.app.record(batch.staged.values())
+                positions = self.app.record(batch.staged.values())
             except IntegrityError:
                 self.stats["conflicts"] += 1
                 pending = self._after_conflict(batch, pending, existing_receipts)
                 continue
-            positions = {
-                (UUID(str(r.notification.originator_id)), r.notification.originator_version): (
-                    r.notification.id
-                )
-                for r in recordings
-            }
             for key, aggregate in batch.staged.items():
                 if isinstance(aggregate, CommandReceipt):
                     self._remember_receipt(aggregate, positions.get((key, 1), 0))

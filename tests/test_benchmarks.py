@@ -1,0 +1,24 @@
+"""The benchmarks run (briefly): a benchmark that no longer starts is caught here, not
+when someone needs its figures. No figure is asserted: timing belongs to ./scripts/bench."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import require_service
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_bench_write_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    require_service("PostgreSQL", 5432)
+    from benchmarks import write
+
+    write.main(["--quick"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    figures = {x["figure"]: x for x in lines}
+    assert figures["inprocess_group_commit_per_s"]["baseline"] > 0
+    assert figures["http_32_clients_per_s"]["value"] > 0
+    assert all(x["bench"] == "write" for x in lines)
