@@ -13,6 +13,7 @@ from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.demo import load_demo
 from mims.server import create_app
+from projections.view import ReadModels
 from tests.servers import serving
 
 README = Path(__file__).parent.parent / "README.md"
@@ -46,7 +47,9 @@ def tour_steps() -> list[tuple[int, str]]:
 def server(tmp_path: Path) -> Iterator[str]:
     ledger = Ledger(store_env(f"sqlite:///{tmp_path}/events.db"), WriterSettings())
     load_demo(ledger, show_progress=False)
-    with serving(create_app(ledger=ledger)) as url:
+    with serving(
+        create_app(ledger=ledger, read_models=ReadModels(tmp_path / "read.duckdb"))
+    ) as url:
         yield url
     ledger.close()
 

@@ -108,6 +108,17 @@ class Place:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Revaluation:
+    """One bucket's share of a standard-cost revaluation."""
+
+    location: str
+    lot: str
+    status: StockStatus
+    quantity: Decimal
+    value_delta: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
 class Draw:
     """What consuming a quantity from a bucket costs, decided before the event."""
 
@@ -331,6 +342,7 @@ class Stock(LedgerAggregate):
         new_unit_cost: Decimal
         quantity: Decimal
         value_delta: Decimal
+        lines: tuple[Revaluation, ...]
 
         def apply(self, aggregate: Stock) -> None:
             aggregate.standard_cost = self.new_unit_cost
@@ -977,6 +989,16 @@ class Stock(LedgerAggregate):
 
     def revalue(self, *, meta: Meta, new_unit_cost: Decimal) -> None:
         old = self.standard_cost or ZERO
+        lines = tuple(
+            Revaluation(
+                location=location,
+                lot=lot,
+                status=status,
+                quantity=quantity,
+                value_delta=quantity * (new_unit_cost - old),
+            )
+            for (location, lot, status), quantity in sorted(self.balances.items())
+        )
         self.trigger_event(
             self.Revalued,
             meta=meta,
@@ -984,4 +1006,5 @@ class Stock(LedgerAggregate):
             new_unit_cost=new_unit_cost,
             quantity=self.on_hand,
             value_delta=self.on_hand * (new_unit_cost - old),
+            lines=lines,
         )

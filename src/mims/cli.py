@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from mims.cli_ops import audit_app, projections_app, replay
 from mims.plan_cli import app as plan_app
 
 app = typer.Typer(
@@ -17,6 +18,9 @@ app = typer.Typer(
 app.add_typer(plan_app, name="plan")
 demo_app = typer.Typer(help="The demo plant.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
+app.add_typer(projections_app, name="projections")
+app.add_typer(audit_app, name="audit")
+app.command("replay")(replay)
 schemas_app = typer.Typer(help="The contracts checked in under schemas/.", no_args_is_help=True)
 app.add_typer(schemas_app, name="schemas")
 

@@ -14,6 +14,7 @@ from pydantic import TypeAdapter
 
 from ledger.catalog import event_classes
 from ledger.commands import ALL_COMMANDS
+from queries.schema import sdl
 
 
 def _dump(document: Any) -> str:
@@ -35,6 +36,7 @@ def render_schemas() -> dict[str, str]:
         schema = command.model_json_schema()
         files[f"commands/{command.command_name}.json"] = _dump(schema)
     files["openapi.json"] = _dump(create_app().openapi())
+    files["graphql/schema.graphql"] = sdl()
     return files
 
 
@@ -57,8 +59,8 @@ def stale_schemas(root: Path) -> list[str]:
         for relative, content in expected.items()
         if not (root / relative).exists() or (root / relative).read_text() != content
     ]
-    for folder in ("events", "commands"):
-        for path in sorted((root / folder).glob("*.json")):
+    for folder in ("events", "commands", "graphql"):
+        for path in sorted((root / folder).glob("*.*")):
             relative = f"{folder}/{path.name}"
             if relative not in expected:
                 stale.append(relative)

@@ -1,16 +1,28 @@
-"""The one-process server: command API, GraphQL and dashboards over one ledger."""
+"""The one-process server: command API, GraphQL and dashboards over one ledger, with the
+projection runner keeping the read models current in the same process."""
 
 from __future__ import annotations
 
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
+import duckdb
+import structlog
+from eventsourcing.postgres import PostgresApplicationRecorder
 from fastapi import FastAPI
 
 from commands import install_command_api
 from ledger.writer import Ledger
+from mims.admin import router as admin_router
 from mims.settings import Settings
+from projections.runner import ProjectionRunner
+from projections.view import ReadModels
+from projections.waker import PostgresWaker
+from queries.schema import graphql_router
+
+log = structlog.get_logger("mims.server")
 
 
 def tune_garbage_collector() -> None:
@@ -27,20 +39,55 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
-def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
+def open_read_models(path: Path) -> ReadModels:
+    """The read models' file, or, when another worker process serves it (DuckDB allows
+    one writing process per file), a file of this process's own, built from the log."""
+    try:
+        return ReadModels(path)
+    except duckdb.IOException as e:
+        if "lock" not in str(e).lower():
+            raise
+        import os
+
+        own = path.with_name(f"{path.stem}.worker-{os.getpid()}{path.suffix}")
+        log.info("read models are served by another worker: this one keeps its own", file=str(own))
+        own.unlink(missing_ok=True)
+        return ReadModels(own)
+
+
+def create_app(
+    settings: Settings | None = None,
+    ledger: Ledger | None = None,
+    read_models: ReadModels | None = None,
+) -> FastAPI:
     """Build the ASGI app. Nothing connects until the app starts (lifespan)."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        own = ledger is None
-        app.state.ledger = ledger or Ledger(settings.store_env(), settings.writer_settings())
+        own_ledger = ledger is None
+        app.state.ledger = the_ledger = ledger or Ledger(
+            settings.store_env(), settings.writer_settings()
+        )
+        own_models = read_models is None
+        app.state.read_models = models = read_models or open_read_models(settings.read_model_path)
+        app.state.runner = runner = ProjectionRunner(the_ledger.app.recorder, models)
+        the_ledger.listeners.append(runner.wake)
+        waker = None
+        if isinstance(the_ledger.app.recorder, PostgresApplicationRecorder):
+            waker = PostgresWaker(the_ledger.app.recorder, runner.wake).start()
+        runner.start()
         tune_garbage_collector()
         try:
             yield
         finally:
-            if own:
-                app.state.ledger.close()
+            runner.stop()
+            if waker is not None:
+                waker.stop()
+            if own_models:
+                models.close()
+            if own_ledger:
+                the_ledger.close()
 
     app = FastAPI(
         title="MIMS",
@@ -49,6 +96,8 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         lifespan=lifespan,
     )
     install_command_api(app)
+    app.include_router(graphql_router(), prefix="/graphql", tags=["queries"])
+    app.include_router(admin_router)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
+from projections.view import ReadModels
 
 
 class Clock:
@@ -43,7 +44,9 @@ def ledger(tmp_path: Path, clock: Clock) -> Iterator[Ledger]:
 
 @pytest.fixture
 def api(ledger: Ledger) -> Iterator[TestClient]:
-    with TestClient(create_app(ledger=ledger), headers={"X-Actor": "tester"}) as client:
+    with TestClient(
+        create_app(ledger=ledger, read_models=ReadModels(None)), headers={"X-Actor": "tester"}
+    ) as client:
         setup = [
             ("/v1/locations", {"code": "S", "level": "site"}),
             ("/v1/locations", {"code": "W", "level": "warehouse", "parent": "S"}),
@@ -300,7 +303,7 @@ def test_version_conflict_after_bounded_retries_is_409(tmp_path: Path) -> None:
     server_side = Ledger(env, WriterSettings(batch_wait=0, max_retries=0))
     other_process = Ledger(env, WriterSettings(batch_wait=0))
     try:
-        with TestClient(create_app(ledger=server_side)) as api:
+        with TestClient(create_app(ledger=server_side, read_models=ReadModels(None))) as api:
             for path, body in [
                 ("/v1/locations", {"code": "S", "level": "site"}),
                 ("/v1/locations", {"code": "W", "level": "warehouse", "parent": "S"}),

@@ -1,0 +1,115 @@
+"""Operations endpoints used by the `mims` CLI while a server owns the read models.
+
+DuckDB lets one process write a database file; while `mims serve` runs, the CLI's
+rebuild, status and audit go through these endpoints and the work happens in the server
+(a rebuild in a background thread, swapped in between two pages of the runner).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel
+
+from ledger.writer import Ledger
+from mims.audit import verify
+from projections.operations import rebuild_into
+from projections.runner import ProjectionRunner
+from projections.view import ReadModels
+
+router = APIRouter(prefix="/admin", tags=["operations"])
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    state: str = "running"
+    position: int = 0
+    target: int = 0
+    result: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+JOBS: dict[str, Job] = {}
+
+
+class RebuildRequest(BaseModel):
+    names: list[str] | None = None
+
+
+def rebuild_and_adopt(
+    ledger: Ledger,
+    models: ReadModels,
+    runner: ProjectionRunner,
+    names: list[str] | None,
+    job: Job,
+) -> None:
+    """Build into a fresh file while the live read models keep serving; swap in."""
+    live = models.path or Path("var/read_models.duckdb")
+    fresh = live.with_name(f"{live.stem}.rebuild-{job.id}{live.suffix}")
+
+    def progress(position: int, target: int) -> None:
+        job.position, job.target = position, target
+
+    try:
+        built = rebuild_into(ledger.app.recorder, fresh, names, on_page=progress)
+        job.result = {"adopted": runner.adopt(str(fresh), built), "built": built}
+        job.state = "done"
+    except Exception as e:  # noqa: BLE001 - the job reports it
+        job.state, job.error = "failed", str(e)
+    finally:
+        fresh.unlink(missing_ok=True)
+        fresh.with_name(fresh.name + ".wal").unlink(missing_ok=True)
+
+
+@router.get("/projections")
+def projection_status(request: Request) -> dict[str, Any]:
+    runner: ProjectionRunner = request.app.state.runner
+    return {
+        "head": request.app.state.ledger.max_position(),
+        "projections": [
+            {**asdict(s), "updated_at": s.updated_at.isoformat() if s.updated_at else None}
+            for s in runner.statuses()
+        ],
+    }
+
+
+@router.post("/projections/rebuild", status_code=202)
+def rebuild(request: Request, body: RebuildRequest) -> dict[str, str]:
+    state = request.app.state
+    job = Job(id=uuid.uuid4().hex[:12], kind="rebuild")
+    JOBS[job.id] = job
+    threading.Thread(
+        target=rebuild_and_adopt,
+        args=(state.ledger, state.read_models, state.runner, body.names, job),
+        daemon=True,
+    ).start()
+    return {"job": job.id}
+
+
+@router.get("/jobs/{job_id}")
+def job_state(job_id: str) -> dict[str, Any]:
+    job = JOBS.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id}")
+    return asdict(job)
+
+
+@router.post("/audit/verify")
+def audit_verify(request: Request) -> dict[str, Any]:
+    state = request.app.state
+    found = verify(state.ledger, state.read_models, state.runner)
+    return {
+        "checked_at": datetime.now().astimezone().isoformat(),
+        "differences": [
+            {**asdict(d), "ledger": str(d.ledger), "read_model": str(d.read_model), "text": str(d)}
+            for d in found
+        ],
+    }

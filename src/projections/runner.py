@@ -1,0 +1,312 @@
+"""MIMS's projection runner.
+
+The library's ``ProjectionRunner`` applies one event per transaction and polls every
+100 ms, and the SQLite recorder cannot be subscribed to. This runner reads the
+notification log in pages, stages each page in DuckDB once, and applies it to each
+projection in ONE DuckDB transaction together with that projection's tracking row, so a
+crash between pages neither skips nor repeats an event. It wakes as soon as a command
+commits in this process (``wake()``), when PostgreSQL NOTIFYs (``PostgresWaker``) or NATS
+says so, and polls as a fallback.
+
+A projection that fails on an event stops at its last good position: the page is
+re-applied event by event to find the event, the projection records it (status
+``failed``, the error, the position) and is skipped until rebuilt; the others go on.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import structlog
+from eventsourcing.persistence import ApplicationRecorder
+
+from projections.pages import head_position, read_page
+from projections.read_models import BY_NAME, Projection
+from projections.view import ReadModels
+
+log = structlog.get_logger("mims.projections")
+
+STAGE_PAGE = """
+CREATE OR REPLACE TEMP TABLE page AS
+SELECT position, CAST(stream AS UUID) AS stream, version, topic, s AS state,
+    CAST(json_extract_string(s, '$.timestamp') AS TIMESTAMPTZ) AS recorded_at,
+    CAST(json_extract_string(s, '$.meta.effective_at') AS TIMESTAMPTZ) AS effective_at,
+    json_extract_string(s, '$.meta.actor') AS actor,
+    json_extract_string(s, '$.meta.command_id') AS command_id,
+    json_extract_string(s, '$.meta.correlation_id') AS correlation_id,
+    json_extract_string(s, '$.meta.site') AS site
+FROM (SELECT *, decode(state) AS s FROM page_raw)
+"""
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which events count: by business time (``as_of``) and by what was recorded by when
+    (``known_at``). The live read models take everything."""
+
+    as_of: datetime | None = None
+    known_at: datetime | None = None
+
+    def sql(self, *, master_data: bool = False) -> str:
+        """The WHERE clause. Master data (items, locations) is taken as known, whatever its
+        business time: a receipt backdated before its item's registration still counts."""
+        clauses = []
+        if self.as_of is not None and not master_data:
+            clauses.append(f"effective_at <= TIMESTAMPTZ '{self.as_of.isoformat()}'")
+        if self.known_at is not None:
+            clauses.append(f"recorded_at <= TIMESTAMPTZ '{self.known_at.isoformat()}'")
+        return "".join(f" AND {c}" for c in clauses)
+
+
+@dataclass
+class Status:
+    name: str
+    position: int
+    status: str
+    error: str | None
+    failed_position: int | None
+    updated_at: datetime | None
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        recorder: ApplicationRecorder,
+        models: ReadModels,
+        *,
+        page_size: int = 10_000,
+        poll_interval: float = 0.5,
+        window: Window | None = None,
+    ) -> None:
+        self.recorder = recorder
+        self.models = models
+        self.con = models.connection()  # the runner's own: it is the only writer
+        self.page_size = page_size
+        self.poll_interval = poll_interval
+        self.window = window or Window()
+        self.projections: tuple[Projection, ...] = models.projections
+        self.head = 0
+        self.events_applied = 0
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._progress = threading.Condition()
+        self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self.last_error: str | None = None
+
+    # --- positions ----------------------------------------------------------------------
+
+    def statuses(self) -> list[Status]:
+        with self.models.reader() as con:
+            rows = con.execute(
+                "SELECT name, position, status, error, failed_position, updated_at"
+                " FROM projection_tracking ORDER BY name"
+            ).fetchall()
+        names = {p.name for p in self.projections}
+        return [Status(*row) for row in rows if row[0] in names]
+
+    @property
+    def position(self) -> int:
+        """The position every healthy projection has reached."""
+        return min((s.position for s in self.statuses() if s.status == "running"), default=0)
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Read-your-writes: block until the projections reach ``position`` (bounded)."""
+        deadline = time.monotonic() + timeout
+        with self._progress:
+            while self.position < position:
+                self.wake()
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._progress.wait(min(remaining, 0.05))
+        return True
+
+    # --- the loop -----------------------------------------------------------------------
+
+    def wake(self, _position: int | None = None) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="mims-projections", daemon=True)
+        self._thread.start()
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(30)
+
+    def submit(self, task: Callable[[], Any]) -> Any:
+        """Run ``task`` in the runner's thread between two pages; return its result."""
+        if self._thread is None or not self._thread.is_alive():
+            return task()
+        done: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+
+        def run() -> None:
+            try:
+                done.put((True, task()))
+            except Exception as e:  # noqa: BLE001 - handed back to the caller
+                done.put((False, e))
+
+        self._tasks.put(run)
+        self.wake()
+        ok, value = done.get()
+        if not ok:
+            raise value
+        return value
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
+            while not self._tasks.empty():
+                self._tasks.get()()
+            try:
+                self.catch_up()
+                self.last_error = None
+            except Exception as e:  # the store is unreachable: report, retry on the next poll
+                self.last_error = str(e)
+                log.exception("projection runner could not read the event store")
+
+    def catch_up(
+        self, upto: int | None = None, on_page: Callable[[int, int], None] | None = None
+    ) -> int:
+        """Apply pages until every healthy projection has reached the head (or ``upto``)."""
+        applied = 0
+        while not self._stop.is_set():
+            self.head = head_position(self.recorder)
+            target = self.head if upto is None else min(upto, self.head)
+            tracking = {s.name: s for s in self.statuses()}
+            active = [p for p in self.projections if tracking[p.name].status == "running"]
+            lowest = min((tracking[p.name].position for p in active), default=target)
+            if lowest >= target:
+                break
+            page = read_page(self.recorder, lowest, self.page_size, target)
+            if page.num_rows == 0:
+                break
+            self._apply_page(page, {p.name: tracking[p.name].position for p in active}, active)
+            applied += page.num_rows
+            if on_page is not None:
+                on_page(int(page["position"][-1].as_py()), target)
+            with self._progress:
+                self._progress.notify_all()
+        self.events_applied += applied
+        return applied
+
+    def _apply_page(
+        self, page: pa.Table, positions: dict[str, int], active: list[Projection]
+    ) -> None:
+        con = self.con
+        con.register("page_raw", page)
+        try:
+            con.execute(STAGE_PAGE)
+        finally:
+            con.unregister("page_raw")
+        end = int(page["position"][-1].as_py())
+        topics = frozenset(t for t in page["topic"].to_pylist())
+        failed: set[str] = set()
+        for projection in active:
+            if set(projection.depends_on) & failed:
+                continue
+            lo = positions[projection.name]
+            if lo >= end:
+                continue
+            try:
+                self._apply(projection, lo, end, topics)
+            except duckdb.Error:
+                failed |= self._isolate(projection, lo, end)
+
+    def _apply(self, projection: Projection, lo: int, hi: int, topics: frozenset[str]) -> None:
+        con = self.con
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM page"
+            f" WHERE position > {lo} AND position <= {hi}"
+            f"{self.window.sql(master_data=not projection.depends_on)}"
+        )
+        con.execute("BEGIN TRANSACTION")
+        try:
+            projection.apply(con, topics)
+            con.execute(
+                "UPDATE projection_tracking SET position = ?, updated_at = now() WHERE name = ?",
+                [hi, projection.name],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def _isolate(self, projection: Projection, lo: int, hi: int) -> set[str]:
+        """Re-apply the page one event at a time, stop at the one that fails."""
+        rows = self.con.execute(
+            f"SELECT position, topic FROM page WHERE position > {lo} AND position <= {hi}"
+            " ORDER BY position"
+        ).fetchall()
+        for position, topic in rows:
+            try:
+                self._apply(projection, position - 1, position, frozenset([topic]))
+            except duckdb.Error as e:
+                self.con.execute(
+                    "UPDATE projection_tracking SET status = 'failed', error = ?,"
+                    " failed_position = ?, updated_at = now() WHERE name = ?",
+                    [f"{topic}: {e}", position, projection.name],
+                )
+                log.exception(
+                    "projection stopped at its last good position",
+                    projection=projection.name,
+                    failed_position=position,
+                    topic=topic,
+                    error=str(e),
+                )
+                return {projection.name}
+        return set()
+
+    # --- adopting rebuilt read models ---------------------------------------------------
+
+    def adopt(self, path: str, names: Iterable[str]) -> dict[str, int]:
+        """Swap in projections rebuilt into another DuckDB file (in the runner's thread,
+        between pages: queries keep reading the old tables until the swap commits)."""
+        wanted = [BY_NAME[n] for n in names]
+
+        def swap() -> dict[str, int]:
+            con = self.con
+            con.execute(f"ATTACH '{path}' AS rebuilt (READ_ONLY)")
+            try:
+                found = dict(
+                    con.execute("SELECT name, position FROM rebuilt.projection_tracking").fetchall()
+                )
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    for projection in wanted:
+                        for table in projection.tables:
+                            con.execute(f"DELETE FROM main.{table}")
+                            con.execute(f"INSERT INTO main.{table} SELECT * FROM rebuilt.{table}")
+                        con.execute(
+                            "UPDATE projection_tracking SET position = ?, status = 'running',"
+                            " error = NULL, failed_position = NULL, updated_at = now()"
+                            " WHERE name = ?",
+                            [found[projection.name], projection.name],
+                        )
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+            finally:
+                con.execute("DETACH rebuilt")
+            return {p.name: int(found[p.name]) for p in wanted}
+
+        swapped: dict[str, int] = self.submit(swap)
+        self.wake()
+        return swapped

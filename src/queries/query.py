@@ -1,0 +1,353 @@
+"""The root Query: read models, time travel (asOf / knownAt), read-your-writes.
+
+``asOf`` answers come from the stock ledger by business (effective) time; ``knownAt``
+also drops what was recorded after that instant, so "what did the system believe on
+date X" is ``knownAt: X`` (asOf defaults to knownAt). Every query takes
+``minPosition``: the log position a command answered with; the query waits (bounded)
+until the projections have reached it.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from queries.context import Context, described
+from queries.types import (
+    AvailableToPromise,
+    ConsumptionDay,
+    CostingMethod,
+    Item,
+    ItemKind,
+    ItemValue,
+    LedgerPage,
+    LedgerRow,
+    Location,
+    Lot,
+    MethodValue,
+    PageInfo,
+    ProjectionStatus,
+    Reservation,
+    StockFilter,
+    StockOnHand,
+    StockRow,
+    Valuation,
+)
+
+MAX_PAGE = 1000
+ZERO = Decimal(0)
+MONEY = "DECIMAL(38,16)"
+STOCK_COLUMNS = "item, location, lot, status, quantity, value"
+SUBTREE = (
+    "location IN (SELECT code FROM locations WHERE path = (SELECT path FROM locations"
+    " WHERE code = ?) OR starts_with(path, (SELECT path FROM locations WHERE code = ?) || '/'))"
+)
+
+
+def _page_size(first: int) -> int:
+    if not 1 <= first <= MAX_PAGE:
+        msg = f"first must be between 1 and {MAX_PAGE}, not {first}"
+        raise GraphQLError(msg, extensions={"code": "PAGE_SIZE"})
+    return first
+
+
+def _stock_where(f: StockFilter | None) -> tuple[str, list[Any]]:
+    if f is None:
+        return "TRUE", []
+    clauses: list[str] = []
+    params: list[Any] = []
+    if f.item is not None:
+        clauses.append("item = ?")
+        params.append(f.item)
+    if f.items is not None:
+        clauses.append("list_contains(?, item)")
+        params.append(f.items)
+    if f.item_kind is not None:
+        clauses.append("item IN (SELECT sku FROM items WHERE kind = ?)")
+        params.append(f.item_kind.value)
+    if f.location is not None:
+        clauses.append(SUBTREE)
+        params += [f.location, f.location]
+    if f.lot is not None:
+        clauses.append("lot = ?")
+        params.append(f.lot)
+    if f.status is not None:
+        clauses.append("status = ?")
+        params.append(f.status.value)
+    return " AND ".join(clauses) or "TRUE", params
+
+
+def _window(as_of: datetime | None, known_at: datetime | None) -> tuple[str, list[Any]]:
+    clauses = ["effective_at <= ?"]
+    params: list[Any] = [as_of or known_at]
+    if known_at is not None:
+        clauses.append("recorded_at <= ?")
+        params.append(known_at)
+    return " AND ".join(clauses), params
+
+
+def _as_of_stock(window: str) -> str:
+    """Balances from the ledger at an instant; a moving-average item's buckets are valued
+    at that instant's average, like the live view."""
+    return f"""
+    WITH l AS (SELECT * FROM stock_ledger WHERE {window}),
+    b AS (SELECT item, location, lot, status, sum(quantity_delta) AS quantity,
+                 sum(value_delta) AS value FROM l GROUP BY ALL HAVING sum(quantity_delta) <> 0),
+    v AS (SELECT item, sum(quantity_delta) AS q, sum(value_delta) AS val FROM l GROUP BY item)
+    SELECT b.item, b.location, b.lot, b.status, b.quantity,
+        CASE WHEN i.costing_method = 'moving_average'
+             THEN CAST(round(b.quantity * v.val / nullif(v.q, 0), 6) AS {MONEY})
+             ELSE b.value END AS value
+    FROM b JOIN items i ON i.sku = b.item JOIN v ON v.item = b.item"""
+
+
+def _cursor(position: int, line: int) -> str:
+    return base64.urlsafe_b64encode(f"{position}:{line}".encode()).decode()
+
+
+def _uncursor(cursor: str) -> tuple[int, int]:
+    try:
+        position, line = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
+        return int(position), int(line)
+    except (ValueError, UnicodeDecodeError):
+        msg = "after: not a cursor this API gave out"
+        raise GraphQLError(msg, extensions={"code": "BAD_CURSOR"}) from None
+
+
+@strawberry.type
+class Query:
+    @described("Stock on hand now, or asOf / knownAt a past instant.")
+    async def stock_on_hand(
+        self,
+        info: Info[Context, None],
+        filter: StockFilter | None = None,  # noqa: A002 - the GraphQL argument's name
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+        min_position: int | None = None,
+    ) -> StockOnHand:
+        ctx = info.context
+        await ctx.ready(min_position)
+        where, params = _stock_where(filter)
+        if as_of is None and known_at is None:
+            sql = f"SELECT {STOCK_COLUMNS} FROM stock_on_hand WHERE {where}"
+        else:
+            window, window_params = _window(as_of, known_at)
+            sql = f"SELECT * FROM ({_as_of_stock(window)}) WHERE {where}"
+            params = window_params + params
+        rows = [
+            StockRow.from_row(r)
+            for r in await ctx.rows(sql + " ORDER BY item, location, lot, status", params)
+        ]
+        position = ctx.runner.position if ctx.runner is not None else 0
+        return StockOnHand(
+            rows=rows,
+            total_quantity=sum((r.quantity for r in rows), ZERO),
+            total_value=sum((r.value for r in rows), ZERO),
+            as_of=as_of or known_at,
+            known_at=known_at,
+            position=position,
+        )
+
+    @described("The stock ledger: one row per movement, in log order.")
+    async def stock_ledger(
+        self,
+        info: Info[Context, None],
+        filter: StockFilter | None = None,  # noqa: A002
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+        event_type: str | None = None,
+        first: int = 100,
+        after: str | None = None,
+        min_position: int | None = None,
+    ) -> LedgerPage:
+        ctx = info.context
+        size = _page_size(first)
+        await ctx.ready(min_position)
+        where, params = _stock_where(filter)
+        if as_of is not None or known_at is not None:
+            window, window_params = _window(as_of, known_at)
+            where += f" AND {window}"
+            params += window_params
+        if event_type is not None:
+            where += " AND event_type = ?"
+            params.append(event_type)
+        if after is not None:
+            where += " AND (position, line) > (?, ?)"
+            params += list(_uncursor(after))
+        rows = await ctx.rows(
+            f"SELECT * FROM stock_ledger WHERE {where} ORDER BY position, line LIMIT {size + 1}",
+            params,
+        )
+        page = [LedgerRow.from_row(r) for r in rows[:size]]
+        end = _cursor(page[-1].position, page[-1].line) if page else None
+        return LedgerPage(
+            rows=page, page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > size)
+        )
+
+    @strawberry.field
+    async def item(self, info: Info[Context, None], sku: str) -> Item | None:
+        rows = await info.context.rows(f"SELECT {Item.COLUMNS} FROM items WHERE sku = ?", [sku])
+        return Item.from_row(rows[0]) if rows else None
+
+    @strawberry.field
+    async def items(
+        self,
+        info: Info[Context, None],
+        kind: ItemKind | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> list[Item]:
+        size = _page_size(first)
+        rows = await info.context.rows(
+            f"SELECT {Item.COLUMNS} FROM items WHERE (? IS NULL OR kind = ?)"
+            f" AND (? IS NULL OR sku > ?) ORDER BY sku LIMIT {size}",
+            [kind and kind.value, kind and kind.value, after, after],
+        )
+        return [Item.from_row(r) for r in rows]
+
+    @described("A location, with its parent's code and its children.")
+    async def location(self, info: Info[Context, None], code: str) -> Location | None:
+        rows = await info.context.rows(
+            f"SELECT {Location.COLUMNS} FROM locations WHERE code = ?", [code]
+        )
+        return Location.from_row(rows[0]) if rows else None
+
+    @strawberry.field
+    async def lot(self, info: Info[Context, None], item: str, lot: str) -> Lot | None:
+        rows = await info.context.rows(
+            f"SELECT {Lot.COLUMNS} FROM lot_status WHERE item = ? AND lot = ?", [item, lot]
+        )
+        return Lot.from_row(rows[0]) if rows else None
+
+    @described("Inventory value by costing method, now or asOf.")
+    async def valuation(
+        self,
+        info: Info[Context, None],
+        costing_method: CostingMethod | None = None,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+        first: int = 100,
+        min_position: int | None = None,
+    ) -> Valuation:
+        ctx = info.context
+        size = _page_size(first)
+        await ctx.ready(min_position)
+        params: list[Any] = []
+        if as_of is None and known_at is None:
+            source = "SELECT item, quantity, value FROM item_valuation"
+        else:
+            window, params = _window(as_of, known_at)
+            source = (
+                "SELECT item, sum(quantity_delta) AS quantity, sum(value_delta) AS value"
+                f" FROM stock_ledger WHERE {window} GROUP BY item"
+            )
+        method = costing_method.value if costing_method else None
+        rows = await ctx.rows(
+            f"SELECT v.item, i.costing_method, v.quantity, v.value FROM ({source}) v"
+            " JOIN items i ON i.sku = v.item WHERE (? IS NULL OR i.costing_method = ?)"
+            " AND (v.quantity <> 0 OR v.value <> 0) ORDER BY v.value DESC, v.item",
+            [*params, method, method],
+        )
+        methods: dict[str, list[Any]] = {}
+        for _, m, q, v in rows:
+            entry = methods.setdefault(m, [0, ZERO, ZERO])
+            entry[0] += 1
+            entry[1] += q
+            entry[2] += v
+        return Valuation(
+            total_value=sum((r[3] for r in rows), ZERO),
+            by_costing_method=[
+                MethodValue(costing_method=CostingMethod(m), items=n, quantity=q, value=v)
+                for m, (n, q, v) in sorted(methods.items())
+            ],
+            items=[
+                ItemValue(
+                    item=i,
+                    costing_method=CostingMethod(m),
+                    quantity=q,
+                    value=v,
+                    unit_cost=(v / q) if q else None,
+                )
+                for i, m, q, v in rows[:size]
+            ],
+            as_of=as_of or known_at,
+            known_at=known_at,
+        )
+
+    @described("Reservations, open ones by default.")
+    async def reservations(
+        self,
+        info: Info[Context, None],
+        item: str | None = None,
+        open_only: bool = True,
+        first: int = 100,
+        min_position: int | None = None,
+    ) -> list[Reservation]:
+        size = _page_size(first)
+        await info.context.ready(min_position)
+        rows = await info.context.rows(
+            f"SELECT {Reservation.COLUMNS} FROM reservations WHERE (? IS NULL OR item = ?)"
+            f" AND (NOT ? OR open_quantity > 0) ORDER BY reserved_at, reservation_id LIMIT {size}",
+            [item, item, open_only],
+        )
+        return [Reservation.from_row(r) for r in rows]
+
+    @strawberry.field
+    async def available_to_promise(
+        self, info: Info[Context, None], item: str, min_position: int | None = None
+    ) -> AvailableToPromise | None:
+        await info.context.ready(min_position)
+        rows = await info.context.rows(
+            "SELECT item, available, expired, reserved, free FROM available_to_promise"
+            " WHERE item = ?",
+            [item],
+        )
+        if not rows:
+            return None
+        item_, available, expired, reserved, free = rows[0]
+        return AvailableToPromise(
+            item=item_, available=available, expired=expired, reserved=reserved, free=free
+        )
+
+    @described("Daily consumption (issues) of an item, for forecasting.")
+    async def consumption(
+        self,
+        info: Info[Context, None],
+        item: str,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> list[ConsumptionDay]:
+        rows = await info.context.rows(
+            "SELECT item, day, quantity, value, issues FROM consumption_daily WHERE item = ?"
+            " AND (? IS NULL OR day >= ?) AND (? IS NULL OR day <= ?) ORDER BY day",
+            [item, since, since, until, until],
+        )
+        return [
+            ConsumptionDay(item=i, day=d, quantity=q, value=v, issues=n) for i, d, q, v, n in rows
+        ]
+
+    @described("Each projection's position, lag behind the log, health.")
+    async def projection_status(self, info: Info[Context, None]) -> list[ProjectionStatus]:
+        runner = info.context.runner
+        if runner is None:
+            return []
+        head = runner.head
+        return [
+            ProjectionStatus(
+                name=s.name,
+                position=s.position,
+                head=max(head, s.position),
+                lag=max(0, head - s.position),
+                status=s.status,
+                error=s.error,
+                failed_position=s.failed_position,
+                updated_at=s.updated_at,
+            )
+            for s in runner.statuses()
+        ]

@@ -1,0 +1,98 @@
+"""The GraphQL schema, its limits, and the router mounted at /graphql."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+import strawberry
+from fastapi import HTTPException, Request
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.fastapi import GraphQLRouter
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from queries.context import Context, ReadModelsBehind
+from queries.query import Query
+
+MAX_DEPTH = 8
+MAX_ALIASES = 20
+MAX_TOKENS = 2000
+
+
+def _plain_decimal(value: Decimal) -> str:
+    """Decimals as plain strings without trailing zeros: "12.5", never "12.5000" or "1E+1"."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+DECIMAL = strawberry.scalar(
+    name="Decimal",
+    description="A decimal number as a string (exact, never a float)",
+    serialize=_plain_decimal,
+    parse_value=lambda v: Decimal(str(v)),
+)
+
+
+class MimsSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Refusals the client caused (limits, cursors, a position not reached) are
+        answered, not logged as server errors; anything else is logged with its trace."""
+        unexpected = [
+            e
+            for e in errors
+            if not (
+                e.original_error is None
+                or isinstance(e.original_error, (GraphQLError, ReadModelsBehind))
+            )
+        ]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def build_schema() -> strawberry.Schema:
+    return MimsSchema(
+        query=Query,
+        config=StrawberryConfig(scalar_map={Decimal: DECIMAL}),
+        extensions=[
+            partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
+            partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+            partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        ],
+    )
+
+
+def sdl() -> str:
+    return build_schema().as_str() + "\n"
+
+
+def graphql_router() -> GraphQLRouter[Context, None]:
+    """GraphQL at /graphql (GraphiQL in a browser); the composition root puts the read
+    models and the runner on ``app.state``. Header ``X-Min-Position`` = ``minPosition``."""
+
+    async def context(request: Request) -> Context:
+        header = request.headers.get("x-min-position")
+        ctx = Context(
+            models=request.app.state.read_models,
+            runner=request.app.state.runner,
+            min_position=int(header) if header and header.isdigit() else None,
+        )
+        # The header holds the whole request until the position is reached; the
+        # ``minPosition`` argument holds its own field.
+        try:
+            await ctx.ready(None)
+        except ReadModelsBehind as e:
+            raise HTTPException(503, str(e)) from None
+        return ctx
+
+    router: GraphQLRouter[Context, None] = GraphQLRouter(
+        build_schema(), context_getter=context, graphql_ide="graphiql"
+    )
+    return router
+
+
+__all__: list[Any] = ["build_schema", "graphql_router", "sdl"]
