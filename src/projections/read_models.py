@@ -359,8 +359,10 @@ stock_on_hand.on(
     sql=MOVEMENTS_SQL
     + """;
     INSERT INTO stock_balances
-        SELECT item, location, lot, status, sum(quantity_delta), sum(value_delta)
-        FROM movements GROUP BY ALL
+        SELECT m.item, location, lot, status, sum(quantity_delta),
+            -- A moving-average bucket has no value of its own (see the stock_on_hand view).
+            sum(CASE WHEN i.costing_method = 'moving_average' THEN 0 ELSE value_delta END)
+        FROM movements m JOIN items i ON i.sku = m.item GROUP BY m.item, location, lot, status
     ON CONFLICT DO UPDATE SET quantity = stock_balances.quantity + excluded.quantity,
                               value = stock_balances.value + excluded.value;
     DELETE FROM stock_balances WHERE quantity = 0;
