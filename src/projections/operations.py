@@ -20,7 +20,7 @@ def rebuild_into(
     into: Path,
     names: Iterable[str] | None = None,
     *,
-    page_size: int = 20_000,
+    page_size: int = 200_000,
     on_page: OnPage | None = None,
 ) -> dict[str, int]:
     """Build the named projections (all when None) from the whole log into a new file;
@@ -47,7 +47,7 @@ def replay_into(
     *,
     as_of: datetime | None = None,
     known_at: datetime | None = None,
-    page_size: int = 20_000,
+    page_size: int = 200_000,
     on_page: OnPage | None = None,
 ) -> int:
     """Every read model as of a business instant (and as known at a recording instant),

@@ -1,21 +1,24 @@
 """Reading the event store's notification log in pages, as Arrow tables.
 
 A page is the raw log: position (notification id), stream, version, topic and the stored
-JSON state. The projections parse the JSON inside DuckDB (vectorised), so nothing here
-decodes an event in Python: reading the log is the only per-event Python work.
+JSON state as text. The projections parse the JSON inside DuckDB (vectorised), so
+nothing here decodes an event in Python. From PostgreSQL the page comes as one ``COPY ...
+TO STDOUT (FORMAT csv)`` stream parsed by Arrow's CSV reader, which is several times
+faster than building a Python tuple per row.
 """
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 PAGE_SCHEMA = pa.schema(
     [
@@ -23,9 +26,10 @@ PAGE_SCHEMA = pa.schema(
         ("stream", pa.string()),
         ("version", pa.int64()),
         ("topic", pa.string()),
-        ("state", pa.binary()),
+        ("state", pa.string()),
     ]
 )
+_NO_LIMIT = 2**62
 
 
 def _table(rows: list[tuple[Any, ...]]) -> pa.Table:
@@ -38,9 +42,37 @@ def _table(rows: list[tuple[Any, ...]]) -> pa.Table:
             pa.array([str(s) for s in streams], pa.string()),
             pa.array(versions, pa.int64()),
             pa.array(topics, pa.string()),
-            pa.array(states, pa.binary()),
+            pa.array([s.decode() if isinstance(s, bytes) else s for s in states], pa.string()),
         ],
         schema=PAGE_SCHEMA,
+    )
+
+
+def _postgres_page(r: PostgresApplicationRecorder, after: int, limit: int, upto: int) -> pa.Table:
+    query = SQL(
+        "COPY (SELECT notification_id, originator_id, originator_version, topic,"
+        " convert_from(state, 'UTF8') FROM {}.{} WHERE notification_id > {}"
+        " AND notification_id <= {} ORDER BY notification_id LIMIT {}) TO STDOUT (FORMAT csv)"
+    ).format(
+        Identifier(r.datastore.schema),
+        Identifier(r.events_table_name),
+        Literal(after),
+        Literal(upto),
+        Literal(limit),
+    )
+    # orjson writes JSON on one line, so CSV rows never span lines: Arrow can split the
+    # input into blocks and parse them in parallel.
+    buffer = io.BytesIO()
+    with r.datastore.get_connection() as conn, conn.cursor() as curs, curs.copy(query) as copy:
+        for chunk in copy:
+            buffer.write(chunk)
+    if buffer.tell() == 0:
+        return PAGE_SCHEMA.empty_table()
+    buffer.seek(0)
+    return pacsv.read_csv(
+        buffer,
+        read_options=pacsv.ReadOptions(column_names=PAGE_SCHEMA.names, block_size=1 << 24),
+        convert_options=pacsv.ConvertOptions(column_types=PAGE_SCHEMA),
     )
 
 
@@ -49,22 +81,22 @@ def read_page(
 ) -> pa.Table:
     """Notifications with ``after < position <= upto``, at most ``limit``, in log order."""
     r: Any = recorder
+    stop = _NO_LIMIT if upto is None else upto
     if isinstance(r, PostgresApplicationRecorder):
-        statement = SQL(
-            "SELECT notification_id, originator_id, originator_version, topic, state"
-            " FROM {}.{} WHERE notification_id > %s AND notification_id <= %s"
-            " ORDER BY notification_id LIMIT %s"
-        ).format(Identifier(r.datastore.schema), Identifier(r.events_table_name))
-        with r.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(statement, (after, upto if upto is not None else 2**62, limit))
-            return _table(curs.fetchall())
+        # Notification ids are nearly dense: asking for the id range that holds the page
+        # keeps PostgreSQL on an index range scan even when its statistics are stale (an
+        # open range made it sort the whole table: 1.5 s a page instead of 0.3 s).
+        page = _postgres_page(r, after, limit, min(stop, after + limit))
+        if page.num_rows == 0 and after + limit < stop:
+            page = _postgres_page(r, after, limit, stop)  # past a gap wider than a page
+        return page
     if isinstance(r, SQLiteApplicationRecorder):
         with r.datastore.transaction(commit=False) as curs:
             curs.execute(
-                "SELECT rowid, originator_id, originator_version, topic, state"
+                "SELECT rowid, originator_id, originator_version, topic, CAST(state AS TEXT)"
                 f" FROM {r.events_table_name} WHERE rowid > ? AND rowid <= ?"
                 " ORDER BY rowid LIMIT ?",
-                [after, upto if upto is not None else 2**62, limit],
+                [after, stop, limit],
             )
             return _table([tuple(row) for row in curs.fetchall()])
     if isinstance(r, POPOApplicationRecorder):

@@ -1,10 +1,17 @@
 """The read models: one projection per model, one SQL handler per event type.
 
-Each handler reads the page's events of its type from the temp view ``events`` (position,
-stream, version, topic, state JSON, recorded_at, effective_at and the metadata columns)
-and writes set-based: rows of a page are grouped by key before an upsert (DuckDB keeps
-only one of two rows with the same key in one ``INSERT ... ON CONFLICT``), never one
-statement per event. Handlers are registered explicitly, per event class, in order.
+The runner stages a page of the log once: each event's JSON is parsed a single time into
+a typed struct ``e`` (``json_transform`` over ``EVENT_STRUCT``, every field any event
+has), and the stock events are turned into movement rows once (``PAGE_MOVEMENTS``).
+Each handler then reads the page's events of its type from the temp view ``events``
+(position, stream, version, topic, e, recorded_at, effective_at, actor, command_id,
+correlation_id, site) or the movements from the view ``movements``, and writes
+set-based: rows of a page are grouped by key before an upsert (DuckDB keeps only one of
+two rows with the same key in one ``INSERT ... ON CONFLICT``), never one statement per
+event. Handlers are registered explicitly, per event class, in order.
+
+Decimals travel as JSON strings and are cast here, so a malformed one fails the
+projection loudly instead of becoming NULL.
 
 Sign convention of the movement rows (``stock_ledger``): ``quantity_delta`` and
 ``value_delta`` are positive when stock comes into the (location, lot, status) bucket.
@@ -12,7 +19,7 @@ Sign convention of the movement rows (``stock_ledger``): ``quantity_delta`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
 from dataclasses import dataclass, field
 
 import duckdb
@@ -24,21 +31,82 @@ from ledger.stock import Stock
 
 QTY = "DECIMAL(38,6)"
 MONEY = "DECIMAL(38,16)"
+V = "VARCHAR"
+LAYERS = [{"seq": "BIGINT", "quantity": V, "unit_cost": V}]
+EVENT_STRUCT = json.dumps(
+    {
+        "timestamp": V,
+        "meta": {"actor": V, "command_id": V, "correlation_id": V, "site": V, "effective_at": V},
+        # master data
+        "sku": V,
+        "description": V,
+        "kind": V,
+        "unit_of_measure": V,
+        "precision": "BIGINT",
+        "tracking": V,
+        "costing_method": V,
+        "standard_cost": V,
+        "shelf_life_days": "BIGINT",
+        "inspection_required": "BOOLEAN",
+        "planning": {
+            "lead_time_days": "BIGINT",
+            "lot_size_rule": V,
+            "lot_size_quantity": V,
+            "minimum_lot": V,
+            "safety_stock": V,
+            "reorder_point": V,
+        },
+        "code": V,
+        "name": V,
+        "level": V,
+        "parent": V,
+        "site": V,
+        "reason": V,
+        # stock
+        "location": V,
+        "from_location": V,
+        "to_location": V,
+        "lot": V,
+        "status": V,
+        "from_status": V,
+        "to_status": V,
+        "quantity": V,
+        "unit_cost": V,
+        "value": V,
+        "purchase_price_variance": V,
+        "layer_seq": "BIGINT",
+        "supplier_lot": V,
+        "expiry": V,
+        "supplier": V,
+        "reference": V,
+        "target_kind": V,
+        "target": V,
+        "reservation_id": V,
+        "quantity_delta": V,
+        "value_delta": V,
+        "reason_code": V,
+        "note": V,
+        "book_quantity": V,
+        "counted_quantity": V,
+        "count_reference": V,
+        "layers": LAYERS,
+        "lines": [{"location": V, "lot": V, "status": V, "quantity": V, "value_delta": V}],
+        "old_unit_cost": V,
+        "new_unit_cost": V,
+    }
+)
 
 
 def topic(event_class: type) -> str:
     return get_topic(event_class)
 
 
-def _q(path: str) -> str:
-    return f"CAST(state->>'{path}' AS {QTY})"
+def q(field_: str) -> str:
+    return f"CAST(e.{field_} AS {QTY})"
 
 
-def _m(path: str) -> str:
-    return f"CAST(state->>'{path}' AS {MONEY})"
-
-
-Handler = Callable[[duckdb.DuckDBPyConnection], None]
+def m(field_: str) -> str:
+    return f"CAST(e.{field_} AS {MONEY})"
 
 
 @dataclass
@@ -60,11 +128,16 @@ class Projection:
         """SQL run after the handlers of every page (clean-ups, derived columns)."""
         self.after.append(sql)
 
+    def wants(self, topics: frozenset[str]) -> bool:
+        return any(wanted & topics for wanted, _ in self.handlers)
+
     def apply(self, con: duckdb.DuckDBPyConnection, topics: frozenset[str]) -> None:
+        ran = False
         for wanted, sql in self.handlers:
             if wanted & topics:
                 con.execute(sql)
-        if any(wanted & topics for wanted, _ in self.handlers):
+                ran = True
+        if ran:
             for sql in self.after:
                 con.execute(sql)
 
@@ -90,24 +163,18 @@ catalog = Projection(
     CREATE TABLE IF NOT EXISTS stock_cards (stream UUID PRIMARY KEY, sku VARCHAR);
     """,
 )
-_PLANNING = ", ".join(
-    [
-        "CAST(state->'$.planning'->>'$.lead_time_days' AS INTEGER)",
-        "state->'$.planning'->>'$.lot_size_rule'",
-        f"CAST(state->'$.planning'->>'$.lot_size_quantity' AS {QTY})",
-        f"CAST(state->'$.planning'->>'$.minimum_lot' AS {QTY})",
-        f"CAST(state->'$.planning'->>'$.safety_stock' AS {QTY})",
-        f"CAST(state->'$.planning'->>'$.reorder_point' AS {QTY})",
-    ]
+PLANNING = (
+    f"e.planning.lead_time_days, e.planning.lot_size_rule,"
+    f" CAST(e.planning.lot_size_quantity AS {QTY}), CAST(e.planning.minimum_lot AS {QTY}),"
+    f" CAST(e.planning.safety_stock AS {QTY}), CAST(e.planning.reorder_point AS {QTY})"
 )
+LATEST = "QUALIFY row_number() OVER (PARTITION BY stream ORDER BY position DESC) = 1"
 catalog.on(
     Item.Registered,
     sql=f"""
-    INSERT INTO items SELECT state->>'$.sku', stream, state->>'$.description',
-        state->>'$.kind', state->>'$.unit_of_measure', CAST(state->>'$.precision' AS INTEGER),
-        state->>'$.tracking', state->>'$.costing_method', {_m("$.standard_cost")},
-        CAST(state->>'$.shelf_life_days' AS INTEGER),
-        CAST(state->>'$.inspection_required' AS BOOLEAN), {_PLANNING}, effective_at, position
+    INSERT INTO items SELECT e.sku, stream, e.description, e.kind, e.unit_of_measure,
+        e.precision, e.tracking, e.costing_method, {m("standard_cost")}, e.shelf_life_days,
+        e.inspection_required, {PLANNING}, effective_at, position
     FROM events WHERE topic = '{topic(Item.Registered)}'
     ON CONFLICT DO NOTHING
     """,
@@ -117,9 +184,8 @@ catalog.on(
     sql=f"""
     UPDATE items SET lead_time_days = c.lt, lot_size_rule = c.rule, lot_size_quantity = c.lsq,
         minimum_lot = c.ml, safety_stock = c.ss, reorder_point = c.rop
-    FROM (SELECT stream, {_PLANNING} FROM events
-          WHERE topic = '{topic(Item.PlanningParametersChanged)}'
-          QUALIFY row_number() OVER (PARTITION BY stream ORDER BY position DESC) = 1)
+    FROM (SELECT stream, {PLANNING} FROM events
+          WHERE topic = '{topic(Item.PlanningParametersChanged)}' {LATEST})
          AS c(stream, lt, rule, lsq, ml, ss, rop)
     WHERE items.stream = c.stream
     """,
@@ -128,38 +194,36 @@ catalog.on(
     Item.StandardCostChanged,
     sql=f"""
     UPDATE items SET standard_cost = c.cost
-    FROM (SELECT stream, {_m("$.standard_cost")} AS cost FROM events
-          WHERE topic = '{topic(Item.StandardCostChanged)}'
-          QUALIFY row_number() OVER (PARTITION BY stream ORDER BY position DESC) = 1) c
+    FROM (SELECT stream, {m("standard_cost")} AS cost FROM events
+          WHERE topic = '{topic(Item.StandardCostChanged)}' {LATEST}) c
     WHERE items.stream = c.stream
     """,
 )
 catalog.on(
     Location.Registered,
     sql=f"""
-    INSERT INTO locations SELECT state->>'$.code', stream, state->>'$.name', state->>'$.level',
-        state->>'$.kind', state->>'$.parent', state->>'$.site', NULL, false, '', position
+    INSERT INTO locations SELECT e.code, stream, e.name, e.level, e.kind, e.parent, e.site,
+        NULL, false, '', position
     FROM events WHERE topic = '{topic(Location.Registered)}'
     ON CONFLICT DO NOTHING
     """,
 )
+BLOCKED, UNBLOCKED = topic(Location.Blocked), topic(Location.Unblocked)
 catalog.on(
     Location.Blocked,
     Location.Unblocked,
     sql=f"""
     UPDATE locations SET blocked = c.blocked, blocked_reason = c.reason
-    FROM (SELECT stream, topic = '{topic(Location.Blocked)}' AS blocked,
-                 CASE WHEN topic = '{topic(Location.Blocked)}' THEN state->>'$.reason' ELSE '' END
-                 AS reason
-          FROM events WHERE topic IN ('{topic(Location.Blocked)}', '{topic(Location.Unblocked)}')
-          QUALIFY row_number() OVER (PARTITION BY stream ORDER BY position DESC) = 1) c
+    FROM (SELECT stream, topic = '{BLOCKED}' AS blocked,
+                 CASE WHEN topic = '{BLOCKED}' THEN e.reason ELSE '' END AS reason
+          FROM events WHERE topic IN ('{BLOCKED}', '{UNBLOCKED}') {LATEST}) c
     WHERE locations.stream = c.stream
     """,
 )
 catalog.on(
     Stock.Opened,
     sql=f"""
-    INSERT INTO stock_cards SELECT stream, state->>'$.sku' FROM events
+    INSERT INTO stock_cards SELECT stream, e.sku FROM events
     WHERE topic = '{topic(Stock.Opened)}' ON CONFLICT DO NOTHING
     """,
 )
@@ -179,7 +243,7 @@ catalog.finally_(
 
 # --- movements: every stock event as rows of (bucket, quantity and value deltas) -------
 
-_STOCK_EVENTS = (
+STOCK_EVENTS = (
     Stock.Received,
     Stock.Issued,
     Stock.Moved,
@@ -188,140 +252,72 @@ _STOCK_EVENTS = (
     Stock.Counted,
     Stock.Revalued,
 )
-_REVALUATION_LINES = (
-    '[{"location":"VARCHAR","lot":"VARCHAR","status":"VARCHAR",'
-    '"quantity":"VARCHAR","value_delta":"VARCHAR"}]'
-)
 _META = "actor, command_id, correlation_id, site"
-
-
-def _moves(
-    what: type, *, line: int, location: str, status: str, qty: str, value: str, extra: str
-) -> str:
-    return f"""
-    SELECT position, {line} AS line, version, recorded_at, effective_at, c.sku AS item,
-        {location} AS location, state->>'$.lot' AS lot, {status} AS status,
-        {qty} AS quantity_delta, {value} AS value_delta, '{what.__qualname__}' AS event_type,
-        {extra}, {_META}
-    FROM events JOIN stock_cards c USING (stream) WHERE topic = '{topic(what)}'"""
-
-
-_REF = "state->>'$.reference' AS reference"
-LOCATION, STATUS = "state->>'$.location'", "state->>'$.status'"
-FROM_STATUS, TO_STATUS = "state->>'$.from_status'", "state->>'$.to_status'"
-QUANTITY, VALUE = _q("$.quantity"), _m("$.value")
-QUANTITY_DELTA, VALUE_DELTA = _q("$.quantity_delta"), _m("$.value_delta")
-NO_PARTY = "NULL AS counterparty"
-MOVEMENTS_SQL = f"""
-CREATE OR REPLACE TEMP TABLE movements AS
-{
-    _moves(
-        Stock.Received,
-        line=1,
-        location=LOCATION,
-        status=STATUS,
-        qty=QUANTITY,
-        value=VALUE,
-        extra=f"{_REF}, state->>'$.supplier' AS counterparty",
-    )
-}
-UNION ALL
-{
-    _moves(
-        Stock.Issued,
-        line=1,
-        location=LOCATION,
-        status="'available'",
-        qty="-" + QUANTITY,
-        value="-" + VALUE,
-        extra=f"{_REF}, state->>'$.target_kind' || ':' || (state->>'$.target') AS counterparty",
-    )
-}
-UNION ALL
-{
-    _moves(
-        Stock.Moved,
-        line=1,
-        location="state->>'$.from_location'",
-        status=STATUS,
-        qty="-" + QUANTITY,
-        value="-" + VALUE,
-        extra=f"{_REF}, {NO_PARTY}",
-    )
-}
-UNION ALL
-{
-    _moves(
-        Stock.Moved,
-        line=2,
-        location="state->>'$.to_location'",
-        status=STATUS,
-        qty=QUANTITY,
-        value=VALUE,
-        extra=f"{_REF}, {NO_PARTY}",
-    )
-}
-UNION ALL
-{
-    _moves(
-        Stock.StatusChanged,
-        line=1,
-        location=LOCATION,
-        status=FROM_STATUS,
-        qty="-" + QUANTITY,
-        value="-" + VALUE,
-        extra=f"state->>'$.reason' AS reference, {NO_PARTY}",
-    )
-}
-UNION ALL
-{
-    _moves(
-        Stock.StatusChanged,
-        line=2,
-        location=LOCATION,
-        status=TO_STATUS,
-        qty=QUANTITY,
-        value=VALUE,
-        extra=f"state->>'$.reason' AS reference, {NO_PARTY}",
-    )
-}
-UNION ALL
-{
-    _moves(
-        Stock.Adjusted,
-        line=1,
-        location=LOCATION,
-        status=STATUS,
-        qty=QUANTITY_DELTA,
-        value=VALUE_DELTA,
-        extra=f"state->>'$.reason_code' AS reference, {NO_PARTY}",
-    )
-}
-UNION ALL
-{
-    _moves(
-        Stock.Counted,
-        line=1,
-        location=LOCATION,
-        status=STATUS,
-        qty=QUANTITY_DELTA,
-        value=VALUE_DELTA,
-        extra=f"state->>'$.count_reference' AS reference, {NO_PARTY}",
-    )
-}
-UNION ALL
-SELECT position, row_number() OVER (PARTITION BY position ORDER BY r.location, r.lot, r.status)
-        AS line, version, recorded_at, effective_at, item, r.location, r.lot, r.status,
+T = {e.__name__: f"'{topic(e)}'" for e in STOCK_EVENTS}
+_COMMON = "position, {line} AS line, version, recorded_at, effective_at, sku AS item"
+OUT_REFERENCE = (
+    f"CASE topic WHEN {T['StatusChanged']} THEN e.reason WHEN {T['Adjusted']} THEN e.reason_code"
+    f" WHEN {T['Counted']} THEN e.count_reference ELSE e.reference END"
+)
+IN_REFERENCE = f"CASE topic WHEN {T['StatusChanged']} THEN e.reason ELSE e.reference END"
+COUNTERPARTY = (
+    f"CASE topic WHEN {T['Received']} THEN e.supplier"
+    f" WHEN {T['Issued']} THEN e.target_kind || ':' || e.target END"
+)
+SIGNED = f"({T['Adjusted']}, {T['Counted']})"
+OUTGOING = f"({T['Issued']}, {T['Moved']}, {T['StatusChanged']})"
+TAIL = "split_part(topic, ':', 2) AS event_type"
+# Every stock event is one movement row out of (or into) its bucket; a move and a status
+# change are two rows, out of one bucket and into another; a revaluation is one row per
+# bucket it revalued, with value only. Three passes over the page, whatever the mix.
+STOCK_PAGE = f"""
+CREATE OR REPLACE TEMP VIEW stock_page AS
+SELECT page.*, c.sku FROM {{source}} AS page JOIN stock_cards c USING (stream)
+WHERE topic IN ({", ".join(T.values())})"""
+OUT_OF_BUCKET = f"""
+SELECT {_COMMON.format(line=1)},
+    CASE topic WHEN {T["Moved"]} THEN e.from_location ELSE e.location END AS location,
+    e.lot AS lot,
+    CASE topic WHEN {T["Issued"]} THEN 'available' WHEN {T["StatusChanged"]} THEN e.from_status
+         ELSE e.status END AS status,
+    CASE WHEN topic IN {SIGNED} THEN {q("quantity_delta")}
+         WHEN topic IN {OUTGOING} THEN -{q("quantity")}
+         ELSE {q("quantity")} END AS quantity_delta,
+    CASE WHEN topic IN {SIGNED} THEN {m("value_delta")}
+         WHEN topic IN {OUTGOING} THEN -{m("value")}
+         ELSE {m("value")} END AS value_delta,
+    {TAIL}, {OUT_REFERENCE} AS reference, {COUNTERPARTY} AS counterparty, {_META}
+FROM stock_page WHERE topic <> {T["Revalued"]}"""
+INTO_BUCKET = f"""
+SELECT {_COMMON.format(line=2)},
+    CASE topic WHEN {T["Moved"]} THEN e.to_location ELSE e.location END,
+    e.lot,
+    CASE topic WHEN {T["StatusChanged"]} THEN e.to_status ELSE e.status END,
+    {q("quantity")}, {m("value")}, {TAIL}, {IN_REFERENCE}, NULL, {_META}
+FROM stock_page WHERE topic IN ({T["Moved"]}, {T["StatusChanged"]})"""
+REVALUED = f"""
+SELECT position, row_number() OVER (PARTITION BY position ORDER BY r.location, r.lot, r.status),
+    version, recorded_at, effective_at, sku, r.location, r.lot, r.status,
     CAST(0 AS {QTY}), CAST(r.value_delta AS {MONEY}), 'Stock.Revalued', 'standard cost change',
     NULL, {_META}
-FROM (SELECT events.*, c.sku AS item, unnest(from_json(state->'$.lines', '{_REVALUATION_LINES}'))
-      AS r FROM events JOIN stock_cards c USING (stream)
-      WHERE topic = '{topic(Stock.Revalued)}')
-"""
+FROM (SELECT *, unnest(e.lines) AS r FROM stock_page WHERE topic = {T["Revalued"]})"""
+TWO_ROWS = frozenset({topic(Stock.Moved), topic(Stock.StatusChanged)})
 
 
-def movements(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(MOVEMENTS_SQL)
+def page_movements_sql(source: str = "page", topics: frozenset[str] | None = None) -> str:
+    """Derive the movement rows of ``source`` (the staged page, or one event of it). Only
+    the passes the page's event types need are planned: a query's planning is most of
+    the cost of a small page."""
+    passes = [OUT_OF_BUCKET]
+    if topics is None or topics & TWO_ROWS:
+        passes.append(INTO_BUCKET)
+    if topics is None or topic(Stock.Revalued) in topics:
+        passes.append(REVALUED)
+    return (
+        STOCK_PAGE.replace("{source}", source)
+        + ";\nCREATE OR REPLACE TEMP TABLE page_movements AS"
+        + "\nUNION ALL".join(passes)
+    )
 
 
 stock_ledger = Projection(
@@ -337,9 +333,7 @@ stock_ledger = Projection(
     """,
 )
 stock_ledger.on(
-    *_STOCK_EVENTS,
-    sql=MOVEMENTS_SQL
-    + "; INSERT INTO stock_ledger SELECT * FROM movements ORDER BY position, line",
+    *STOCK_EVENTS, sql="INSERT INTO stock_ledger SELECT * FROM movements ORDER BY position, line"
 )
 
 
@@ -355,17 +349,20 @@ stock_on_hand = Projection(
     """,
 )
 stock_on_hand.on(
-    *_STOCK_EVENTS,
-    sql=MOVEMENTS_SQL
-    + """;
-    INSERT INTO stock_balances
-        SELECT m.item, location, lot, status, sum(quantity_delta),
-            -- A moving-average bucket has no value of its own (see the stock_on_hand view).
-            sum(CASE WHEN i.costing_method = 'moving_average' THEN 0 ELSE value_delta END)
-        FROM movements m JOIN items i ON i.sku = m.item GROUP BY m.item, location, lot, status
-    ON CONFLICT DO UPDATE SET quantity = stock_balances.quantity + excluded.quantity,
-                              value = stock_balances.value + excluded.value;
-    DELETE FROM stock_balances WHERE quantity = 0;
+    *STOCK_EVENTS,
+    sql="""
+    MERGE INTO stock_balances b
+    USING (SELECT mv.item, location, lot, status, sum(quantity_delta) AS quantity,
+               -- A moving-average bucket has no value of its own (see the view below).
+               sum(CASE WHEN i.costing_method = 'moving_average' THEN 0 ELSE value_delta END)
+               AS value
+           FROM movements mv JOIN items i ON i.sku = mv.item
+           GROUP BY mv.item, location, lot, status) d
+    ON b.item = d.item AND b.location = d.location AND b.lot = d.lot AND b.status = d.status
+    WHEN MATCHED AND b.quantity + d.quantity = 0 THEN DELETE
+    WHEN MATCHED THEN UPDATE SET quantity = b.quantity + d.quantity, value = b.value + d.value
+    WHEN NOT MATCHED AND d.quantity <> 0 THEN INSERT VALUES
+        (d.item, d.location, d.lot, d.status, d.quantity, d.value);
     INSERT INTO item_valuation
         SELECT item, sum(quantity_delta), sum(value_delta) FROM movements GROUP BY ALL
     ON CONFLICT DO UPDATE SET quantity = item_valuation.quantity + excluded.quantity,
@@ -374,26 +371,32 @@ stock_on_hand.on(
 )
 
 
-def _layer_rows(what: type, location: str, status: str, sign: str, array: str = "$.layers") -> str:
+def _layer_rows(what: type, location: str, status: str, sign: str) -> str:
     return f"""
-    SELECT c.sku AS item, {location} AS location, state->>'$.lot' AS lot, {status} AS status,
+    SELECT c.sku AS item, {location} AS location, e.lot AS lot, {status} AS status,
         l.seq, {sign}CAST(l.quantity AS {QTY}) AS quantity,
         CAST(l.unit_cost AS {MONEY}) AS unit_cost
-    FROM (SELECT *, unnest(from_json(state->'{array}',
-            '[{{"seq":"BIGINT","quantity":"VARCHAR","unit_cost":"VARCHAR"}}]')) AS l
-          FROM events WHERE topic = '{topic(what)}') e
+    FROM (SELECT *, unnest(e.layers) AS l FROM events WHERE topic = '{topic(what)}')
     JOIN stock_cards c USING (stream)"""
 
 
 def _delta_layer_rows(what: type) -> str:
     return f"""
-    SELECT c.sku, state->>'$.location', state->>'$.lot', state->>'$.status', l.seq,
-        sign(CAST(state->>'$.quantity_delta' AS {QTY})) * CAST(l.quantity AS {QTY}),
-        CAST(l.unit_cost AS {MONEY})
-    FROM (SELECT *, unnest(from_json(state->'$.layers',
-            '[{{"seq":"BIGINT","quantity":"VARCHAR","unit_cost":"VARCHAR"}}]')) AS l
-          FROM events WHERE topic = '{topic(what)}') e
+    SELECT c.sku, e.location, e.lot, e.status, l.seq,
+        sign({q("quantity_delta")}) * CAST(l.quantity AS {QTY}), CAST(l.unit_cost AS {MONEY})
+    FROM (SELECT *, unnest(e.layers) AS l FROM events WHERE topic = '{topic(what)}')
     JOIN stock_cards c USING (stream)"""
+
+
+def _upsert_layers(rows: str) -> str:
+    """Layer rows of one event type, folded by key, added to the FIFO items' layers."""
+    return f"""
+    INSERT INTO cost_layers
+    SELECT l.item, l.location, l.lot, l.status, l.seq, sum(l.quantity), any_value(l.unit_cost)
+    FROM ({rows}) AS l(item, location, lot, status, seq, quantity, unit_cost)
+    JOIN items i ON i.sku = l.item AND i.costing_method = 'fifo'
+    GROUP BY l.item, l.location, l.lot, l.status, l.seq
+    ON CONFLICT DO UPDATE SET quantity = cost_layers.quantity + excluded.quantity"""
 
 
 cost_layers = Projection(
@@ -407,32 +410,34 @@ cost_layers = Projection(
 )
 cost_layers.on(
     Stock.Received,
-    Stock.Issued,
-    Stock.Moved,
-    Stock.StatusChanged,
-    Stock.Adjusted,
-    Stock.Counted,
-    sql=f"""
-    INSERT INTO cost_layers
-    SELECT l.item, l.location, l.lot, l.status, l.seq, sum(l.quantity), any_value(l.unit_cost)
-    FROM (
-        SELECT c.sku AS item, state->>'$.location' AS location, state->>'$.lot' AS lot,
-            state->>'$.status' AS status, CAST(state->>'$.layer_seq' AS BIGINT) AS seq,
-            {_q("$.quantity")} AS quantity, {_m("$.unit_cost")} AS unit_cost
-        FROM events JOIN stock_cards c USING (stream) WHERE topic = '{topic(Stock.Received)}'
-        UNION ALL {_layer_rows(Stock.Issued, LOCATION, "'available'", "-")}
-        UNION ALL {_layer_rows(Stock.Moved, "state->>'$.from_location'", STATUS, "-")}
-        UNION ALL {_layer_rows(Stock.Moved, "state->>'$.to_location'", STATUS, "")}
-        UNION ALL {_layer_rows(Stock.StatusChanged, LOCATION, FROM_STATUS, "-")}
-        UNION ALL {_layer_rows(Stock.StatusChanged, LOCATION, TO_STATUS, "")}
-        UNION ALL {_delta_layer_rows(Stock.Adjusted)}
-        UNION ALL {_delta_layer_rows(Stock.Counted)}
-    ) l JOIN items i ON i.sku = l.item AND i.costing_method = 'fifo'
-    GROUP BY l.item, l.location, l.lot, l.status, l.seq
-    ON CONFLICT DO UPDATE SET quantity = cost_layers.quantity + excluded.quantity;
-    DELETE FROM cost_layers WHERE quantity = 0;
-    """,
+    sql=_upsert_layers(
+        f"""SELECT c.sku, e.location, e.lot, e.status, e.layer_seq, {q("quantity")},
+            {m("unit_cost")}
+        FROM events JOIN stock_cards c USING (stream) WHERE topic = '{topic(Stock.Received)}'"""
+    ),
 )
+cost_layers.on(
+    Stock.Issued, sql=_upsert_layers(_layer_rows(Stock.Issued, "e.location", "'available'", "-"))
+)
+cost_layers.on(
+    Stock.Moved,
+    sql=_upsert_layers(
+        _layer_rows(Stock.Moved, "e.from_location", "e.status", "-")
+        + " UNION ALL "
+        + _layer_rows(Stock.Moved, "e.to_location", "e.status", "")
+    ),
+)
+cost_layers.on(
+    Stock.StatusChanged,
+    sql=_upsert_layers(
+        _layer_rows(Stock.StatusChanged, "e.location", "e.from_status", "-")
+        + " UNION ALL "
+        + _layer_rows(Stock.StatusChanged, "e.location", "e.to_status", "")
+    ),
+)
+cost_layers.on(Stock.Adjusted, sql=_upsert_layers(_delta_layer_rows(Stock.Adjusted)))
+cost_layers.on(Stock.Counted, sql=_upsert_layers(_delta_layer_rows(Stock.Counted)))
+cost_layers.finally_("DELETE FROM cost_layers WHERE quantity = 0")
 
 
 lots = Projection(
@@ -448,11 +453,11 @@ lots.on(
     Stock.Received,
     sql=f"""
     INSERT INTO lots
-    SELECT c.sku, state->>'$.lot', state->>'$.supplier_lot', state->>'$.supplier',
-        CAST(state->>'$.expiry' AS DATE), CAST(effective_at AS DATE), position
+    SELECT c.sku, e.lot, e.supplier_lot, e.supplier, CAST(e.expiry AS DATE),
+        CAST(effective_at AS DATE), position
     FROM events JOIN stock_cards c USING (stream)
-    WHERE topic = '{topic(Stock.Received)}' AND state->>'$.lot' <> ''
-    QUALIFY row_number() OVER (PARTITION BY c.sku, state->>'$.lot' ORDER BY position) = 1
+    WHERE topic = '{topic(Stock.Received)}' AND e.lot <> ''
+    QUALIFY row_number() OVER (PARTITION BY c.sku, e.lot ORDER BY position) = 1
     ON CONFLICT DO NOTHING
     """,
 )
@@ -472,12 +477,10 @@ reservations.on(
     Stock.Reserved,
     sql=f"""
     INSERT INTO reservations
-    SELECT c.sku, state->>'$.reservation_id', {_q("$.quantity")}, {_q("$.quantity")},
-        state->>'$.location', state->>'$.lot', state->>'$.reference', effective_at, NULL,
-        position
+    SELECT c.sku, e.reservation_id, {q("quantity")}, {q("quantity")}, e.location, e.lot,
+        e.reference, effective_at, NULL, position
     FROM events JOIN stock_cards c USING (stream) WHERE topic = '{topic(Stock.Reserved)}'
-    QUALIFY row_number() OVER (PARTITION BY c.sku, state->>'$.reservation_id'
-                               ORDER BY position DESC) = 1
+    QUALIFY row_number() OVER (PARTITION BY c.sku, e.reservation_id ORDER BY position DESC) = 1
     ON CONFLICT DO UPDATE SET quantity = excluded.quantity, open_quantity = excluded.quantity,
         location = excluded.location, lot = excluded.lot, reference = excluded.reference,
         reserved_at = excluded.reserved_at, closed_at = NULL, position = excluded.position
@@ -490,11 +493,11 @@ reservations.on(
     UPDATE reservations
     SET open_quantity = greatest(0, open_quantity - d.used),
         closed_at = CASE WHEN open_quantity - d.used <= 0 THEN d.at ELSE NULL END
-    FROM (SELECT c.sku AS item, state->>'$.reservation_id' AS rid, sum({_q("$.quantity")}) AS used,
+    FROM (SELECT c.sku AS item, e.reservation_id AS rid, sum({q("quantity")}) AS used,
                  max(effective_at) AS at, max(position) AS last
           FROM events JOIN stock_cards c USING (stream)
           WHERE topic IN ('{topic(Stock.ReservationReleased)}', '{topic(Stock.Issued)}')
-            AND state->>'$.reservation_id' IS NOT NULL
+            AND e.reservation_id IS NOT NULL
           GROUP BY ALL) d
     WHERE reservations.item = d.item AND reservations.reservation_id = d.rid
       AND reservations.position < d.last
@@ -513,12 +516,10 @@ consumption_daily = Projection(
 )
 consumption_daily.on(
     Stock.Issued,
-    sql=f"""
+    sql="""
     INSERT INTO consumption_daily
-    SELECT c.sku, CAST(effective_at AS DATE), sum({_q("$.quantity")}), sum({_m("$.value")}),
-        count(*)
-    FROM events JOIN stock_cards c USING (stream) WHERE topic = '{topic(Stock.Issued)}'
-    GROUP BY ALL
+    SELECT item, CAST(effective_at AS DATE), -sum(quantity_delta), -sum(value_delta), count(*)
+    FROM movements WHERE event_type = 'Stock.Issued' GROUP BY ALL
     ON CONFLICT DO UPDATE SET quantity = consumption_daily.quantity + excluded.quantity,
         value = consumption_daily.value + excluded.value,
         issues = consumption_daily.issues + excluded.issues
@@ -535,6 +536,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     consumption_daily,
 )
 BY_NAME = {p.name: p for p in PROJECTIONS}
+# Projections that read the page's movement rows (the runner derives them once a page).
+USES_MOVEMENTS = frozenset({"stock_ledger", "stock_on_hand", "consumption_daily"})
 
 # Views over the tables: what dashboards and planners read. A moving-average item's
 # bucket is valued at the item's average (its value is item-level by definition); FIFO and

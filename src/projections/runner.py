@@ -19,8 +19,9 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -29,22 +30,30 @@ import structlog
 from eventsourcing.persistence import ApplicationRecorder
 
 from projections.pages import head_position, read_page
-from projections.read_models import BY_NAME, Projection
+from projections.read_models import (
+    BY_NAME,
+    EVENT_STRUCT,
+    USES_MOVEMENTS,
+    Projection,
+    page_movements_sql,
+)
 from projections.view import ReadModels
 
 log = structlog.get_logger("mims.projections")
 
-STAGE_PAGE = """
+STAGE_PAGE = f"""
 CREATE OR REPLACE TEMP TABLE page AS
-SELECT position, CAST(stream AS UUID) AS stream, version, topic, s AS state,
-    CAST(json_extract_string(s, '$.timestamp') AS TIMESTAMPTZ) AS recorded_at,
-    CAST(json_extract_string(s, '$.meta.effective_at') AS TIMESTAMPTZ) AS effective_at,
-    json_extract_string(s, '$.meta.actor') AS actor,
-    json_extract_string(s, '$.meta.command_id') AS command_id,
-    json_extract_string(s, '$.meta.correlation_id') AS correlation_id,
-    json_extract_string(s, '$.meta.site') AS site
-FROM (SELECT *, decode(state) AS s FROM page_raw)
+SELECT position, stream, version, topic, e,
+    CAST(e.timestamp AS TIMESTAMPTZ) AS recorded_at,
+    CAST(e.meta.effective_at AS TIMESTAMPTZ) AS effective_at,
+    e.meta.actor AS actor, e.meta.command_id AS command_id,
+    e.meta.correlation_id AS correlation_id, e.meta.site AS site
+FROM (SELECT position, CAST(stream AS UUID) AS stream, version, topic,
+             json_transform(state, '{EVENT_STRUCT}') AS e FROM page_raw)
 """
+
+
+SMALL_PAGE = 2_000
 
 
 @dataclass(frozen=True)
@@ -82,7 +91,7 @@ class ProjectionRunner:
         recorder: ApplicationRecorder,
         models: ReadModels,
         *,
-        page_size: int = 10_000,
+        page_size: int = 100_000,
         poll_interval: float = 0.5,
         window: Window | None = None,
     ) -> None:
@@ -100,23 +109,33 @@ class ProjectionRunner:
         self._progress = threading.Condition()
         self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mims-read-ahead")
         self.last_error: str | None = None
+        self._tracking: dict[str, Status] = {}
+        self._events_window = self._movements_window = ""
+        self._small: bool | None = None
+        self._load_tracking()
 
-    # --- positions ----------------------------------------------------------------------
+    # --- positions (kept in memory, written with every page) ---------------------------
 
-    def statuses(self) -> list[Status]:
+    def _load_tracking(self) -> None:
         with self.models.reader() as con:
             rows = con.execute(
                 "SELECT name, position, status, error, failed_position, updated_at"
                 " FROM projection_tracking ORDER BY name"
             ).fetchall()
         names = {p.name for p in self.projections}
-        return [Status(*row) for row in rows if row[0] in names]
+        self._tracking = {row[0]: Status(*row) for row in rows if row[0] in names}
+
+    def statuses(self) -> list[Status]:
+        return [replace(s) for _, s in sorted(self._tracking.items())]
 
     @property
     def position(self) -> int:
         """The position every healthy projection has reached."""
-        return min((s.position for s in self.statuses() if s.status == "running"), default=0)
+        return min(
+            (s.position for s in self._tracking.values() if s.status == "running"), default=0
+        )
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Read-your-writes: block until the projections reach ``position`` (bounded)."""
@@ -148,6 +167,7 @@ class ProjectionRunner:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(30)
+        self._reader.shutdown(wait=True, cancel_futures=True)
 
     def submit(self, task: Callable[[], Any]) -> Any:
         """Run ``task`` in the runner's thread between two pages; return its result."""
@@ -184,25 +204,39 @@ class ProjectionRunner:
     def catch_up(
         self, upto: int | None = None, on_page: Callable[[int, int], None] | None = None
     ) -> int:
-        """Apply pages until every healthy projection has reached the head (or ``upto``)."""
+        """Apply pages until every healthy projection has reached the head (or ``upto``).
+        The next page is read from the store while DuckDB applies this one."""
         applied = 0
+        ahead: tuple[int, Future[pa.Table]] | None = None
         while not self._stop.is_set():
             self.head = head_position(self.recorder)
             target = self.head if upto is None else min(upto, self.head)
-            tracking = {s.name: s for s in self.statuses()}
-            active = [p for p in self.projections if tracking[p.name].status == "running"]
-            lowest = min((tracking[p.name].position for p in active), default=target)
+            active = [p for p in self.projections if self._tracking[p.name].status == "running"]
+            positions = {p.name: self._tracking[p.name].position for p in active}
+            lowest = min(positions.values(), default=target)
             if lowest >= target:
                 break
-            page = read_page(self.recorder, lowest, self.page_size, target)
+            if ahead is not None and ahead[0] == lowest:
+                page = ahead[1].result()
+            else:
+                page = read_page(self.recorder, lowest, self.page_size, target)
+            ahead = None
             if page.num_rows == 0:
                 break
-            self._apply_page(page, {p.name: tracking[p.name].position for p in active}, active)
+            end = int(page["position"][-1].as_py())
+            if end < target:
+                ahead = (
+                    end,
+                    self._reader.submit(read_page, self.recorder, end, self.page_size, target),
+                )
+            self._apply_page(page, positions, active)
             applied += page.num_rows
             if on_page is not None:
-                on_page(int(page["position"][-1].as_py()), target)
+                on_page(end, target)
             with self._progress:
                 self._progress.notify_all()
+        if ahead is not None:
+            ahead[1].cancel()
         self.events_applied += applied
         return applied
 
@@ -210,42 +244,130 @@ class ProjectionRunner:
         self, page: pa.Table, positions: dict[str, int], active: list[Projection]
     ) -> None:
         con = self.con
+        self._events_window = self._movements_window = ""
+        self._tune_for(page.num_rows)
         con.register("page_raw", page)
         try:
             con.execute(STAGE_PAGE)
         finally:
             con.unregister("page_raw")
         end = int(page["position"][-1].as_py())
-        topics = frozenset(t for t in page["topic"].to_pylist())
-        failed: set[str] = set()
-        for projection in active:
-            if set(projection.depends_on) & failed:
-                continue
-            lo = positions[projection.name]
-            if lo >= end:
-                continue
-            try:
-                self._apply(projection, lo, end, topics)
-            except duckdb.Error:
-                failed |= self._isolate(projection, lo, end)
-
-    def _apply(self, projection: Projection, lo: int, hi: int, topics: frozenset[str]) -> None:
-        con = self.con
-        con.execute(
-            "CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM page"
-            f" WHERE position > {lo} AND position <= {hi}"
-            f"{self.window.sql(master_data=not projection.depends_on)}"
-        )
+        topics = frozenset(page["topic"].unique().to_pylist())
+        todo = [p for p in active if positions[p.name] < end]
+        # The usual case: the whole page, every projection, one transaction.
         con.execute("BEGIN TRANSACTION")
         try:
-            projection.apply(con, topics)
+            movements = False
+            for projection in todo:
+                if not projection.wants(topics):
+                    continue  # nothing of its kind in the page: only its position moves
+                if projection.name in USES_MOVEMENTS and not movements:
+                    con.execute(page_movements_sql("page", topics))
+                    movements = True
+                self._project(projection, positions[projection.name], end, topics, track=False)
+            con.execute(
+                "UPDATE projection_tracking SET position = ?, updated_at = now()"
+                " WHERE list_contains(?, name)",
+                [end, [p.name for p in todo]],
+            )
+            con.execute("COMMIT")
+        except duckdb.Error:
+            con.execute("ROLLBACK")
+            self._apply_page_by_projection(todo, positions, end, topics)
+            self._load_tracking()
+            return
+        now = datetime.now(UTC)
+        for projection in todo:
+            self._tracking[projection.name].position = end
+            self._tracking[projection.name].updated_at = now
+
+    def _tune_for(self, events: int) -> None:
+        """A page of a few events (a command just committed) costs its statements' planning
+        and thread start-up, not their execution: plan plainly, on one thread. A catch-up
+        page of thousands gets the optimizer and every core."""
+        small = events < SMALL_PAGE
+        if small == self._small:
+            return
+        if small:
+            self.con.execute("SET threads = 1; PRAGMA disable_optimizer")
+        else:
+            self.con.execute("RESET threads; PRAGMA enable_optimizer")
+        self._small = small
+
+    def _apply_page_by_projection(
+        self,
+        todo: list[Projection],
+        positions: dict[str, int],
+        end: int,
+        topics: frozenset[str],
+    ) -> None:
+        """Something in the page fails: each projection in a transaction of its own, and
+        the one that fails is taken event by event to find the event."""
+        failed: set[str] = set()
+        movements: bool | None = None  # derived for this page? (None: not yet)
+        for projection in todo:
+            if set(projection.depends_on) & failed:
+                continue
+            uses = projection.name in USES_MOVEMENTS
+            if uses and movements is None:
+                movements = self._derive_movements("page")
+            try:
+                if uses and not movements:
+                    failed |= self._isolate(projection, positions[projection.name], end)
+                else:
+                    self._apply(projection, positions[projection.name], end, topics)
+                    continue
+            except duckdb.Error:
+                failed |= self._isolate(projection, positions[projection.name], end)
+            if uses:
+                movements = None  # isolating replaced the page's movements
+
+    def _derive_movements(self, source: str) -> bool:
+        try:
+            self.con.execute(page_movements_sql(source))
+            self._movements_window = ""
+        except duckdb.Error:
+            return False
+        return True
+
+    def _project(
+        self,
+        projection: Projection,
+        lo: int,
+        hi: int,
+        topics: frozenset[str],
+        *,
+        track: bool = True,
+    ) -> None:
+        """Apply the page's events in (lo, hi] to one projection (and move its position),
+        inside the caller's transaction."""
+        con = self.con
+        window = f" WHERE position > {lo} AND position <= {hi}" + self.window.sql(
+            master_data=not projection.depends_on
+        )
+        if self._events_window != window:  # the projections of a page share one window
+            con.execute(f"CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM page{window}")
+            self._events_window = window
+        if projection.name in USES_MOVEMENTS and self._movements_window != window:
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW movements AS SELECT * FROM page_movements{window}"
+            )
+            self._movements_window = window
+        projection.apply(con, topics)
+        if track:
             con.execute(
                 "UPDATE projection_tracking SET position = ?, updated_at = now() WHERE name = ?",
                 [hi, projection.name],
             )
-            con.execute("COMMIT")
+
+    def _apply(self, projection: Projection, lo: int, hi: int, topics: frozenset[str]) -> None:
+        """One projection, one transaction."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self._project(projection, lo, hi, topics)
+            self.con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            self.con.execute("ROLLBACK")
             raise
 
     def _isolate(self, projection: Projection, lo: int, hi: int) -> set[str]:
@@ -254,8 +376,14 @@ class ProjectionRunner:
             f"SELECT position, topic FROM page WHERE position > {lo} AND position <= {hi}"
             " ORDER BY position"
         ).fetchall()
+        uses = projection.name in USES_MOVEMENTS
         for position, topic in rows:
             try:
+                if uses:
+                    self.con.execute(
+                        page_movements_sql(f"(SELECT * FROM page WHERE position = {position})")
+                    )
+                    self._movements_window = ""
                 self._apply(projection, position - 1, position, frozenset([topic]))
             except duckdb.Error as e:
                 self.con.execute(
@@ -308,5 +436,6 @@ class ProjectionRunner:
             return {p.name: int(found[p.name]) for p in wanted}
 
         swapped: dict[str, int] = self.submit(swap)
+        self._load_tracking()
         self.wake()
         return swapped

@@ -64,6 +64,9 @@ class ReadModels:
         self.con = _open(self.path)
         self._cursor_lock = threading.Lock()
         self.con.execute("SET TimeZone = 'UTC'")
+        # Every read orders explicitly; letting DuckDB write rows in any order makes bulk
+        # inserts ~15% faster.
+        self.con.execute("SET preserve_insertion_order = false")
         self._ensure_schema()
 
     def _ensure_schema(self) -> None:
