@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,14 +15,14 @@ from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.demo import load_demo
 from mims.server import create_app
-from projections.view import ReadModels
+from mims.settings import Settings
 from tests.servers import serving
 
 README = Path(__file__).parent.parent / "README.md"
 
 
 def tour_steps() -> list[tuple[int, str]]:
-    """(expected status, curl command) for every command of the tour, in order."""
+    """(expected HTTP status or exit code, command) for every command of the tour."""
     text = README.read_text()
     tour = text.split("## Five-minute tour", 1)[1].split("\n## ", 1)[0]
     steps: list[tuple[int, str]] = []
@@ -28,11 +30,11 @@ def tour_steps() -> list[tuple[int, str]]:
         expected: int | None = None
         command: list[str] = []
         for line in block.splitlines():
-            marker = re.match(r"#\s*→\s*(\d{3})", line.strip())
+            marker = re.match(r"#\s*→\s*(?:exit\s+)?(\d+)", line.strip())
             if not command and marker:
                 expected = int(marker.group(1))
                 continue
-            if not command and not line.startswith("curl"):
+            if not command and not line.startswith(("curl", ".venv/bin/mims")):
                 continue
             command.append(line)
             joined = "\n".join(command)
@@ -45,12 +47,12 @@ def tour_steps() -> list[tuple[int, str]]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    ledger = Ledger(store_env(f"sqlite:///{tmp_path}/events.db"), WriterSettings())
+    url = f"sqlite:///{tmp_path}/events.db"
+    ledger = Ledger(store_env(url), WriterSettings())
     load_demo(ledger, show_progress=False)
-    with serving(
-        create_app(ledger=ledger, read_models=ReadModels(tmp_path / "read.duckdb"))
-    ) as url:
-        yield url
+    settings = Settings(database_url=url, read_model_path=tmp_path / "read.duckdb")
+    with serving(create_app(settings, ledger=ledger)) as base:
+        yield base
     ledger.close()
 
 
@@ -60,14 +62,31 @@ def test_the_tour_has_steps() -> None:
     assert {code for code, _ in steps} >= {200, 201, 404, 409, 422}
 
 
-def test_the_readme_tour_answers_what_it_says(server: str) -> None:
+def test_the_readme_tour_answers_what_it_says(server: str, tmp_path: Path) -> None:
+    host, port = server.removeprefix("http://").split(":")
+    env = {
+        **os.environ,
+        "MIMS_DATABASE_URL": f"sqlite:///{tmp_path}/events.db",
+        "MIMS_READ_MODEL_PATH": str(tmp_path / "read.duckdb"),
+        "MIMS_HOST": host,
+        "MIMS_PORT": port,
+    }
+    mims = str(Path(sys.executable).parent / "mims")
+    (tmp_path / "var").mkdir()
     for expected, command in tour_steps():
-        runnable = command.replace("localhost:8000", server.removeprefix("http://"))
+        if command.startswith("curl"):
+            runnable = command.replace("localhost:8000", f"{host}:{port}")
+            runnable += " -o /dev/stderr -w '%{http_code}'"
+        else:
+            runnable = command.replace(".venv/bin/mims", mims) + "; echo $?"
         done = subprocess.run(
-            ["bash", "-c", runnable + " -o /dev/stderr -w '%{http_code}'"],
+            ["bash", "-c", runnable],
             capture_output=True,
             text=True,
-            timeout=30,
+            timeout=60,
             check=False,
+            cwd=tmp_path,
+            env=env,
         )
-        assert done.stdout.strip() == str(expected), f"{command}\n{done.stderr}"
+        answer = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+        assert answer == str(expected), f"{command}\n{done.stdout}\n{done.stderr}"
