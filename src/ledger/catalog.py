@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from ledger.aggregate import LedgerAggregate
+from ledger.engineering import BillOfMaterials, Engineering, Routing, WorkCenter
 from ledger.item import Item
 from ledger.location import Location
+from ledger.orders import PurchaseOrder, SalesOrder
 from ledger.receipt import CommandReceipt
 from ledger.stock import Stock
+from ledger.work_order import WorkOrder
 
-AGGREGATES: tuple[type[LedgerAggregate], ...] = (Item, Location, Stock, CommandReceipt)
+AGGREGATES: tuple[type[LedgerAggregate], ...] = (
+    Item,
+    Location,
+    Stock,
+    CommandReceipt,
+    WorkCenter,
+    BillOfMaterials,
+    Routing,
+    Engineering,
+    WorkOrder,
+    PurchaseOrder,
+    SalesOrder,
+)
 
 
 def event_classes() -> list[type[LedgerAggregate.Event]]:

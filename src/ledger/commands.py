@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -248,3 +248,301 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
     ReleaseReservation,
     ChangeStockStatus,
 )
+
+
+# --- engineering --------------------------------------------------------------------------
+
+Hours = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=4)]
+Fraction = Annotated[Decimal, Field(ge=0, le=10, max_digits=8, decimal_places=6)]
+Version = Annotated[str, Field(min_length=1, max_length=32, examples=["A"])]
+OrderNumber = Annotated[str, Field(pattern=CODE_PATTERN, examples=["WO-1001"])]
+
+
+class DefineWorkCenter(Command):
+    command_name = "DefineWorkCenter"
+
+    code: Code
+    name: Text = ""
+    capacity_hours_per_day: Hours = Decimal(8)
+    working_days: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        default_factory=lambda: [0, 1, 2, 3, 4], description="0 = Monday"
+    )
+    labour_rate: Money = Decimal(0)
+    machine_rate: Money = Decimal(0)
+
+
+class BomLineInput(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    component: Code
+    quantity: Quantity
+    scrap_factor: Fraction = Decimal(0)
+    phantom: bool = False
+    by_product: bool = False
+    backflush: Literal["none", "operation", "completion"] = "none"
+    operation: Annotated[int, Field(ge=1)] | None = None
+
+
+class DefineBom(Command):
+    command_name = "DefineBom"
+
+    parent: Code
+    version: Version
+    effective_from: date
+    effective_to: date | None = None
+    output_quantity: Quantity = Decimal(1)
+    lines: list[BomLineInput] = Field(min_length=1, max_length=5000)
+
+
+class OperationInput(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    seq: Annotated[int, Field(ge=1)]
+    work_center: Code
+    description: Text = ""
+    setup_hours: Hours = Decimal(0)
+    run_hours_per_unit: Hours = Decimal(0)
+    move_queue_hours: Hours = Decimal(0)
+
+
+class DefineRouting(Command):
+    command_name = "DefineRouting"
+
+    item: Code
+    version: Version
+    effective_from: date
+    effective_to: date | None = None
+    operations: list[OperationInput] = Field(min_length=1, max_length=200)
+
+
+# --- work orders --------------------------------------------------------------------------
+
+
+class CreateWorkOrder(Command):
+    command_name = "CreateWorkOrder"
+
+    number: OrderNumber
+    item: Code
+    quantity: Quantity
+    due_date: date
+    output_location: Code
+    supply_location: Code = Field(description="Where backflushed components are taken from")
+    reference: Reference = ""
+
+
+class ReleaseWorkOrder(Command):
+    command_name = "ReleaseWorkOrder"
+
+    number: OrderNumber
+
+
+class IssueToWorkOrder(Command):
+    command_name = "IssueToWorkOrder"
+
+    number: OrderNumber
+    component: Code
+    location: Code
+    quantity: Quantity
+    lot: LotNumber | None = None
+    operation: Annotated[int, Field(ge=1)] | None = None
+
+
+class ReturnFromWorkOrder(Command):
+    command_name = "ReturnFromWorkOrder"
+
+    number: OrderNumber
+    component: Code
+    location: Code
+    quantity: Quantity
+    lot: LotNumber | None = None
+
+
+class ReportOperation(Command):
+    command_name = "ReportOperation"
+
+    number: OrderNumber
+    operation: Annotated[int, Field(ge=1)]
+    good: NonNegativeQuantity
+    scrap: NonNegativeQuantity = Decimal(0)
+    rework: NonNegativeQuantity = Decimal(0)
+    labour_hours: Hours = Decimal(0)
+    machine_hours: Hours = Decimal(0)
+
+
+class ReceiveWorkOrderOutput(Command):
+    command_name = "ReceiveWorkOrderOutput"
+
+    number: OrderNumber
+    quantity: Quantity
+    lot: LotNumber | None = Field(default=None, description="Default: WO number and count")
+    location: Code | None = Field(default=None, description="Default: the output location")
+
+
+class CompleteWorkOrder(Command):
+    command_name = "CompleteWorkOrder"
+
+    number: OrderNumber
+    lot: LotNumber | None = None
+
+
+class CloseWorkOrder(Command):
+    command_name = "CloseWorkOrder"
+
+    number: OrderNumber
+
+
+class CancelWorkOrder(Command):
+    command_name = "CancelWorkOrder"
+
+    number: OrderNumber
+    reason: Text
+
+
+# --- purchase and sales orders ------------------------------------------------------------
+
+
+class OrderLineInput(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    line: Annotated[int, Field(ge=1)]
+    sku: Code
+    quantity: Quantity
+    due_date: date
+    unit_price: Money = Decimal(0)
+
+
+class CreatePurchaseOrder(Command):
+    command_name = "CreatePurchaseOrder"
+
+    number: OrderNumber
+    supplier: Annotated[str, Field(min_length=1, max_length=64)]
+    lines: list[OrderLineInput] = Field(min_length=1, max_length=2000)
+    over_receipt_tolerance: Fraction = Decimal("0.05")
+
+
+class ConfirmPurchaseOrder(Command):
+    command_name = "ConfirmPurchaseOrder"
+
+    number: OrderNumber
+
+
+class ReceiptLineInput(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    line: Annotated[int, Field(ge=1)]
+    quantity: Quantity
+    lot: LotNumber | None = None
+    supplier_lot: Reference | None = None
+    expiry: date | None = None
+
+
+class ReceivePurchaseOrder(Command):
+    command_name = "ReceivePurchaseOrder"
+
+    number: OrderNumber
+    location: Code
+    lines: list[ReceiptLineInput] = Field(min_length=1, max_length=2000)
+
+
+class CancelPurchaseOrderLine(Command):
+    command_name = "CancelPurchaseOrderLine"
+
+    number: OrderNumber
+    line: Annotated[int, Field(ge=1)]
+    quantity: Quantity | None = None
+    reason: Text = ""
+
+
+class ReturnToSupplier(Command):
+    command_name = "ReturnToSupplier"
+
+    number: OrderNumber
+    line: Annotated[int, Field(ge=1)]
+    location: Code
+    quantity: Quantity
+    lot: LotNumber | None = None
+    reason: Text
+
+
+class ClosePurchaseOrder(Command):
+    command_name = "ClosePurchaseOrder"
+
+    number: OrderNumber
+    reason: Text = ""
+
+
+class CreateSalesOrder(Command):
+    command_name = "CreateSalesOrder"
+
+    number: OrderNumber
+    customer: Annotated[str, Field(min_length=1, max_length=64)]
+    lines: list[OrderLineInput] = Field(min_length=1, max_length=2000)
+
+
+class AllocateSalesOrder(Command):
+    command_name = "AllocateSalesOrder"
+
+    number: OrderNumber
+    line: Annotated[int, Field(ge=1)] | None = Field(default=None, description="Default: all")
+
+
+class PickSalesOrder(Command):
+    command_name = "PickSalesOrder"
+
+    number: OrderNumber
+    line: Annotated[int, Field(ge=1)]
+    quantity: Quantity
+
+
+class ShipmentLineInput(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    line: Annotated[int, Field(ge=1)]
+    quantity: Quantity
+
+
+class ShipSalesOrder(Command):
+    command_name = "ShipSalesOrder"
+
+    number: OrderNumber
+    shipment: Reference
+    lines: list[ShipmentLineInput] = Field(min_length=1, max_length=2000)
+
+
+class ReturnSalesOrder(Command):
+    command_name = "ReturnSalesOrder"
+
+    number: OrderNumber
+    line: Annotated[int, Field(ge=1)]
+    location: Code
+    quantity: Quantity
+    lot: LotNumber | None = None
+    reason: Text
+
+
+PRODUCTION_COMMANDS: tuple[type[Command], ...] = (
+    DefineWorkCenter,
+    DefineBom,
+    DefineRouting,
+    CreateWorkOrder,
+    ReleaseWorkOrder,
+    IssueToWorkOrder,
+    ReturnFromWorkOrder,
+    ReportOperation,
+    ReceiveWorkOrderOutput,
+    CompleteWorkOrder,
+    CloseWorkOrder,
+    CancelWorkOrder,
+    CreatePurchaseOrder,
+    ConfirmPurchaseOrder,
+    ReceivePurchaseOrder,
+    CancelPurchaseOrderLine,
+    ReturnToSupplier,
+    ClosePurchaseOrder,
+    CreateSalesOrder,
+    AllocateSalesOrder,
+    PickSalesOrder,
+    ShipSalesOrder,
+    ReturnSalesOrder,
+)
+ALL_COMMANDS = ALL_COMMANDS + PRODUCTION_COMMANDS

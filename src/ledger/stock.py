@@ -438,10 +438,35 @@ class Stock(LedgerAggregate):
         """Available, unexpired stock not yet promised to any reservation."""
         return self.available - self.expired_available(today) - self.reserved
 
+    def fefo(self, today: date, location: str | None = None) -> list[tuple[Bucket, Decimal]]:
+        """Available, unexpired buckets (of one location, or all) with the quantity in each
+        not pinned to a reservation: first to expire first, then first received."""
+        found = []
+        for bucket, quantity in self.balances.items():
+            where, lot, status = bucket
+            if status is not AVAILABLE or (location is not None and where != location):
+                continue
+            info = self.lots.get(lot)
+            if info is not None and info.expiry is not None and info.expiry < today:
+                continue
+            free = quantity - self.pinned.get((where, lot), ZERO)
+            if free > 0:
+                found.append((bucket, free))
+
+        def order(entry: tuple[Bucket, Decimal]) -> tuple[date, date, str, str]:
+            info = self.lots.get(entry[0][1])
+            expiry = info.expiry if info is not None and info.expiry is not None else date.max
+            first = info.first_received if info is not None else date.min
+            return (expiry, first, entry[0][1], entry[0][0])
+
+        return sorted(found, key=order)
+
     def unit_cost(self) -> Decimal:
+        """The item's cost per unit now: its standard, else the average of what is on hand
+        (for FIFO, across its layers), else the last receipt's cost."""
         if self.costing_method is CostingMethod.STANDARD and self.standard_cost is not None:
             return self.standard_cost
-        if self.costing_method is CostingMethod.MOVING_AVERAGE and self.on_hand > 0:
+        if self.on_hand > 0:
             return round_value(self.value / self.on_hand)
         return self.last_unit_cost
 
@@ -625,7 +650,10 @@ class Stock(LedgerAggregate):
         expiry: date | None,
         supplier: str | None,
         reference: str,
+        status: StockStatus | None = None,
     ) -> None:
+        """``status``: where the stock arrives (default: quarantine for items that need
+        incoming inspection, else available; returns from customers choose their own)."""
         self._check_quantity(item, quantity)
         lot_key = self._check_lot(item, lot, quantity)
         self._check_place(place)
@@ -659,7 +687,8 @@ class Stock(LedgerAggregate):
         else:
             value = quantity * unit_cost
             variance = ZERO
-        status = StockStatus.QUARANTINE if item.inspection_required else AVAILABLE
+        if status is None:
+            status = StockStatus.QUARANTINE if item.inspection_required else AVAILABLE
         self.trigger_event(
             self.Received,
             meta=meta,

@@ -106,6 +106,7 @@ class IssueTarget(StrEnum):
     WORK_ORDER = "work_order"
     COST_CENTER = "cost_center"
     CUSTOMER = "customer"
+    SUPPLIER = "supplier"  # a return to the supplier
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -112,7 +112,7 @@ def rebuild(
     local: LocalOption = False,
 ) -> None:
     """Rebuild into a fresh DuckDB file, then swap it in (the old one serves meanwhile)."""
-    from projections.read_models import BY_NAME
+    from projections.catalog import BY_NAME
 
     if bool(name) == all_:
         raise typer.BadParameter("name one projection, or give --all")

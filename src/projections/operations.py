@@ -8,7 +8,8 @@ from pathlib import Path
 
 from eventsourcing.persistence import ApplicationRecorder
 
-from projections.read_models import BY_NAME, catalog
+from projections.catalog import BY_NAME
+from projections.read_models import catalog
 from projections.runner import ProjectionRunner, Window
 from projections.view import ReadModels
 

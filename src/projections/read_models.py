@@ -90,9 +90,90 @@ EVENT_STRUCT = json.dumps(
         "counted_quantity": V,
         "count_reference": V,
         "layers": LAYERS,
-        "lines": [{"location": V, "lot": V, "status": V, "quantity": V, "value_delta": V}],
         "old_unit_cost": V,
         "new_unit_cost": V,
+        # engineering, work orders, orders
+        "revision": V,
+        "effective_from": V,
+        "effective_to": V,
+        "output_quantity": V,
+        "capacity_hours_per_day": V,
+        "working_days": ["BIGINT"],
+        "labour_rate": V,
+        "machine_rate": V,
+        "number": V,
+        "item": V,
+        "due_date": V,
+        "output_location": V,
+        "supply_location": V,
+        "bom_version": V,
+        "routing_version": V,
+        "component": V,
+        "operation": "BIGINT",
+        "backflushed": "BOOLEAN",
+        "good": V,
+        "scrap": V,
+        "rework": V,
+        "labour_hours": V,
+        "machine_hours": V,
+        "conversion_value": V,
+        "actual_cost": V,
+        "material_price_variance": V,
+        "material_usage_variance": V,
+        "efficiency_variance": V,
+        "yield_variance": V,
+        "wip_written_off": V,
+        "customer": V,
+        "shipment": V,
+        "line": "BIGINT",
+        "over_receipt_tolerance": V,
+        "picker": V,
+        "lines": [
+            {
+                "location": V,
+                "lot": V,
+                "status": V,
+                "quantity": V,
+                "value_delta": V,
+                "line": "BIGINT",
+                "sku": V,
+                "due_date": V,
+                "unit_price": V,
+                "component": V,
+                "scrap_factor": V,
+                "phantom": "BOOLEAN",
+                "by_product": "BOOLEAN",
+                "backflush": V,
+                "operation": "BIGINT",
+            }
+        ],
+        "operations": [
+            {
+                "seq": "BIGINT",
+                "work_center": V,
+                "description": V,
+                "setup_hours": V,
+                "run_hours_per_unit": V,
+                "move_queue_hours": V,
+                "labour_rate": V,
+                "machine_rate": V,
+            }
+        ],
+        "requirements": [
+            {
+                "component": V,
+                "per_unit": V,
+                "required": V,
+                "standard_cost": V,
+                "backflush": V,
+                "operation": "BIGINT",
+            }
+        ],
+        "allocations": [
+            {"reservation_id": V, "line": "BIGINT", "location": V, "lot": V, "quantity": V}
+        ],
+        "consumed_lots": [{"component": V, "lot": V, "quantity": V}],
+        "shortages": [{"component": V, "required": V, "reserved": V}],
     }
 )
 
@@ -526,7 +607,7 @@ consumption_daily.on(
     """,
 )
 
-PROJECTIONS: tuple[Projection, ...] = (
+STOCK_PROJECTIONS: tuple[Projection, ...] = (
     catalog,
     stock_ledger,
     stock_on_hand,
@@ -535,14 +616,13 @@ PROJECTIONS: tuple[Projection, ...] = (
     reservations,
     consumption_daily,
 )
-BY_NAME = {p.name: p for p in PROJECTIONS}
 # Projections that read the page's movement rows (the runner derives them once a page).
 USES_MOVEMENTS = frozenset({"stock_ledger", "stock_on_hand", "consumption_daily"})
 
 # Views over the tables: what dashboards and planners read. A moving-average item's
 # bucket is valued at the item's average (its value is item-level by definition); FIFO and
 # standard buckets carry their exact value.
-VIEWS = f"""
+STOCK_VIEWS = f"""
 CREATE OR REPLACE VIEW stock_on_hand AS
 SELECT b.item, b.location, b.lot, b.status, b.quantity,
     CASE WHEN i.costing_method = 'moving_average'

@@ -29,14 +29,9 @@ import pyarrow as pa
 import structlog
 from eventsourcing.persistence import ApplicationRecorder
 
+from projections.catalog import BY_NAME, USES_MOVEMENTS, Projection
 from projections.pages import head_position, read_page
-from projections.read_models import (
-    BY_NAME,
-    EVENT_STRUCT,
-    USES_MOVEMENTS,
-    Projection,
-    page_movements_sql,
-)
+from projections.read_models import EVENT_STRUCT, page_movements_sql
 from projections.view import ReadModels
 
 log = structlog.get_logger("mims.projections")

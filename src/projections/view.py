@@ -17,11 +17,11 @@ from pathlib import Path
 import duckdb
 import structlog
 
-from projections.read_models import PROJECTIONS, VIEWS, Projection
+from projections.catalog import PROJECTIONS, VIEWS, Projection
 
 log = structlog.get_logger("mims.projections")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TRACKING_DDL = """
 CREATE TABLE IF NOT EXISTS read_model_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS projection_tracking (

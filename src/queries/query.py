@@ -121,7 +121,7 @@ def _uncursor(cursor: str) -> tuple[int, int]:
 
 
 @strawberry.type
-class Query:
+class StockQuery:
     @described("Stock on hand now, or asOf / knownAt a past instant.")
     async def stock_on_hand(
         self,

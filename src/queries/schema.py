@@ -15,7 +15,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from queries.context import Context, ReadModelsBehind
-from queries.query import Query
+from queries.production import ProductionQuery
+from queries.query import StockQuery
 
 MAX_DEPTH = 8
 MAX_ALIASES = 20
@@ -52,6 +53,11 @@ class MimsSchema(strawberry.Schema):
         ]
         if unexpected:
             super().process_errors(unexpected, execution_context)
+
+
+@strawberry.type
+class Query(StockQuery, ProductionQuery):
+    """Every read model, read-only: writes go through the command API."""
 
 
 def build_schema() -> strawberry.Schema:

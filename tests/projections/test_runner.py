@@ -22,7 +22,7 @@ from ledger.ids import stock_id
 from ledger.stock import Stock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
-from projections.read_models import PROJECTIONS
+from projections.catalog import PROJECTIONS
 from projections.runner import ProjectionRunner
 from projections.view import ReadModels
 from tests.projections.history import ITEMS, build_history

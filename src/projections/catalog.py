@@ -1,0 +1,12 @@
+"""Every projection, in the order a page is applied (master data first), and every view."""
+
+from __future__ import annotations
+
+from projections.production_models import PRODUCTION_PROJECTIONS, PRODUCTION_VIEWS
+from projections.read_models import STOCK_PROJECTIONS, STOCK_VIEWS, USES_MOVEMENTS, Projection
+
+PROJECTIONS: tuple[Projection, ...] = STOCK_PROJECTIONS + PRODUCTION_PROJECTIONS
+BY_NAME = {p.name: p for p in PROJECTIONS}
+VIEWS = STOCK_VIEWS + PRODUCTION_VIEWS
+
+__all__ = ["BY_NAME", "PROJECTIONS", "USES_MOVEMENTS", "VIEWS", "Projection"]
