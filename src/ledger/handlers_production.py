@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from uuid import UUID
 
 from ledger import commands as c
 from ledger.engineering import (
@@ -953,4 +952,4 @@ def return_sales_order(uow: UnitOfWork, cmd: c.ReturnSalesOrder) -> dict[str, st
     return {"number": so.number, "value": str(value)}
 
 
-__all__ = ["UUID", "UnknownOrder", "UnknownWorkCenter", "UnknownWorkOrder"]
+HANDLED: frozenset[type[c.Command]] = frozenset(c.PRODUCTION_COMMANDS)

@@ -45,6 +45,7 @@ from ledger.errors import (
     LedgerError,
 )
 from ledger.handlers import HANDLERS
+from ledger.handlers_production import HANDLED as PRODUCTION_HANDLED
 from ledger.ids import item_id, location_id, receipt_id, stock_id
 from ledger.item import Item
 from ledger.location import Location
@@ -57,6 +58,10 @@ from ledger.values import EventRef
 log = structlog.get_logger("mims.ledger.writer")
 
 A = TypeVar("A", bound=LedgerAggregate)
+
+if not HANDLERS.keys() >= PRODUCTION_HANDLED:  # importing the module registers its handlers
+    msg = "production handlers are not registered"
+    raise ImportError(msg)
 
 # A business time a little ahead of the server clock is a scanner's clock drift, not a
 # post-dated transaction.
