@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from commands import install_command_api
 from ledger.writer import Ledger
 from mims.admin import router as admin_router
+from mims.dashboards import install_dashboards
 from mims.settings import Settings
 from projections.runner import ProjectionRunner
 from projections.view import ReadModels
@@ -98,6 +99,7 @@ def create_app(
     install_command_api(app)
     app.include_router(graphql_router(), prefix="/graphql", tags=["queries"])
     app.include_router(admin_router)
+    install_dashboards(app)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:
