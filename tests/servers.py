@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -59,16 +60,19 @@ class ServerProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> Self:
+        # A file, not a pipe: nobody reads a pipe while the server runs, and a full one
+        # would block its logging.
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server object
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mims", "serve", "--port", str(self.port)],
             env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stdout=self.stderr,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                err = self.process.stderr.read().decode() if self.process.stderr else ""
+                err = self.log()
                 msg = f"mims serve exited with {self.process.returncode}: {err[-2000:]}"
                 raise RuntimeError(msg)
             try:
@@ -78,6 +82,11 @@ class ServerProcess:
                 time.sleep(0.1)
         msg = "mims serve did not answer /health"
         raise RuntimeError(msg)
+
+    def log(self) -> str:
+        """What the server wrote so far (its structured log)."""
+        self.stderr.seek(0)
+        return self.stderr.read().decode(errors="replace")
 
     def kill(self) -> None:
         """SIGKILL: the process dies between any two instructions, no cleanup runs."""

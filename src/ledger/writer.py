@@ -394,8 +394,8 @@ class Ledger:
                 command_type=submission.command.command_name,
                 events=tuple(refs),
                 position=max(
-                    positions.get((rid, 1), 0),
-                    *(positions.get((r.stream, r.version), 0) for r in refs),
+                    [positions.get((rid, 1), 0)]
+                    + [positions.get((r.stream, r.version), 0) for r in refs]
                 ),
                 data=batch.staged[rid].data,  # type: ignore[attr-defined]
             )

@@ -386,3 +386,20 @@ def test_sales_orders_allocate_first_to_expire_ship_and_take_returns_into_quaran
     )
     assert shop.card("JAM").balances[("QA", "J-SOON", StockStatus.QUARANTINE)] == 2
     assert shop.card("JAM").value == 2 + 4
+
+
+def test_a_command_that_changes_nothing_is_answered_with_the_receipt_position(
+    shop: Plant,
+) -> None:
+    """Allocating when nothing is free saves no event but the command's receipt."""
+    run = shop.ledger.execute
+    run(
+        c.CreateSalesOrder(
+            number="SO-0", customer="X",
+            lines=[c.OrderLineInput(line=1, sku="STEEL", quantity=D(5), due_date=TODAY)],
+        )
+    )  # fmt: skip
+    shop.issue("STEEL", "100")
+    nothing = run(c.AllocateSalesOrder(number="SO-0"))
+    assert nothing.data["allocated"] == "0"
+    assert nothing.position == shop.ledger.max_position()
