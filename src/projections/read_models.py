@@ -31,6 +31,9 @@ from ledger.stock import Stock
 
 QTY = "DECIMAL(38,6)"
 MONEY = "DECIMAL(38,16)"
+# A quotient (DuckDB divides decimals in DOUBLE): kept to the ledger's 6 places, so no
+# binary noise shows in the digits beyond them.
+UNIT_MONEY = "DECIMAL(38,6)"
 V = "VARCHAR"
 LAYERS = [{"seq": "BIGINT", "quantity": V, "unit_cost": V}]
 EVENT_STRUCT = json.dumps(
@@ -626,13 +629,14 @@ STOCK_VIEWS = f"""
 CREATE OR REPLACE VIEW stock_on_hand AS
 SELECT b.item, b.location, b.lot, b.status, b.quantity,
     CASE WHEN i.costing_method = 'moving_average'
-         THEN CAST(round(b.quantity * v.value / nullif(v.quantity, 0), 6) AS {MONEY})
+         THEN CAST(round(b.quantity * v.value / nullif(v.quantity, 0), 6) AS {UNIT_MONEY})
          ELSE b.value END AS value
 FROM stock_balances b JOIN items i ON i.sku = b.item JOIN item_valuation v ON v.item = b.item;
 
 CREATE OR REPLACE VIEW valuation AS
 SELECT v.item, i.costing_method, v.quantity, v.value,
-    CASE WHEN v.quantity <> 0 THEN CAST(v.value / v.quantity AS {MONEY}) END AS unit_cost
+    CASE WHEN v.quantity <> 0 THEN CAST(round(v.value / v.quantity, 6) AS {UNIT_MONEY})
+    END AS unit_cost
 FROM item_valuation v JOIN items i ON i.sku = v.item;
 
 CREATE OR REPLACE VIEW lot_status AS
@@ -647,10 +651,10 @@ SELECT l.*, coalesce(s.on_hand, 0) AS on_hand, coalesce(s.available, 0) AS avail
          ELSE 'mixed' END AS status
 FROM lots l LEFT JOIN (
     SELECT item, lot, sum(quantity) AS on_hand,
-        sum(quantity) FILTER (status = 'available') AS available,
-        sum(quantity) FILTER (status = 'quarantine') AS quarantine,
-        sum(quantity) FILTER (status = 'held') AS held,
-        sum(quantity) FILTER (status = 'rejected') AS rejected
+        coalesce(sum(quantity) FILTER (status = 'available'), 0) AS available,
+        coalesce(sum(quantity) FILTER (status = 'quarantine'), 0) AS quarantine,
+        coalesce(sum(quantity) FILTER (status = 'held'), 0) AS held,
+        coalesce(sum(quantity) FILTER (status = 'rejected'), 0) AS rejected
     FROM stock_balances GROUP BY item, lot) s USING (item, lot);
 
 CREATE OR REPLACE VIEW available_to_promise AS

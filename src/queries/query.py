@@ -18,6 +18,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from projections.read_models import UNIT_MONEY
 from queries.context import Context, described
 from queries.types import (
     AvailableToPromise,
@@ -42,7 +43,6 @@ from queries.types import (
 
 MAX_PAGE = 1000
 ZERO = Decimal(0)
-MONEY = "DECIMAL(38,16)"
 STOCK_COLUMNS = "item, location, lot, status, quantity, value"
 SUBTREE = (
     "location IN (SELECT code FROM locations WHERE path = (SELECT path FROM locations"
@@ -102,7 +102,7 @@ def _as_of_stock(window: str) -> str:
     v AS (SELECT item, sum(quantity_delta) AS q, sum(value_delta) AS val FROM l GROUP BY item)
     SELECT b.item, b.location, b.lot, b.status, b.quantity,
         CASE WHEN i.costing_method = 'moving_average'
-             THEN CAST(round(b.quantity * v.val / nullif(v.q, 0), 6) AS {MONEY})
+             THEN CAST(round(b.quantity * v.val / nullif(v.q, 0), 6) AS {UNIT_MONEY})
              ELSE b.value END AS value
     FROM b JOIN items i ON i.sku = b.item JOIN v ON v.item = b.item"""
 

@@ -102,6 +102,8 @@ def test_stock_on_hand_matches_the_stock_cards(api: Api) -> None:
         assert mine == dict(stock.balances)
         value = sum((r[5] for r in rows_of(data) if r[0] == sku), Decimal(0))
         assert abs(value - stock.value) < Decimal("0.0001")  # moving average rounds per bucket
+    # No binary noise: every value is a figure of the ledger's six places.
+    assert all(r[5] == round(r[5], 6) for r in rows_of(data)), rows_of(data)
 
 
 def test_filters_narrow_the_stock(api: Api) -> None:
@@ -158,7 +160,19 @@ def test_master_data_lots_reservations_and_status(api: Api) -> None:
     assert next(c for c in data["location"]["children"] if c["code"] == "A")["children"] == [
         {"code": "A1"}
     ]
-    assert data["lot"]["status"] in ("available", "mixed", "held", "depleted")
+    lot = api.ledger.stock("FIFO-LOT")
+    assert lot is not None
+    by_status: dict[str, Decimal] = {}
+    for (_, lot_, status), q in lot.balances.items():
+        if lot_ == "L1" and q != 0:
+            by_status[status] = by_status.get(status, Decimal(0)) + q
+    expected = (
+        "depleted" if not by_status
+        else str(next(iter(by_status))) if len(by_status) == 1
+        else "mixed"
+    )  # fmt: skip
+    assert data["lot"]["status"] == expected
+    assert Decimal(data["lot"]["onHand"]) == sum(by_status.values(), Decimal(0))
     stock = api.ledger.stock("FIFO-PLAIN")
     assert stock is not None
     assert Decimal(data["availableToPromise"]["reserved"]) == stock.reserved
@@ -245,3 +259,23 @@ def test_as_of_equals_a_replay_to_the_same_instant(api: Api, fraction: float, kn
             ).fetchall()
         replayed.close()
     assert graphql == [(i, loc, lot or None, st.upper(), q, v) for i, loc, lot, st, q, v in rows]
+
+
+def test_a_lot_wholly_in_quarantine_says_so(api: Api) -> None:
+    api.ledger.execute(
+        c.ReceiveStock(
+            sku="FIFO-LOT", location="QA", quantity=Decimal(4), unit_cost=Decimal(1), lot="Q-ONLY"
+        )
+    )
+    done = api.ledger.execute(
+        c.ChangeStockStatus(
+            sku="FIFO-LOT", location="QA", quantity=Decimal(4), lot="Q-ONLY",
+            from_status="available", to_status="quarantine", reason="to inspect",
+        )  # type: ignore[arg-type]
+    )  # fmt: skip
+    found = api.query(
+        '{ lot(item: "FIFO-LOT", lot: "Q-ONLY") { status onHand quarantine } }',
+        None,
+        **{"X-Min-Position": str(done.position)},
+    )["lot"]
+    assert found == {"status": "quarantine", "onHand": "4", "quarantine": "4"}
