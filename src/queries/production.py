@@ -10,13 +10,8 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from projections.frames import EFFECTIVE_BOMS
 from queries.context import Context, described
-
-EFFECTIVE_BOMS = """
-    SELECT parent, version, output_quantity FROM boms
-    WHERE effective_from <= ? AND (effective_to IS NULL OR effective_to >= ?)
-    QUALIFY row_number() OVER (PARTITION BY parent ORDER BY effective_from DESC, version DESC) = 1
-"""
 
 
 @strawberry.type

@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import polars as pl
 import pytest
 
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
+from projections import frames
 from projections.view import ReadModels
 from tests.servers import serving
 
@@ -29,9 +31,10 @@ DUE = (TODAY + timedelta(days=7)).isoformat()
 class Plant:
     """An HTTP client that remembers the last commit, so every read sees every write."""
 
-    def __init__(self, client: httpx.Client, ledger: Ledger) -> None:
+    def __init__(self, client: httpx.Client, ledger: Ledger, models: ReadModels) -> None:
         self.client = client
         self.ledger = ledger
+        self.models = models
         self.position = 0
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -93,9 +96,10 @@ class Plant:
 @pytest.fixture
 def plant(tmp_path: Path) -> Iterator[Plant]:
     ledger = Ledger(store_env(f"sqlite:///{tmp_path}/events.db"), WriterSettings(batch_wait=0))
-    app = create_app(ledger=ledger, read_models=ReadModels(None))
+    models = ReadModels(None)
+    app = create_app(ledger=ledger, read_models=models)
     with serving(app) as url, httpx.Client(base_url=url, headers={"X-Actor": "e2e"}) as client:
-        shop = Plant(client, ledger)
+        shop = Plant(client, ledger, models)
         for body in [
             {"code": "P", "level": "site"},
             {"code": "W", "level": "warehouse", "parent": "P"},
@@ -491,3 +495,72 @@ def test_explosion_totals_a_shared_component_over_every_path(plant: Plant) -> No
         (1, "SEAT"), (1, "FRAME"), (1, "FORK"), (1, "BIKE"),
         (2, "FRAME"), (2, "BIKE"), (3, "BIKE"),
     }  # fmt: skip
+
+
+def test_planning_reads_the_same_open_supply_and_demand_as_frames(plant: Plant) -> None:
+    plant.post(
+        "/boms",
+        bom("FRAME", {"component": "STEEL", "quantity": "2", "scrap_factor": "0.05"},
+            {"component": "PAINT", "quantity": "1", "by_product": True}),
+    )  # fmt: skip
+    plant.post(
+        "/purchase-orders",
+        {
+            "number": "PO-7",
+            "supplier": "ACME",
+            "lines": [{"line": 1, "sku": "STEEL", "quantity": "40", "due_date": DUE}],
+        },
+    )
+    plant.post("/purchase-orders/confirm", {"number": "PO-7"})
+    plant.post(
+        "/purchase-orders/receive",
+        {"number": "PO-7", "location": "STORE", "lines": [{"line": 1, "quantity": "25"}]},
+    )
+    plant.post(
+        "/status-changes",
+        {
+            "sku": "STEEL", "location": "STORE", "quantity": "5", "from_status": "available",
+            "to_status": "held", "reason": "supplier complaint",
+        },
+    )  # fmt: skip
+    plant.post(
+        "/work-orders",
+        {
+            "number": "WO-7", "item": "FRAME", "quantity": "4", "due_date": DUE,
+            "output_location": "STORE", "supply_location": "STORE",
+        },
+    )  # fmt: skip
+    plant.post("/work-orders/release", {"number": "WO-7"})
+    plant.post(
+        "/sales-orders",
+        {
+            "number": "SO-7",
+            "customer": "X",
+            "lines": [{"line": 1, "sku": "STEEL", "quantity": "3", "due_date": DUE}],
+        },
+    )
+    plant.post("/sales-orders/allocate", {"number": "SO-7"})
+    plant.query("{ projectionStatus { name } }")  # waits for the last write
+
+    with plant.models.reader() as con:
+        supply = frames.open_supply(con)
+        demand = frames.open_demand(con)
+        stock = frames.on_hand(con).filter(pl.col("item") == "STEEL")
+        bill = frames.bom(con, TODAY)
+        items = frames.items(con)
+        allocated = frames.allocations(con)
+    assert sorted(supply.select("reference", "item", "quantity").rows()) == [
+        ("PO-7", "STEEL", 15.0), ("WO-7", "FRAME", 4.0),
+    ]  # fmt: skip
+    assert sorted(demand.select("kind", "reference", "item", "quantity").rows()) == [
+        ("sales_order", "SO-7", "STEEL", 3.0), ("work_order", "WO-7", "STEEL", 8.4),
+    ]  # fmt: skip
+    gql = plant.query("{ openDemand { reference quantity } }")["openDemand"]
+    assert sorted((d["reference"], float(d["quantity"])) for d in gql) == sorted(
+        demand.select("reference", "quantity").rows()
+    )
+    # 25 received, 5 held: 20 usable, of which 8.4 for the work order and 3 for the order.
+    assert stock.select("on_hand", "allocated").rows() == [(20.0, 11.4)]
+    assert bill.select("parent", "component", "quantity_per").rows() == [("FRAME", "STEEL", 2.1)]
+    assert set(items["item"]) == {"STEEL", "PAINT", "BOLT", "FRAME", "BIKE"}
+    assert allocated.select("number", "item", "quantity").rows() == [("SO-7", "STEEL", 3.0)]
