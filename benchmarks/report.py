@@ -70,7 +70,10 @@ class Report:
                 "" if f.ratio is None else f"{f.ratio:.2f}x",
                 f.target,
             )
-        Console().print(table)
+        console = Console()
+        if not console.is_terminal:  # piped into a file: keep the figure names whole
+            console = Console(width=160)
+        console.print(table)
         for f in self.figures:
             print(f.as_json(), flush=True)
 

@@ -22,3 +22,18 @@ def test_bench_write_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> N
     assert figures["inprocess_group_commit_per_s"]["baseline"] > 0
     assert figures["http_32_clients_per_s"]["value"] > 0
     assert all(x["bench"] == "write" for x in lines)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_bench_production_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    require_service("PostgreSQL", 5432)
+    from benchmarks import production
+
+    production.main(["--quick"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    figures = {x["figure"]: x for x in lines}
+    for store in ("postgres", "sqlite"):
+        assert figures[f"{store}_complete_300_lines_10_ops_p50_ms"]["baseline"] > 0
+        # ten operations, and two lots drawn for each of the 300 components
+        assert figures[f"{store}_events_per_completion"]["value"] > 2 * 300 + 10
