@@ -7,7 +7,8 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from concurrent.futures import Future
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from rich.progress import Progress
@@ -198,15 +199,191 @@ def receipts(rng: random.Random, registered: list[c.RegisterItem]) -> list[c.Rec
     return out
 
 
+WORK_CENTERS = [
+    c.DefineWorkCenter(code="MACH", name="CNC machining", capacity_hours_per_day=Decimal(16),
+                       labour_rate=Decimal(42), machine_rate=Decimal(65)),
+    c.DefineWorkCenter(code="WELD", name="Welding", labour_rate=Decimal(38),
+                       machine_rate=Decimal(25)),
+    c.DefineWorkCenter(code="PAINT", name="Paint line", labour_rate=Decimal(30),
+                       machine_rate=Decimal(18)),
+    c.DefineWorkCenter(code="ASSY", name="Assembly", capacity_hours_per_day=Decimal(16),
+                       labour_rate=Decimal(35), machine_rate=Decimal(5)),
+    c.DefineWorkCenter(code="TEST", name="Final test", labour_rate=Decimal(40),
+                       machine_rate=Decimal(10)),
+]  # fmt: skip
+STAGING = "WIP-1"  # line-side stock the demo work orders backflush from
+
+
+PLENTY = 150  # a lot this big in one place can feed the demo's work orders
+ALLOCATED_ORDERS = 3
+
+
+@dataclass
+class _Plant:
+    """What the demo's production part draws on."""
+
+    rng: random.Random
+    by_kind: dict[ItemKind, list[c.RegisterItem]]
+    plenty: dict[str, c.ReceiveStock]  # a big lot in storage, by item
+    today: date
+    boms: dict[str, list[c.BomLineInput]] = field(default_factory=dict)
+
+    def usable(self, kind: ItemKind) -> list[c.RegisterItem]:
+        return [
+            i for i in self.by_kind[kind]
+            if i.sku in self.plenty and i.tracking is not Tracking.SERIAL
+        ]  # fmt: skip
+
+    @property
+    def finished(self) -> list[c.RegisterItem]:
+        return [
+            i for i in self.by_kind[ItemKind.FINISHED_GOOD] if i.tracking is not Tracking.SERIAL
+        ]
+
+    def due(self, days: int) -> date:
+        return self.today + timedelta(days=days)
+
+
+def _engineering(plant: _Plant) -> list[c.Command]:
+    rng, since = plant.rng, plant.today - timedelta(days=90)
+    out: list[c.Command] = list(WORK_CENTERS)
+    for sub in plant.by_kind[ItemKind.SUBASSEMBLY]:
+        raw = rng.sample(plant.usable(ItemKind.RAW_MATERIAL), 2)
+        parts = rng.sample(plant.usable(ItemKind.COMPONENT), 2)
+        plant.boms[sub.sku] = [
+            *(c.BomLineInput(component=r.sku, quantity=Decimal(rng.choice(["0.5", "1.2", "2.5"])),
+                             scrap_factor=Decimal("0.03"), backflush="operation", operation=10)
+              for r in raw),
+            *(c.BomLineInput(component=p.sku, quantity=Decimal(rng.randint(1, 4)),
+                             backflush="completion") for p in parts),
+        ]  # fmt: skip
+        out.append(c.DefineBom(parent=sub.sku, version="A", effective_from=since,
+                               lines=plant.boms[sub.sku]))  # fmt: skip
+        out.append(
+            c.DefineRouting(item=sub.sku, version="A", effective_from=since, operations=[
+                c.OperationInput(seq=10, work_center="MACH", setup_hours=Decimal("0.5"),
+                                 run_hours_per_unit=Decimal("0.2")),
+                c.OperationInput(seq=20, work_center=rng.choice(["WELD", "PAINT"]),
+                                 run_hours_per_unit=Decimal("0.1"), move_queue_hours=Decimal(4)),
+            ])
+        )  # fmt: skip
+    for fg in plant.finished:
+        subs = rng.sample(plant.by_kind[ItemKind.SUBASSEMBLY], 2)
+        part = rng.choice(plant.usable(ItemKind.COMPONENT))
+        pack = rng.choice(plant.usable(ItemKind.PACKAGING))
+        lines = [
+            *(c.BomLineInput(component=s.sku, quantity=Decimal(1), backflush="completion")
+              for s in subs),
+            c.BomLineInput(component=part.sku, quantity=Decimal(rng.randint(2, 8)),
+                           backflush="completion"),
+            c.BomLineInput(component=pack.sku, quantity=Decimal(1), backflush="completion"),
+        ]  # fmt: skip
+        out.append(c.DefineBom(parent=fg.sku, version="A", effective_from=since, lines=lines))
+        out.append(
+            c.DefineRouting(item=fg.sku, version="A", effective_from=since, operations=[
+                c.OperationInput(seq=10, work_center="ASSY", setup_hours=Decimal(1),
+                                 run_hours_per_unit=Decimal("0.75")),
+                c.OperationInput(seq=20, work_center="TEST", run_hours_per_unit=Decimal("0.25")),
+            ])
+        )  # fmt: skip
+    return out
+
+
+def _orders(plant: _Plant) -> list[c.Command]:
+    """Open purchase orders (supply) for materials, sales orders (demand) for goods."""
+    rng, out = plant.rng, list[c.Command]()
+    buyable = plant.usable(ItemKind.RAW_MATERIAL) + plant.usable(ItemKind.COMPONENT)
+    for n in range(6):
+        number = f"PO-D{n + 1:03d}"
+        out.append(c.CreatePurchaseOrder(number=number, supplier=f"SUP-{n + 1:02d}", lines=[
+            c.OrderLineInput(line=k + 1, sku=i.sku, quantity=Decimal(rng.choice([100, 250, 500])),
+                             due_date=plant.due(rng.randint(2, 25)),
+                             unit_price=Decimal(rng.randint(100, 4_000)) / 100)
+            for k, i in enumerate(rng.sample(buyable, 4))
+        ]))  # fmt: skip
+        out.append(c.ConfirmPurchaseOrder(number=number))
+        if n == 0:  # one delivery has partly arrived
+            out.append(c.ReceivePurchaseOrder(number=number, location="RACK-A", lines=[
+                c.ReceiptLineInput(line=1, quantity=Decimal(40), lot=f"{number}-1"),
+            ]))  # fmt: skip
+    for n in range(8):
+        number = f"SO-D{n + 1:03d}"
+        out.append(c.CreateSalesOrder(number=number, customer=f"CUST-{n % 5 + 1:02d}", lines=[
+            c.OrderLineInput(line=k + 1, sku=fg.sku, quantity=Decimal(rng.randint(1, 12)),
+                             due_date=plant.due(rng.randint(3, 40)),
+                             unit_price=Decimal(rng.randint(800, 5_000)))
+            for k, fg in enumerate(rng.sample(plant.finished, 2))
+        ]))  # fmt: skip
+        if n < ALLOCATED_ORDERS:
+            out.append(c.AllocateSalesOrder(number=number))
+    return out
+
+
+def _work_orders(plant: _Plant) -> list[c.Command]:
+    """One in progress, one done and closed, one released, one only created. Their
+    components are first staged at WIP-1 from lots known to hold enough."""
+
+    def created(number: str, item: str, quantity: int, days: int) -> c.CreateWorkOrder:
+        return c.CreateWorkOrder(number=number, item=item, quantity=Decimal(quantity),
+                                 due_date=plant.due(days), output_location="RACK-B",
+                                 supply_location=STAGING)  # fmt: skip
+
+    def stage(item: str, quantity: int) -> list[c.Command]:
+        moves: list[c.Command] = []
+        for line in plant.boms[item]:
+            lot = plant.plenty[line.component]
+            need = (line.quantity * (1 + line.scrap_factor) * quantity).quantize(Decimal(1)) + 1
+            moves.append(c.MoveStock(sku=line.component, from_location=lot.location,
+                                     to_location=STAGING, lot=lot.lot,
+                                     quantity=min(lot.quantity, need)))  # fmt: skip
+        return moves
+
+    subs = plant.by_kind[ItemKind.SUBASSEMBLY]
+    return [
+        created("WO-D001", subs[0].sku, 10, 5),
+        *stage(subs[0].sku, 10),
+        c.ReleaseWorkOrder(number="WO-D001"),
+        c.ReportOperation(number="WO-D001", operation=10, good=Decimal(10),
+                          labour_hours=Decimal("2.5"), machine_hours=Decimal("2.5")),
+        created("WO-D002", subs[1].sku, 6, -2),
+        *stage(subs[1].sku, 6),
+        c.ReleaseWorkOrder(number="WO-D002"),
+        c.CompleteWorkOrder(number="WO-D002"),
+        c.CloseWorkOrder(number="WO-D002"),
+        created("WO-D003", plant.finished[0].sku, 4, 12),
+        c.ReleaseWorkOrder(number="WO-D003"),
+        created("WO-D004", subs[2].sku, 20, 20),
+    ]  # fmt: skip
+
+
+def production(
+    rng: random.Random, registered: list[c.RegisterItem], stocked: list[c.ReceiveStock]
+) -> list[c.Command]:
+    """Work centers, BOMs and routings for every sub-assembly and finished good, open
+    purchase and sales orders, and work orders in every state: something for WIP, open
+    supply and demand, and the planning engine to show."""
+    by_kind: dict[ItemKind, list[c.RegisterItem]] = {}
+    for item in registered:
+        by_kind.setdefault(item.kind, []).append(item)
+    plenty: dict[str, c.ReceiveStock] = {}
+    for receipt in stocked:
+        if receipt.location != "RECV" and receipt.quantity >= PLENTY:
+            plenty.setdefault(receipt.sku, receipt)
+    plant = _Plant(rng, by_kind, plenty, datetime.now(UTC).date())
+    return [*_engineering(plant), *_orders(plant), *_work_orders(plant)]
+
+
 def demo_commands(seed: int = 7) -> Iterator[c.Command]:
     rng = random.Random(seed)
     registered = items(rng)
     backdate = datetime.now(UTC) - timedelta(days=3)
     numbered: list[c.Command] = [*locations(), *registered]
-    for n, receipt in enumerate(receipts(rng, registered)):
+    stocked = receipts(rng, registered)
+    for n, receipt in enumerate(stocked):
         # Receipts spread over the last three days, so `asOf` queries have a past.
         when = backdate + timedelta(minutes=n * 7)
         numbered.append(receipt.model_copy(update={"effective_at": when}))
+    numbered += production(rng, registered, stocked)
     for n, command in enumerate(numbered):
         yield command.model_copy(update={"command_id": f"demo-{seed}-{n:05d}"})
 
@@ -220,12 +397,16 @@ def load_demo(ledger: Ledger, *, show_progress: bool = True) -> tuple[int, int]:
     posted = duplicates = 0
     with Progress(disable=not show_progress, transient=True) as progress:
         task = progress.add_task("loading the demo plant", total=len(commands))
-        # Locations and items first (receipts need them), then receipts in one burst.
+        # Locations and items first (receipts need them), then receipts in one burst,
+        # then production one command at a time (each builds on the one before).
         split = next(i for i, cmd in enumerate(commands) if isinstance(cmd, c.ReceiveStock))
-        for chunk in (commands[:split], commands[split:]):
-            for start in range(0, len(chunk), 200):
+        made = next(i for i, cmd in enumerate(commands) if isinstance(cmd, c.DefineWorkCenter))
+        for chunk, burst in (
+            (commands[:split], 200), (commands[split:made], 200), (commands[made:], 1),
+        ):  # fmt: skip
+            for start in range(0, len(chunk), burst):
                 futures: list[Future[Outcome]] = [
-                    ledger.submit(cmd, actor="demo-loader") for cmd in chunk[start : start + 200]
+                    ledger.submit(cmd, actor="demo-loader") for cmd in chunk[start : start + burst]
                 ]
                 for future in futures:
                     outcome = future.result()
