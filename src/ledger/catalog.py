@@ -7,6 +7,7 @@ from ledger.engineering import BillOfMaterials, Engineering, Routing, WorkCenter
 from ledger.item import Item
 from ledger.location import Location
 from ledger.orders import PurchaseOrder, SalesOrder
+from ledger.quality import Hold, Inspection
 from ledger.receipt import CommandReceipt
 from ledger.stock import Stock
 from ledger.work_order import WorkOrder
@@ -23,6 +24,8 @@ AGGREGATES: tuple[type[LedgerAggregate], ...] = (
     WorkOrder,
     PurchaseOrder,
     SalesOrder,
+    Hold,
+    Inspection,
 )
 
 

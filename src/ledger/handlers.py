@@ -8,6 +8,7 @@ caller needs back (a generated reservation id, a count variance).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from ledger import commands as c
@@ -15,9 +16,10 @@ from ledger.errors import AlreadyExists
 from ledger.ids import derived_id, item_id, location_id, stock_id
 from ledger.item import Item
 from ledger.location import Location
+from ledger.quality import check_signature
 from ledger.stock import Stock
 from ledger.unit_of_work import UnitOfWork
-from ledger.values import PlanningParameters
+from ledger.values import PlanningParameters, Signature
 
 C = TypeVar("C", bound=c.Command)
 Handler = Callable[[UnitOfWork, Any], dict[str, str]]
@@ -130,9 +132,10 @@ def receive(uow: UnitOfWork, cmd: c.ReceiveStock) -> dict[str, str]:
         supplier=cmd.supplier,
         reference=cmd.reference,
     )
-    received: Stock.Received = stock.pending_events[-1]  # type: ignore[assignment]
+    received = next(e for e in reversed(stock.pending_events) if isinstance(e, Stock.Received))
+    held = stock.pending_events[-1] is not received  # a standing hold took it
     return {
-        "status": str(received.status),
+        "status": "held" if held else str(received.status),
         "value": str(received.value),
         **({"expiry": received.expiry.isoformat()} if received.expiry else {}),
     }
@@ -250,8 +253,22 @@ def release_reservation(uow: UnitOfWork, cmd: c.ReleaseReservation) -> dict[str,
 def change_status(uow: UnitOfWork, cmd: c.ChangeStockStatus) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
+    meta = uow.meta(place.site)
+    signature = None
+    if cmd.signature is not None:
+        signature = check_signature(
+            Signature(
+                signer=cmd.signature.signer,
+                meaning=cmd.signature.meaning,
+                reason=cmd.signature.reason,
+                signed_at=datetime.now(UTC),  # stamped by the ledger, never by the client
+            ),
+            meta=meta,
+            placed_by=None,
+            independent=False,
+        )
     uow.stock(cmd.sku).change_status(
-        meta=uow.meta(place.site),
+        meta=meta,
         item=item,
         place=place,
         quantity=cmd.quantity,
@@ -259,5 +276,6 @@ def change_status(uow: UnitOfWork, cmd: c.ChangeStockStatus) -> dict[str, str]:
         from_status=cmd.from_status,
         to_status=cmd.to_status,
         reason=cmd.reason,
+        signature=signature,
     )
     return {}

@@ -36,13 +36,24 @@ from ledger.orders import (
 )
 from ledger.stock import Place, Stock
 from ledger.unit_of_work import UnitOfWork
-from ledger.values import ZERO, IssueTarget, Meta, StockStatus, Tracking, quantum, round_value
+from ledger.values import (
+    ZERO,
+    Disposition,
+    IssueTarget,
+    Meta,
+    StockStatus,
+    Tracking,
+    quantum,
+    round_value,
+)
 from ledger.work_order import (
     PlannedOperation,
     Requirement,
     Shortage,
     WorkOrder,
 )
+
+REWORK = "REWORK"  # the "BOM version" of a rework order: the item itself, once per unit
 
 
 class UnknownWorkOrder(NotFound):
@@ -443,6 +454,7 @@ def _backflush(
                 requested=needed,
                 available=needed - left,
                 reserved=reserved,
+                unavailable=stock.unavailable(wo.supply_location),
             )
         for lot, take in takes:
             _issue(
@@ -565,6 +577,8 @@ def _receive_output(
         value=wo.output_value(quantity),
         lot=lot,
         reference=wo.number,
+        # Reworked goods are inspected again before they are used.
+        status=StockStatus.QUARANTINE if wo.bom_version == REWORK else None,
     )
     wo.receive_output(meta=meta, quantity=quantity, lot=lot or "", location=location, value=value)
     return value
@@ -749,40 +763,31 @@ def return_to_supplier(uow: UnitOfWork, cmd: c.ReturnToSupplier) -> dict[str, st
     )
     stock = uow.stock(ordered.sku)
     item = uow.item(ordered.sku)
-    bucket_status = next(
+    rejected = next(
         (
             s
             for (loc, lot, s), q in sorted(stock.balances.items())
             if loc == place.code
             and lot == (cmd.lot or "")
             and q >= cmd.quantity
-            and s is not StockStatus.AVAILABLE
+            and s in (StockStatus.REJECTED, StockStatus.QUARANTINE)
         ),
         None,
     )
-    if bucket_status is not None:
-        # Rejected or quarantined goods go back too: make them issuable first.
-        stock.change_status(
-            meta=meta,
-            item=item,
-            place=place,
-            quantity=cmd.quantity,
-            lot=cmd.lot,
-            from_status=bucket_status,
-            to_status=StockStatus.AVAILABLE,
-            reason=f"return to supplier {po.supplier}",
-        )
-    drawn = stock.issue(
-        meta=meta,
-        item=item,
-        place=place,
-        quantity=cmd.quantity,
-        lot=cmd.lot,
-        target_kind=IssueTarget.SUPPLIER,
-        target=po.supplier,
-        reservation_id=None,
-        reference=f"{po.number}/{cmd.line} return: {cmd.reason}",
-    )
+    reference = f"{po.number}/{cmd.line} return: {cmd.reason}"
+    if rejected is not None:
+        # Rejected or quarantined goods leave as a quality disposition.
+        drawn = stock.dispose(
+            meta=meta, item=item, place=place, lot=cmd.lot, quantity=cmd.quantity,
+            status=rejected, disposition=Disposition.RETURN_TO_SUPPLIER, target=po.supplier,
+            reason=reference,
+        )  # fmt: skip
+    else:
+        drawn = stock.issue(
+            meta=meta, item=item, place=place, quantity=cmd.quantity, lot=cmd.lot,
+            target_kind=IssueTarget.SUPPLIER, target=po.supplier, reservation_id=None,
+            reference=reference,
+        )  # fmt: skip
     return {"number": po.number, "value": str(drawn.value)}
 
 
@@ -816,10 +821,12 @@ def allocate_sales_order(uow: UnitOfWork, cmd: c.AllocateSalesOrder) -> dict[str
     meta = uow.meta()
     day = _today(uow)
     made: list[Allocation] = []
+    needed: dict[str, Decimal] = {}
     for ordered in lines:
         need = so.unallocated(ordered.line)
         if need <= 0:
             continue
+        needed[ordered.sku] = needed.get(ordered.sku, ZERO) + need
         item = uow.item(ordered.sku)
         stock = uow.stock(ordered.sku)
         for (location, lot, _), free in stock.fefo(day):
@@ -850,6 +857,14 @@ def allocate_sales_order(uow: UnitOfWork, cmd: c.AllocateSalesOrder) -> dict[str
                 )
             )
             need -= take
+    if not made and needed:
+        # Nothing could be promised: say why (held, quarantined, expired...), save nothing.
+        raise InsufficientStock(
+            f"{so.number}: nothing free to allocate for " + ", ".join(sorted(needed)),
+            sku=min(needed),
+            requested=sum(needed.values(), ZERO),
+            unavailable={sku: uow.stock(sku).unavailable() for sku in sorted(needed)},
+        )
     so.allocate(meta=meta, allocations=tuple(made))
     return {"number": so.number, "allocated": str(sum((a.quantity for a in made), ZERO))}
 
@@ -895,6 +910,7 @@ def ship_sales_order(uow: UnitOfWork, cmd: c.ShipSalesOrder) -> dict[str, str]:
                 field=f"lines.{n}.quantity",
                 sku=ordered.sku,
                 requested=wanted.quantity,
+                unavailable=stock.unavailable(),
             )
         left = wanted.quantity
         for location, lot, quantity, rid in sources:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Self
 from uuid import UUID
@@ -19,6 +20,21 @@ from ledger.values import (
 MAX_PRECISION = 6
 
 
+@dataclass(frozen=True, kw_only=True)
+class Characteristic:
+    """One measured property of the item's specification, with its limits."""
+
+    name: str
+    unit: str
+    lower: Decimal | None
+    upper: Decimal | None
+
+    def accepts(self, value: Decimal) -> bool:
+        return (self.lower is None or value >= self.lower) and (
+            self.upper is None or value <= self.upper
+        )
+
+
 class Item(LedgerAggregate):
     if TYPE_CHECKING:
         sku: str
@@ -32,6 +48,8 @@ class Item(LedgerAggregate):
         shelf_life_days: int | None
         inspection_required: bool
         planning: PlanningParameters
+        specification: tuple[Characteristic, ...]
+        independent_release: bool
 
     class Registered(LedgerAggregate.Created):
         sku: str
@@ -58,6 +76,19 @@ class Item(LedgerAggregate):
             aggregate.shelf_life_days = self.shelf_life_days
             aggregate.inspection_required = self.inspection_required
             aggregate.planning = self.planning
+            aggregate.specification = ()
+            aggregate.independent_release = False
+
+    class SpecificationDefined(LedgerAggregate.Event):
+        """The quality specification: what an inspection measures, within which limits,
+        and whether a release must be signed by someone other than who held the stock."""
+
+        characteristics: tuple[Characteristic, ...]
+        independent_release: bool
+
+        def apply(self, aggregate: Item) -> None:
+            aggregate.specification = self.characteristics
+            aggregate.independent_release = self.independent_release
 
     class PlanningParametersChanged(LedgerAggregate.Event):
         planning: PlanningParameters
@@ -133,3 +164,26 @@ class Item(LedgerAggregate):
                 field="standard_cost",
             )
         self.trigger_event(self.StandardCostChanged, meta=meta, standard_cost=standard_cost)
+
+    def define_specification(
+        self,
+        *,
+        meta: Meta,
+        characteristics: tuple[Characteristic, ...],
+        independent_release: bool,
+    ) -> None:
+        names = [x.name for x in characteristics]
+        if len(set(names)) != len(names):
+            raise InvalidMasterData("each characteristic is named once", field="characteristics")
+        for n, x in enumerate(characteristics):
+            if x.lower is not None and x.upper is not None and x.lower > x.upper:
+                raise InvalidMasterData(
+                    f"{x.name}: lower limit {x.lower} above upper limit {x.upper}",
+                    field=f"characteristics.{n}",
+                )
+        self.trigger_event(
+            self.SpecificationDefined,
+            meta=meta,
+            characteristics=characteristics,
+            independent_release=independent_release,
+        )

@@ -28,6 +28,7 @@ from uuid import UUID
 from ledger.aggregate import LedgerAggregate
 from ledger.errors import (
     InsufficientStock,
+    InvalidMasterData,
     LocationBlocked,
     LocationNotStockable,
     LotExpired,
@@ -38,13 +39,16 @@ from ledger.errors import (
     UnknownLot,
     UnknownReservation,
 )
+from ledger.quality import HeldPart, InspectionNotPassed, SignatureRequired, StockOnHold
 from ledger.values import (
     SEGREGATION_KINDS,
     ZERO,
     CostingMethod,
+    Disposition,
     IssueTarget,
     LocationKind,
     Meta,
+    Signature,
     StockStatus,
     Tracking,
     fits_precision,
@@ -56,6 +60,7 @@ if TYPE_CHECKING:
 
 Bucket = tuple[str, str, StockStatus]
 AVAILABLE = StockStatus.AVAILABLE
+HELD = StockStatus.HELD
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +82,7 @@ class Lot:
     supplier_lot: str | None
     expiry: date | None
     first_received: date
+    supplier: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +122,36 @@ class Revaluation:
     status: StockStatus
     quantity: Decimal
     value_delta: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoldOnCard:
+    """An active hold as the stock card knows it. A standing hold (a lot, or the whole
+    item, optionally at one location) covers everything in its scope, stock arriving later
+    included; a quantity hold covers the quantity it moved into held status."""
+
+    hold_id: str
+    lot: str | None
+    location: str | None
+    standing: bool
+    reason: str
+
+    def covers(self, location: str, lot: str) -> bool:
+        return (
+            self.standing
+            and (self.lot is None or self.lot == lot)
+            and (self.location is None or self.location == location)
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class LotPart:
+    """One source lot of a merge, with the cost it carried."""
+
+    lot: str
+    quantity: Decimal
+    value: Decimal
+    layers: tuple[Layer, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -181,6 +217,9 @@ class Stock(LedgerAggregate):
         value: Decimal
         next_seq: int
         last_unit_cost: Decimal
+        holds: dict[str, HoldOnCard]
+        hold_claims: dict[tuple[str, str, str], Decimal]
+        inspected: dict[str, bool]
 
     # --- events ------------------------------------------------------------------------
 
@@ -205,6 +244,9 @@ class Stock(LedgerAggregate):
             aggregate.value = ZERO
             aggregate.next_seq = 1
             aggregate.last_unit_cost = self.standard_cost or ZERO
+            aggregate.holds = {}
+            aggregate.hold_claims = {}
+            aggregate.inspected = {}
 
     class Received(LedgerAggregate.Event):
         location: str
@@ -233,6 +275,7 @@ class Stock(LedgerAggregate):
                     supplier_lot=self.supplier_lot,
                     expiry=self.expiry,
                     first_received=self.meta.effective_at.date(),
+                    supplier=self.supplier,
                 )
 
     class Issued(LedgerAggregate.Event):
@@ -267,6 +310,11 @@ class Stock(LedgerAggregate):
             aggregate._put((self.to_location, self.lot, self.status), self.quantity, self.layers)
 
     class StatusChanged(LedgerAggregate.Event):
+        """Version 2 names the hold that caused or lifted it, and the signature that
+        released stock to use."""
+
+        class_version = 2
+
         location: str
         lot: str
         quantity: Decimal
@@ -275,10 +323,108 @@ class Stock(LedgerAggregate):
         value: Decimal
         layers: tuple[Layer, ...]
         reason: str
+        hold_id: str | None
+        signature: Signature | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["hold_id"] = None
+            state["signature"] = None
 
         def apply(self, aggregate: Stock) -> None:
             aggregate._take((self.location, self.lot, self.from_status), self.quantity, self.layers)
             aggregate._put((self.location, self.lot, self.to_status), self.quantity, self.layers)
+            if self.from_status is HELD:
+                aggregate._unclaim(self.location, self.lot, self.quantity, self.hold_id)
+            if self.to_status is HELD:
+                key = (self.location, self.lot, self.hold_id or "")
+                aggregate.hold_claims[key] = aggregate.hold_claims.get(key, ZERO) + self.quantity
+
+    class HoldApplied(LedgerAggregate.Event):
+        hold_id: str
+        lot: str | None
+        location: str | None
+        standing: bool
+        reason: str
+
+        def apply(self, aggregate: Stock) -> None:
+            aggregate.holds[self.hold_id] = HoldOnCard(
+                hold_id=self.hold_id,
+                lot=self.lot,
+                location=self.location,
+                standing=self.standing,
+                reason=self.reason,
+            )
+
+    class HoldLifted(LedgerAggregate.Event):
+        hold_id: str
+
+        def apply(self, aggregate: Stock) -> None:
+            aggregate.holds.pop(self.hold_id, None)
+            for key in [k for k in aggregate.hold_claims if k[2] == self.hold_id]:
+                del aggregate.hold_claims[key]
+
+    class LotInspected(LedgerAggregate.Event):
+        inspection_id: str
+        lot: str
+        passed: bool
+
+        def apply(self, aggregate: Stock) -> None:
+            aggregate.inspected[self.lot] = self.passed
+
+    class LotSplit(LedgerAggregate.Event):
+        location: str
+        status: StockStatus
+        from_lot: str
+        to_lot: str
+        quantity: Decimal
+        value: Decimal
+        layers: tuple[Layer, ...]
+        reason: str
+
+        def apply(self, aggregate: Stock) -> None:
+            aggregate._take((self.location, self.from_lot, self.status), self.quantity, self.layers)
+            aggregate._put((self.location, self.to_lot, self.status), self.quantity, self.layers)
+            aggregate._inherit_lot(self.to_lot, (self.from_lot,), self.meta.effective_at.date())
+
+    class LotsMerged(LedgerAggregate.Event):
+        location: str
+        status: StockStatus
+        to_lot: str
+        parts: tuple[LotPart, ...]
+        quantity: Decimal
+        value: Decimal
+        reason: str
+
+        def apply(self, aggregate: Stock) -> None:
+            for part in self.parts:
+                aggregate._take((self.location, part.lot, self.status), part.quantity, part.layers)
+                aggregate._put(
+                    (self.location, self.to_lot, self.status), part.quantity, part.layers
+                )
+            aggregate._inherit_lot(
+                self.to_lot, tuple(p.lot for p in self.parts), self.meta.effective_at.date()
+            )
+
+    class Disposed(LedgerAggregate.Event):
+        """Stock leaves the books by a quality disposition: scrapped, returned to the
+        supplier, or issued to a rework work order (``target``)."""
+
+        location: str
+        lot: str
+        status: StockStatus
+        quantity: Decimal
+        value: Decimal
+        layers: tuple[Layer, ...]
+        disposition: Disposition
+        target: str
+        reason: str
+
+        def apply(self, aggregate: Stock) -> None:
+            aggregate._take((self.location, self.lot, self.status), self.quantity, self.layers)
+            aggregate.value -= self.value
+            if self.status is HELD:
+                aggregate._unclaim(self.location, self.lot, self.quantity, None)
 
     class Adjusted(LedgerAggregate.Event):
         location: str
@@ -386,6 +532,41 @@ class Stock(LedgerAggregate):
         elif event.quantity_delta < 0:
             self._take(bucket, -event.quantity_delta, event.layers)
         self.value += event.value_delta
+
+    def _unclaim(self, location: str, lot: str, quantity: Decimal, hold: str | None) -> None:
+        """Held stock left the bucket: the named hold's claim gives way first, then the
+        anonymous one, then the others (newest first), so claims never exceed what is held.
+        """
+        mine = [k for k in self.hold_claims if k[0] == location and k[1] == lot]
+        first = [k for k in mine if hold and k[2] == hold]
+        anonymous = [k for k in mine if not k[2]]
+        others = [k for k in reversed(mine) if k not in first and k not in anonymous]
+        left = quantity
+        keys = first + anonymous + others
+        for key in keys:
+            if left <= 0:
+                break
+            take = min(left, self.hold_claims[key])
+            if take == self.hold_claims[key]:
+                del self.hold_claims[key]
+            else:
+                self.hold_claims[key] -= take
+            left -= take
+
+    def _inherit_lot(self, lot: str, sources: tuple[str, ...], today: date) -> None:
+        """A lot made by a split or a merge keeps the earliest expiry of its sources and
+        their supplier lot when they share one."""
+        if lot in self.lots:
+            return
+        infos = [self.lots[x] for x in sources if x in self.lots]
+        expiries = [x.expiry for x in infos if x.expiry is not None]
+        supplier_lots = {x.supplier_lot for x in infos}
+        self.lots[lot] = Lot(
+            lot=lot,
+            supplier_lot=supplier_lots.pop() if len(supplier_lots) == 1 else None,
+            expiry=min(expiries) if expiries else None,
+            first_received=min((x.first_received for x in infos), default=today),
+        )
 
     def _consume_reservation(self, reservation_id: str, quantity: Decimal) -> None:
         reservation = self.reservations[reservation_id]
@@ -552,6 +733,7 @@ class Stock(LedgerAggregate):
                 requested=quantity,
                 available=on_hand,
                 statuses=elsewhere,
+                holds=self.holds_on(location, lot),
             )
         raise InsufficientStock(
             f"{self.sku} at {location}"
@@ -600,6 +782,8 @@ class Stock(LedgerAggregate):
                 requested=quantity,
                 free=self.free_to_promise(today) + covered,
                 reserved=self.reserved - covered,
+                expired=self.expired_available(today),
+                unavailable=self.unavailable(),
             )
 
     # --- costing -------------------------------------------------------------------------
@@ -705,6 +889,8 @@ class Stock(LedgerAggregate):
             supplier=supplier,
             reference=reference,
         )
+        if status is AVAILABLE:
+            self.hold_arrivals(meta=meta, location=place.code, lot=lot_key)
 
     def issue(
         self,
@@ -819,6 +1005,8 @@ class Stock(LedgerAggregate):
             layers=drawn.layers,
             reference=reference,
         )
+        if status is AVAILABLE:
+            self.hold_arrivals(meta=meta, location=destination.code, lot=lot_key)
 
     def change_status(
         self,
@@ -831,7 +1019,11 @@ class Stock(LedgerAggregate):
         from_status: StockStatus,
         to_status: StockStatus,
         reason: str,
+        signature: Signature | None = None,
     ) -> None:
+        """Stock to use again needs a signature; out of quarantine, a passed inspection of
+        an inspection-required item; out of held, only what no named hold keeps held
+        (those are released with their hold). Rejecting is always possible."""
         self._check_quantity(item, quantity)
         lot_key = self._check_lot(item, lot, quantity)
         if from_status is to_status:
@@ -840,22 +1032,92 @@ class Stock(LedgerAggregate):
             )
         bucket = (place.code, lot_key, from_status)
         self._check_has(bucket, quantity)
+        if to_status is AVAILABLE and signature is None:
+            raise SignatureRequired(
+                f"releasing {from_status} stock of {self.sku} to use needs an electronic signature",
+                field="signature",
+            )
+        if (
+            from_status is StockStatus.QUARANTINE
+            and to_status is AVAILABLE
+            and item.inspection_required
+            and not self.inspected.get(lot_key)
+        ):
+            raise InspectionNotPassed(
+                f"{self.sku}" + (f" lot {lot_key}" if lot_key else "")
+                + " has no passed inspection: it stays in quarantine",
+                field="lot", sku=self.sku, lot=lot_key or None,
+                inspected=lot_key in self.inspected,
+            )  # fmt: skip
+        if from_status is HELD and to_status is not StockStatus.REJECTED:
+            free = self.quantity_in(bucket) - self.protected(place.code, lot_key, without="")
+            if quantity > free:
+                raise StockOnHold(
+                    f"{self.sku} at {place.code}" + (f" lot {lot_key}" if lot_key else "")
+                    + f": {quantity - free} is kept held by a hold; release the hold",
+                    sku=self.sku, location=place.code, lot=lot_key or None,
+                    holds=self.holds_on(place.code, lot_key),
+                )  # fmt: skip
         if from_status is AVAILABLE:
             # Reservations may not be left uncovered by taking stock out of availability.
             self._check_unreserved(bucket, quantity, meta.effective_at.date())
-        drawn = self.draw(bucket, quantity)
-        self.trigger_event(
-            self.StatusChanged,
-            meta=meta,
-            location=place.code,
-            lot=lot_key,
-            quantity=quantity,
-            from_status=from_status,
-            to_status=to_status,
-            value=drawn.value,
-            layers=drawn.layers,
-            reason=reason,
-        )
+        self._move_status(meta, bucket, quantity, to_status, reason=reason, signature=signature)
+        if to_status is AVAILABLE:
+            self.hold_arrivals(meta=meta, location=place.code, lot=lot_key)
+
+    def use_as_is(
+        self,
+        *,
+        meta: Meta,
+        item: Item,
+        place: Place,
+        quantity: Decimal,
+        lot: str | None,
+        from_status: StockStatus,
+        deviation: str,
+        reason: str,
+        signature: Signature,
+    ) -> None:
+        """Release rejected or quarantined stock to use under a signed deviation: the
+        inspection rule gives way, a hold does not."""
+        self._check_quantity(item, quantity)
+        lot_key = self._check_lot(item, lot, quantity)
+        bucket = (place.code, lot_key, from_status)
+        self._check_has(bucket, quantity)
+        self._move_status(
+            meta, bucket, quantity, AVAILABLE, reason=f"use as is, deviation {deviation}: {reason}",
+            signature=signature,
+        )  # fmt: skip
+        self.hold_arrivals(meta=meta, location=place.code, lot=lot_key)
+
+    def expire(self, *, meta: Meta, today: date) -> list[HeldPart]:
+        """Hold every available quantity of a lot past its expiry, with reason "expired"."""
+        parts = []
+        for (location, lot, status), quantity in sorted(self.balances.items()):
+            info = self.lots.get(lot)
+            expiry = info.expiry if info is not None else None
+            if status is AVAILABLE and expiry is not None and expiry < today and quantity > 0:
+                parts.append(HeldPart(location=location, lot=lot, quantity=quantity))
+        for part in parts:
+            self._move_status(
+                meta, (part.location, part.lot, AVAILABLE), part.quantity, HELD, reason="expired"
+            )
+        return parts
+
+    def reject_failed(
+        self, *, meta: Meta, location: str, lot: str, quantity: Decimal, reason: str
+    ) -> Decimal:
+        """A failed inspection rejects what it inspected: quarantined stock first, then
+        available stock (quality comes before any promise made on it)."""
+        left = quantity
+        for status in (StockStatus.QUARANTINE, AVAILABLE):
+            take = min(left, self.quantity_in((location, lot, status)))
+            if take > 0:
+                self._move_status(
+                    meta, (location, lot, status), take, StockStatus.REJECTED, reason=reason
+                )
+                left -= take
+        return quantity - left
 
     def _delta_costs(
         self, bucket: Bucket, delta: Decimal, unit_cost: Decimal | None
@@ -983,6 +1245,8 @@ class Stock(LedgerAggregate):
                     requested=quantity,
                     free=free,
                     reserved=self.reserved,
+                    expired=self.expired_available(today),
+                    unavailable=self.unavailable(),
                 )
         self.trigger_event(
             self.Reserved,
@@ -1037,3 +1301,291 @@ class Stock(LedgerAggregate):
             value_delta=self.on_hand * (new_unit_cost - old),
             lines=lines,
         )
+
+    # --- quality -------------------------------------------------------------------------
+
+    def protected(self, location: str, lot: str, without: str | None = None) -> Decimal:
+        """How much of the held stock in (location, lot) stays held if hold ``without``
+        were gone: all of it under another standing hold, else what the other holds (and
+        holds placed without an id) claim there."""
+        held = self.quantity_in((location, lot, HELD))
+        if any(h.covers(location, lot) for k, h in self.holds.items() if k != without):
+            return held
+        claimed = sum(
+            (
+                q
+                for (where, lot_, key), q in self.hold_claims.items()
+                if where == location and lot_ == lot and key != without
+                and (not key or key in self.holds)
+            ),
+            ZERO,
+        )  # fmt: skip
+        return min(held, claimed)
+
+    def holds_on(self, location: str, lot: str) -> list[dict[str, str]]:
+        """The holds keeping stock of (location, lot) held, for a refusal to name."""
+        named = {k[2] for k in self.hold_claims if k[0] == location and k[1] == lot and k[2]}
+        return [
+            {"hold_id": h.hold_id, "reason": h.reason}
+            for h in self.holds.values()
+            if h.hold_id in named or h.covers(location, lot)
+        ]
+
+    def unavailable(self, location: str | None = None, lot: str | None = None) -> dict[str, object]:
+        """What exists but cannot be used, by status (and the holds behind held stock):
+        the facts a refusal for lack of available stock gives."""
+        by_status: dict[str, Decimal] = {}
+        holds: dict[str, dict[str, str]] = {}
+        for (where, lot_, status), quantity in self.balances.items():
+            if status is AVAILABLE or (location and where != location) or (lot and lot_ != lot):
+                continue
+            by_status[str(status)] = by_status.get(str(status), ZERO) + quantity
+            if status is HELD:
+                for h in self.holds_on(where, lot_):
+                    holds[h["hold_id"]] = h
+        facts: dict[str, object] = {k: str(v) for k, v in sorted(by_status.items())}
+        if holds:
+            facts["holds"] = sorted(holds.values(), key=lambda h: h["hold_id"])
+        return facts
+
+    def _move_status(
+        self,
+        meta: Meta,
+        bucket: Bucket,
+        quantity: Decimal,
+        to_status: StockStatus,
+        *,
+        reason: str,
+        hold_id: str | None = None,
+        signature: Signature | None = None,
+    ) -> None:
+        drawn = self.draw(bucket, quantity)
+        self.trigger_event(
+            self.StatusChanged,
+            meta=meta,
+            location=bucket[0],
+            lot=bucket[1],
+            quantity=quantity,
+            from_status=bucket[2],
+            to_status=to_status,
+            value=drawn.value,
+            layers=drawn.layers,
+            reason=reason,
+            hold_id=hold_id,
+            signature=signature,
+        )
+
+    def place_hold(
+        self,
+        *,
+        meta: Meta,
+        item: Item,
+        key: str,
+        place: Place | None,
+        lot: str | None,
+        quantity: Decimal | None,
+        reason: str,
+    ) -> tuple[HeldPart, ...]:
+        """Take available stock in scope out of use. A quantity hold needs its location
+        (and lot); a lot or item hold takes all available stock in scope now, and the
+        stock card holds whatever arrives in scope later (receipts, output, releases).
+        Promised stock is held too: quality comes before a promise, and the reservation
+        shows the shortage."""
+        if key in self.holds:
+            raise InvalidMasterData(f"hold {key} is already on {self.sku}", field="hold_id")
+        lot_key = self._check_lot(item, lot, quantity) if lot or quantity is not None else None
+        if quantity is not None:
+            self._check_quantity(item, quantity)
+            if place is None:
+                raise InvalidMasterData("a hold of a quantity names its location", field="location")
+            bucket = (place.code, lot_key or "", AVAILABLE)
+            self._check_has(bucket, quantity)
+            moves = [(bucket, quantity)]
+        else:
+            moves = [
+                (bucket, q)
+                for bucket, q in sorted(self.balances.items())
+                if bucket[2] is AVAILABLE and q > 0
+                and (lot_key is None or bucket[1] == lot_key)
+                and (place is None or bucket[0] == place.code)
+            ]  # fmt: skip
+        self.trigger_event(
+            self.HoldApplied,
+            meta=meta,
+            hold_id=key,
+            lot=lot_key,
+            location=place.code if place else None,
+            standing=quantity is None,
+            reason=reason,
+        )
+        for bucket, q in moves:
+            self._move_status(meta, bucket, q, HELD, reason=reason, hold_id=key)
+        return tuple(HeldPart(location=b[0], lot=b[1], quantity=q) for b, q in moves)
+
+    def release_hold(self, *, meta: Meta, key: str, signature: Signature) -> tuple[HeldPart, ...]:
+        """Release what only this hold kept held; stock another hold covers stays held."""
+        hold = self.holds.get(key)
+        if hold is None:
+            return ()
+        pins = {(k[0], k[1]) for k in self.hold_claims if k[2] == key}
+        pins |= {
+            (where, lot) for (where, lot, status) in self.balances
+            if status is HELD and hold.covers(where, lot)
+        }  # fmt: skip
+        released = []
+        for location, lot in sorted(pins):
+            held = self.quantity_in((location, lot, HELD))
+            free = held - self.protected(location, lot, without=key)
+            if not hold.standing:
+                free = min(free, self.hold_claims.get((location, lot, key), ZERO))
+            if free > 0:
+                released.append(HeldPart(location=location, lot=lot, quantity=free))
+                self._move_status(
+                    meta, (location, lot, HELD), free, AVAILABLE,
+                    reason=f"hold {key} released: {signature.reason}", hold_id=key,
+                    signature=signature,
+                )  # fmt: skip
+        self.trigger_event(self.HoldLifted, meta=meta, hold_id=key)
+        return tuple(released)
+
+    def hold_arrivals(self, *, meta: Meta, location: str, lot: str) -> None:
+        """Stock that just became available where a standing hold applies is held by it."""
+        quantity = self.quantity_in((location, lot, AVAILABLE))
+        hold = next((h for h in self.holds.values() if h.covers(location, lot)), None)
+        if hold is not None and quantity > 0:
+            self._move_status(
+                meta,
+                (location, lot, AVAILABLE),
+                quantity,
+                HELD,
+                reason=hold.reason,
+                hold_id=hold.hold_id,
+            )
+
+    def record_inspection(self, *, meta: Meta, key: str, lot: str, passed: bool) -> None:
+        self.trigger_event(self.LotInspected, meta=meta, inspection_id=key, lot=lot, passed=passed)
+
+    def split_lot(
+        self,
+        *,
+        meta: Meta,
+        item: Item,
+        place: Place,
+        lot: str,
+        new_lot: str,
+        quantity: Decimal,
+        status: StockStatus,
+        reason: str,
+    ) -> None:
+        """Relabel part of a lot as a new lot, at the same place and status."""
+        self._check_quantity(item, quantity)
+        self._check_lot(item, lot, quantity)
+        self._check_lot(item, new_lot, quantity)
+        self._check_splittable(status)
+        if new_lot in self.lots:
+            raise LotRuleViolated(f"lot {new_lot} of {self.sku} exists already", field="new_lot")
+        bucket = (place.code, lot, status)
+        self._check_has(bucket, quantity)
+        if status is AVAILABLE and self.quantity_in(bucket) - quantity < self.pinned.get(
+            (place.code, lot), ZERO
+        ):
+            raise InsufficientStock(
+                f"{self.sku} at {place.code} lot {lot}: reserved there, cannot be split off",
+                sku=self.sku, location=place.code, lot=lot, requested=quantity,
+            )  # fmt: skip
+        drawn = self.draw(bucket, quantity)
+        self.trigger_event(
+            self.LotSplit, meta=meta, location=place.code, status=status, from_lot=lot,
+            to_lot=new_lot, quantity=quantity, value=drawn.value, layers=drawn.layers,
+            reason=reason,
+        )  # fmt: skip
+        if status is AVAILABLE:
+            self.hold_arrivals(meta=meta, location=place.code, lot=new_lot)
+
+    def merge_lots(
+        self,
+        *,
+        meta: Meta,
+        item: Item,
+        place: Place,
+        lots: tuple[str, ...],
+        new_lot: str,
+        status: StockStatus,
+        reason: str,
+    ) -> Decimal:
+        """Combine every unit of several lots at one place into a new lot."""
+        self._check_splittable(status)
+        self._check_lot(item, new_lot, None)
+        if item.tracking is not Tracking.LOT:
+            raise LotRuleViolated(f"{self.sku} is not lot-tracked: nothing to merge", field="lots")
+        if len(set(lots)) != len(lots) or len(lots) < 2:  # noqa: PLR2004 - a merge needs two
+            raise LotRuleViolated("a merge names two or more different lots", field="lots")
+        if new_lot in self.lots:
+            raise LotRuleViolated(f"lot {new_lot} of {self.sku} exists already", field="new_lot")
+        parts = []
+        for n, lot in enumerate(lots):
+            bucket = (place.code, lot, status)
+            quantity = self.quantity_in(bucket)
+            if quantity <= 0:
+                raise UnknownLot(
+                    f"{self.sku} has no {status} stock of lot {lot} at {place.code}",
+                    field=f"lots.{n}", lot=lot,
+                )  # fmt: skip
+            if self.pinned.get((place.code, lot), ZERO) and status is AVAILABLE:
+                raise InsufficientStock(
+                    f"{self.sku} lot {lot} at {place.code} is reserved there: release it first",
+                    sku=self.sku, location=place.code, lot=lot,
+                )  # fmt: skip
+            drawn = self.draw(bucket, quantity)
+            parts.append(
+                LotPart(lot=lot, quantity=quantity, value=drawn.value, layers=drawn.layers)
+            )
+        total = sum((p.quantity for p in parts), ZERO)
+        self.trigger_event(
+            self.LotsMerged, meta=meta, location=place.code, status=status, to_lot=new_lot,
+            parts=tuple(parts), quantity=total, value=sum((p.value for p in parts), ZERO),
+            reason=reason,
+        )  # fmt: skip
+        if status is AVAILABLE:
+            self.hold_arrivals(meta=meta, location=place.code, lot=new_lot)
+        return total
+
+    @staticmethod
+    def _check_splittable(status: StockStatus) -> None:
+        if status in (HELD, StockStatus.REJECTED):
+            raise StockNotAvailable(
+                f"{status} stock keeps its lot until quality decides on it",
+                field="status", stock_status=str(status),
+            )  # fmt: skip
+
+    def dispose(
+        self,
+        *,
+        meta: Meta,
+        item: Item,
+        place: Place,
+        lot: str | None,
+        quantity: Decimal,
+        status: StockStatus,
+        disposition: Disposition,
+        target: str,
+        reason: str,
+    ) -> Draw:
+        """Scrap, return or send to rework stock that quality rejected (or quarantined)."""
+        self._check_quantity(item, quantity)
+        lot_key = self._check_lot(item, lot, quantity)
+        if status not in (StockStatus.REJECTED, StockStatus.QUARANTINE):
+            raise StockNotAvailable(
+                f"only rejected or quarantined stock is disposed of; {status} stock is"
+                + (" issued" if status is AVAILABLE else " rejected first"),
+                field="status", stock_status=str(status),
+            )  # fmt: skip
+        bucket = (place.code, lot_key, status)
+        self._check_has(bucket, quantity)
+        drawn = self.draw(bucket, quantity)
+        self.trigger_event(
+            self.Disposed, meta=meta, location=place.code, lot=lot_key, status=status,
+            quantity=quantity, value=drawn.value, layers=drawn.layers, disposition=disposition,
+            target=target, reason=reason,
+        )  # fmt: skip
+        return drawn

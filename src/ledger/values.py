@@ -102,6 +102,32 @@ class StockStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class Disposition(StrEnum):
+    """What becomes of rejected (or held, or quarantined) stock."""
+
+    SCRAP = "scrap"
+    RETURN_TO_SUPPLIER = "return_to_supplier"
+    REWORK = "rework"  # issued to a rework work order, which outputs it again
+    USE_AS_IS = "use_as_is"  # released to available under a deviation
+
+
+class SignatureMeaning(StrEnum):
+    REVIEWED = "reviewed"
+    APPROVED = "approved"
+    RESPONSIBLE = "responsible"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Signature:
+    """An electronic signature as 21 CFR Part 11 asks: who signed, what the signature
+    means, why, and when; kept in the event it authorises."""
+
+    signer: str
+    meaning: SignatureMeaning
+    reason: str
+    signed_at: datetime
+
+
 class IssueTarget(StrEnum):
     WORK_ORDER = "work_order"
     COST_CENTER = "cost_center"

@@ -46,6 +46,7 @@ from ledger.errors import (
 )
 from ledger.handlers import HANDLERS
 from ledger.handlers_production import HANDLED as PRODUCTION_HANDLED
+from ledger.handlers_quality import HANDLED as QUALITY_HANDLED
 from ledger.ids import item_id, location_id, receipt_id, stock_id
 from ledger.item import Item
 from ledger.location import Location
@@ -59,8 +60,9 @@ log = structlog.get_logger("mims.ledger.writer")
 
 A = TypeVar("A", bound=LedgerAggregate)
 
-if not HANDLERS.keys() >= PRODUCTION_HANDLED:  # importing the module registers its handlers
-    msg = "production handlers are not registered"
+# Importing the modules registers their handlers.
+if not HANDLERS.keys() >= PRODUCTION_HANDLED | QUALITY_HANDLED:
+    msg = "production or quality handlers are not registered"
     raise ImportError(msg)
 
 # A business time a little ahead of the server clock is a scanner's clock drift, not a

@@ -391,7 +391,15 @@ def test_sales_orders_allocate_first_to_expire_ship_and_take_returns_into_quaran
 def test_a_command_that_changes_nothing_is_answered_with_the_receipt_position(
     shop: Plant,
 ) -> None:
-    """Allocating when nothing is free saves no event but the command's receipt."""
+    """Planning parameters set to what they are save no event but the command's receipt."""
+    same = shop.ledger.execute(
+        c.ChangePlanningParameters(sku="STEEL", planning=c.PlanningParametersInput(), reason="x")
+    )
+    assert same.events == ()
+    assert same.position == shop.ledger.max_position()
+
+
+def test_allocating_nothing_is_refused_with_the_reason(shop: Plant) -> None:
     run = shop.ledger.execute
     run(
         c.CreateSalesOrder(
@@ -399,7 +407,14 @@ def test_a_command_that_changes_nothing_is_answered_with_the_receipt_position(
             lines=[c.OrderLineInput(line=1, sku="STEEL", quantity=D(5), due_date=TODAY)],
         )
     )  # fmt: skip
-    shop.issue("STEEL", "100")
-    nothing = run(c.AllocateSalesOrder(number="SO-0"))
-    assert nothing.data["allocated"] == "0"
-    assert nothing.position == shop.ledger.max_position()
+    run(
+        c.ChangeStockStatus(
+            sku="STEEL", location="A", quantity=D(100), from_status="available",
+            to_status="held", reason="supplier complaint",
+        )  # type: ignore[arg-type]
+    )  # fmt: skip
+    position = shop.ledger.max_position()
+    with pytest.raises(errors.InsufficientStock) as refused:
+        run(c.AllocateSalesOrder(number="SO-0"))
+    assert refused.value.facts["unavailable"] == {"STEEL": {"held": "100"}}
+    assert shop.ledger.max_position() == position

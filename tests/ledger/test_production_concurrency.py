@@ -120,7 +120,7 @@ def test_work_orders_and_sales_orders_never_take_more_than_exists(
         t.join(180)
     assert not any(t.is_alive() for t in threads)
     assert answers[("/v1/work-orders/release", 201)] > 10
-    assert answers[("/v1/sales-orders/allocate", 201)] > 5
+    assert answers[("/v1/sales-orders/allocate", 201)] > 2
     assert sum(n for (path, status), n in answers.items() if status == 409) > 0, answers
 
     # Replay the chip's stock card event by event: at no version was more promised or

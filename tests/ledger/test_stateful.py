@@ -191,6 +191,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 from_status="held",
                 to_status="available",
                 reason="cleared",
+                signature=c.SignatureInput(signer="system", meaning="approved", reason="ok"),
             ),
             ok,
         )

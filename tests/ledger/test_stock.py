@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from ledger import commands as c
+from ledger.quality import InspectionNotPassed
 from ledger import errors
 from ledger.ids import stock_id
 from ledger.store import store_env
@@ -142,16 +143,29 @@ def test_inspection_required_receipts_go_to_quarantine_and_cannot_be_used(plant:
             sku="RESIN", from_location="RECV", to_location="QA", quantity=D(10), status="quarantine"
         )
     )
+    release = c.ChangeStockStatus(
+        sku="RESIN",
+        location="QA",
+        quantity=D(10),
+        from_status="quarantine",
+        to_status="available",
+        reason="inspection passed",
+        signature=c.SignatureInput(signer="system", meaning="approved", reason="passed"),
+    )
+    with pytest.raises(InspectionNotPassed):  # not inspected yet
+        plant.ledger.execute(release)
     plant.ledger.execute(
-        c.ChangeStockStatus(
-            sku="RESIN",
-            location="QA",
-            quantity=D(10),
-            from_status="quarantine",
-            to_status="available",
-            reason="inspection passed",
+        c.DefineSpecification(
+            sku="RESIN", characteristics=[c.CharacteristicInput(name="melt index", upper=D(12))]
         )
     )
+    plant.ledger.execute(
+        c.RecordInspection(
+            inspection_id="I-1", sku="RESIN", location="QA", quantity=D(10),
+            results=[c.MeasurementInput(characteristic="melt index", value=D("11.2"))],
+        )
+    )  # fmt: skip
+    plant.ledger.execute(release)
     plant.issue("RESIN", "4", location="QA")
     assert plant.card("RESIN").balances == {("QA", "", AVAILABLE): D(6)}
 
