@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from ledger.writer import Ledger
 from mims.audit import verify
+from mims.quality_ops import expire_due
 from projections.operations import rebuild_into
 from projections.runner import ProjectionRunner
 from projections.view import ReadModels
@@ -113,3 +114,11 @@ def audit_verify(request: Request) -> dict[str, Any]:
             for d in found
         ],
     }
+
+
+@router.post("/quality/expire")
+def quality_expire(request: Request) -> dict[str, Any]:
+    """Run the expiry job now (it also runs every MIMS_EXPIRY_INTERVAL_MINUTES)."""
+    state = request.app.state
+    state.runner.wait_for(state.ledger.max_position(), timeout=60)  # see every receipt first
+    return {"expired": expire_due(state.ledger, state.read_models)}

@@ -10,6 +10,7 @@ import typer
 
 from mims.cli_ops import audit_app, projections_app, replay
 from mims.plan_cli import app as plan_app
+from mims.quality_ops import quality_app
 
 app = typer.Typer(
     help="MIMS: event-sourced inventory ledger for manufacturing plants.",
@@ -20,6 +21,7 @@ demo_app = typer.Typer(help="The demo plant.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 app.add_typer(projections_app, name="projections")
 app.add_typer(audit_app, name="audit")
+app.add_typer(quality_app, name="quality")
 app.command("replay")(replay)
 schemas_app = typer.Typer(help="The contracts checked in under schemas/.", no_args_is_help=True)
 app.add_typer(schemas_app, name="schemas")

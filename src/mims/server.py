@@ -3,6 +3,7 @@ projection runner keeping the read models current in the same process."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from commands import install_command_api
 from ledger.writer import Ledger
 from mims.admin import router as admin_router
 from mims.dashboards import install_dashboards
+from mims.quality_ops import run_expiry_job
 from mims.settings import Settings
 from projections.runner import ProjectionRunner
 from projections.view import ReadModels
@@ -79,9 +81,16 @@ def create_app(
             waker = PostgresWaker(the_ledger.app.recorder, runner.wake).start()
         runner.start()
         tune_garbage_collector()
+        expiry = None
+        if settings.expiry_interval_minutes > 0:
+            expiry = asyncio.create_task(
+                run_expiry_job(the_ledger, models, settings.expiry_interval_minutes)
+            )
         try:
             yield
         finally:
+            if expiry is not None:
+                expiry.cancel()
             runner.stop()
             if waker is not None:
                 waker.stop()

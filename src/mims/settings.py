@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=5, ge=0, le=100)
     backdating_window_days: int = Field(default=7, ge=0, le=366)
     postgres_pool_size: int = Field(default=10, ge=1, le=200)
+    expiry_interval_minutes: float = Field(
+        default=60, ge=0, description="How often the server holds expired lots (0: never)"
+    )
     log_level: str = "info"
     log_json: bool = False
 
