@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from ledger import commands as c
-from ledger.quality import InspectionNotPassed
 from ledger import errors
 from ledger.ids import stock_id
+from ledger.quality import InspectionNotPassed
 from ledger.store import store_env
 from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
