@@ -31,12 +31,12 @@ from eventsourcing.persistence import ApplicationRecorder
 
 from projections.catalog import BY_NAME, USES_MOVEMENTS, Projection
 from projections.pages import head_position, read_page
-from projections.read_models import EVENT_STRUCT, page_movements_sql
+from projections.read_models import STOCK_TOPICS, event_struct, page_movements_sql
 from projections.view import ReadModels
 
 log = structlog.get_logger("mims.projections")
 
-STAGE_PAGE = f"""
+STAGE_PAGE = """
 CREATE OR REPLACE TEMP TABLE page AS
 SELECT position, stream, version, topic, e,
     CAST(e.timestamp AS TIMESTAMPTZ) AS recorded_at,
@@ -44,7 +44,7 @@ SELECT position, stream, version, topic, e,
     e.meta.actor AS actor, e.meta.command_id AS command_id,
     e.meta.correlation_id AS correlation_id, e.meta.site AS site
 FROM (SELECT position, CAST(stream AS UUID) AS stream, version, topic,
-             json_transform(state, '{EVENT_STRUCT}') AS e FROM page_raw)
+             json_transform(state, '{struct}') AS e FROM page_raw)
 """
 
 
@@ -109,6 +109,7 @@ class ProjectionRunner:
         self._tracking: dict[str, Status] = {}
         self._events_window = self._movements_window = ""
         self._small: bool | None = None
+        self._stages: dict[frozenset[str], str] = {}
         self._load_tracking()
 
     # --- positions (kept in memory, written with every page) ---------------------------
@@ -241,13 +242,13 @@ class ProjectionRunner:
         con = self.con
         self._events_window = self._movements_window = ""
         self._tune_for(page.num_rows)
+        topics = frozenset(page["topic"].unique().to_pylist())
         con.register("page_raw", page)
         try:
-            con.execute(STAGE_PAGE)
+            con.execute(self._stage_sql(topics, small=page.num_rows < SMALL_PAGE))
         finally:
             con.unregister("page_raw")
         end = int(page["position"][-1].as_py())
-        topics = frozenset(page["topic"].unique().to_pylist())
         todo = [p for p in active if positions[p.name] < end]
         # The usual case: the whole page, every projection, one transaction.
         con.execute("BEGIN TRANSACTION")
@@ -275,6 +276,23 @@ class ProjectionRunner:
         for projection in todo:
             self._tracking[projection.name].position = end
             self._tracking[projection.name].updated_at = now
+
+    def _stage_sql(self, topics: frozenset[str], *, small: bool) -> str:
+        """A catch-up page parses every field any event has; a page of a few events only
+        the fields its handlers can read (the struct's width, not its rows, is what a
+        small page's statements cost)."""
+        if not small:
+            return STAGE_PAGE.replace("{struct}", event_struct())
+        read = set(topics)
+        for projection in self.projections:
+            read |= projection.topics_read(topics)
+        if read & STOCK_TOPICS:  # the movement rows read every stock event's fields
+            read |= STOCK_TOPICS
+        key = frozenset(read)
+        sql = self._stages.get(key)
+        if sql is None:
+            sql = self._stages[key] = STAGE_PAGE.replace("{struct}", event_struct(key))
+        return sql
 
     def _tune_for(self, events: int) -> None:
         """A page of a few events (a command just committed) costs its statements' planning
