@@ -19,6 +19,7 @@ from ledger.writer import Ledger
 from mims.admin import router as admin_router
 from mims.dashboards import install_dashboards
 from mims.quality_ops import run_expiry_job
+from mims.relay import Relay
 from mims.settings import Settings
 from projections.runner import ProjectionRunner
 from projections.view import ReadModels
@@ -58,6 +59,31 @@ def open_read_models(path: Path) -> ReadModels:
         return ReadModels(own)
 
 
+@asynccontextmanager
+async def background_jobs(
+    settings: Settings, ledger: Ledger, models: ReadModels
+) -> AsyncIterator[None]:
+    """The server's own jobs: the NATS relay (when MIMS_NATS_URL is set) and the expiry
+    job (every MIMS_EXPIRY_INTERVAL_MINUTES)."""
+    stop_relay = asyncio.Event()
+    relay = None
+    if settings.nats_url:
+        relay = asyncio.create_task(Relay(ledger, settings.relay_settings()).run(stop_relay))
+    expiry = None
+    if settings.expiry_interval_minutes > 0:
+        expiry = asyncio.create_task(
+            run_expiry_job(ledger, models, settings.expiry_interval_minutes)
+        )
+    try:
+        yield
+    finally:
+        if expiry is not None:
+            expiry.cancel()
+        if relay is not None:
+            stop_relay.set()
+            await relay
+
+
 def create_app(
     settings: Settings | None = None,
     ledger: Ledger | None = None,
@@ -81,16 +107,10 @@ def create_app(
             waker = PostgresWaker(the_ledger.app.recorder, runner.wake).start()
         runner.start()
         tune_garbage_collector()
-        expiry = None
-        if settings.expiry_interval_minutes > 0:
-            expiry = asyncio.create_task(
-                run_expiry_job(the_ledger, models, settings.expiry_interval_minutes)
-            )
         try:
-            yield
+            async with background_jobs(settings, the_ledger, models):
+                yield
         finally:
-            if expiry is not None:
-                expiry.cancel()
             runner.stop()
             if waker is not None:
                 waker.stop()

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger.store import store_env
 from ledger.writer import WriterSettings
+from mims.relay import RelaySettings
 
 
 class Settings(BaseSettings):
@@ -25,8 +26,11 @@ class Settings(BaseSettings):
         default=Path("var/read_models.duckdb"), description="DuckDB file of the read models"
     )
     nats_url: str | None = Field(
-        default=None, description="NATS JetStream, e.g. nats://127.0.0.1:4222"
+        default=None,
+        description="NATS JetStream, e.g. nats://127.0.0.1:4222: the server relays every event",
     )
+    nats_stream: str = Field(default="MIMS_EVENTS", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    nats_subject_prefix: str = Field(default="mims.events", pattern=r"^[A-Za-z0-9_.-]{1,100}$")
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes")
@@ -55,6 +59,14 @@ class Settings(BaseSettings):
 
     def store_env(self) -> dict[str, str]:
         return store_env(self.database_url, pool_size=self.postgres_pool_size)
+
+    def relay_settings(self) -> RelaySettings:
+        if not self.nats_url:
+            msg = "MIMS_NATS_URL is not set: there is no NATS to relay to"
+            raise ValueError(msg)
+        return RelaySettings(
+            url=self.nats_url, stream=self.nats_stream, subject_prefix=self.nats_subject_prefix
+        )
 
     def writer_settings(self) -> WriterSettings:
         return WriterSettings(
