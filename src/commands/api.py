@@ -347,6 +347,18 @@ COMMAND_ROUTES: tuple[tuple[str, type[c.Command], str, str], ...] = (
         "orders",
         "Take back shipped goods (into quarantine)",
     ),
+    (
+        "/planned-orders",
+        c.ProposePlannedOrders,
+        "planning",
+        "Save an MRP run's planned orders; the previous run's unfirmed ones are superseded",
+    ),
+    (
+        "/planned-orders/firm",
+        c.FirmPlannedOrder,
+        "planning",
+        "Firm a planned order into a purchase order or a work order",
+    ),
 )
 
 

@@ -7,6 +7,7 @@ from ledger.engineering import BillOfMaterials, Engineering, Routing, WorkCenter
 from ledger.item import Item
 from ledger.location import Location
 from ledger.orders import PurchaseOrder, SalesOrder
+from ledger.planned_orders import PlannedOrder, PlanningBoard
 from ledger.quality import Hold, Inspection
 from ledger.receipt import CommandReceipt
 from ledger.stock import Stock
@@ -26,6 +27,8 @@ AGGREGATES: tuple[type[LedgerAggregate], ...] = (
     SalesOrder,
     Hold,
     Inspection,
+    PlannedOrder,
+    PlanningBoard,
 )
 
 

@@ -45,6 +45,7 @@ from ledger.errors import (
     LedgerError,
 )
 from ledger.handlers import HANDLERS
+from ledger.handlers_planning import HANDLED as PLANNING_HANDLED
 from ledger.handlers_production import HANDLED as PRODUCTION_HANDLED
 from ledger.handlers_quality import HANDLED as QUALITY_HANDLED
 from ledger.ids import item_id, location_id, receipt_id, stock_id
@@ -61,8 +62,8 @@ log = structlog.get_logger("mims.ledger.writer")
 A = TypeVar("A", bound=LedgerAggregate)
 
 # Importing the modules registers their handlers.
-if not HANDLERS.keys() >= PRODUCTION_HANDLED | QUALITY_HANDLED:
-    msg = "production or quality handlers are not registered"
+if not HANDLERS.keys() >= PRODUCTION_HANDLED | QUALITY_HANDLED | PLANNING_HANDLED:
+    msg = "production, quality or planning handlers are not registered"
     raise ImportError(msg)
 
 # A business time a little ahead of the server clock is a scanner's clock drift, not a

@@ -16,6 +16,7 @@ from typing import Annotated, NoReturn
 import typer
 from pydantic import ValidationError
 
+from mims.plan_ledger import register as register_ledger_commands
 from planning.errors import PlanningError
 from planning.kinds import KINDS, Kind, json_schemas
 
@@ -58,7 +59,9 @@ def _register(kind: Kind) -> None:
 
 
 for _kind in KINDS.values():
-    _register(_kind)
+    if _kind.name != "mrp":  # `mrp` also plans on the ledger: registered with its options below
+        _register(_kind)
+register_ledger_commands(app, lambda: _run(KINDS["mrp"]))
 
 
 @app.command("schemas")

@@ -18,15 +18,20 @@ from commands import install_command_api
 from ledger.writer import Ledger
 from mims.admin import router as admin_router
 from mims.dashboards import install_dashboards
+from mims.plan_ledger import router as planning_admin_router
 from mims.quality_ops import run_expiry_job
 from mims.relay import Relay
 from mims.settings import Settings
+from planning.graphql import MrpRunQuery
 from projections.runner import ProjectionRunner
 from projections.view import ReadModels
 from projections.waker import PostgresWaker
 from queries.schema import graphql_router
 
 log = structlog.get_logger("mims.server")
+
+# Query types of packages `queries` may not import, added to the GraphQL schema here.
+QUERY_EXTENSIONS: tuple[type, ...] = (MrpRunQuery,)
 
 
 def tune_garbage_collector() -> None:
@@ -126,8 +131,9 @@ def create_app(
         lifespan=lifespan,
     )
     install_command_api(app)
-    app.include_router(graphql_router(), prefix="/graphql", tags=["queries"])
+    app.include_router(graphql_router(*QUERY_EXTENSIONS), prefix="/graphql", tags=["queries"])
     app.include_router(admin_router)
+    app.include_router(planning_admin_router)
     install_dashboards(app)
 
     @app.get("/health", tags=["operations"])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from projections.planning_models import PLANNING_PROJECTIONS, PLANNING_VIEWS
 from projections.production_models import PRODUCTION_PROJECTIONS, PRODUCTION_VIEWS
 from projections.read_models import STOCK_PROJECTIONS, STOCK_VIEWS, USES_MOVEMENTS, Projection
 
-PROJECTIONS: tuple[Projection, ...] = STOCK_PROJECTIONS + PRODUCTION_PROJECTIONS
+PROJECTIONS: tuple[Projection, ...] = (
+    STOCK_PROJECTIONS + PRODUCTION_PROJECTIONS + PLANNING_PROJECTIONS
+)
 BY_NAME = {p.name: p for p in PROJECTIONS}
-VIEWS = STOCK_VIEWS + PRODUCTION_VIEWS
+VIEWS = STOCK_VIEWS + PRODUCTION_VIEWS + PLANNING_VIEWS
 
 __all__ = ["BY_NAME", "PROJECTIONS", "USES_MOVEMENTS", "VIEWS", "Projection"]

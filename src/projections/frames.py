@@ -13,6 +13,9 @@ frames, so they pass through as they are.
   due dates.
 * ``bom``: the single-level bill in effect on a date, ``quantity_per`` per unit of the
   parent with the scrap allowance in; ``routing`` and ``work_centers`` for capacity.
+* ``reservations`` (open, with what each is for), ``work_orders`` (open ones),
+  ``consumption`` (issues per day) and ``purchase_lead_times`` (order to receipt): what
+  the ledger-driven MRP and the inventory policies read besides.
 """
 
 from __future__ import annotations
@@ -141,4 +144,59 @@ def work_centers(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
             AS capacity_hours_per_day, len(working_days) AS working_days_per_week,
             CAST(labour_rate AS DOUBLE) AS labour_rate, CAST(machine_rate AS DOUBLE) AS machine_rate
         FROM work_centers ORDER BY code""",
+    )
+
+
+def reservations(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Open reservations and what each is for: ``sales_order`` (an allocation),
+    ``work_order`` (a released order's components) or ``other`` (reserved by hand). MRP
+    nets only ``other``: the first two stand for lines already in ``open_demand``."""
+    return _frame(
+        con,
+        """SELECT r.item, r.reservation_id, r.reference,
+            CAST(r.open_quantity AS DOUBLE) AS quantity,
+            CASE WHEN a.reservation_id IS NOT NULL THEN 'sales_order'
+                 WHEN w.number IS NOT NULL THEN 'work_order' ELSE 'other' END AS purpose
+        FROM reservations r
+        LEFT JOIN allocations a ON a.reservation_id = r.reservation_id
+        LEFT JOIN work_orders w
+            ON r.reservation_id = 'WO:' || w.number || ':' || r.item AND r.reference = w.number
+        WHERE r.open_quantity > 0 ORDER BY r.item, r.reservation_id""",
+    )
+
+
+def work_orders(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Work orders not yet closed or cancelled: what they make, how many, by when."""
+    return _frame(
+        con,
+        """SELECT number, item, status, due_date, CAST(quantity AS DOUBLE) AS quantity,
+            CAST(received AS DOUBLE) AS received
+        FROM work_orders WHERE status IN ('created', 'released') ORDER BY number""",
+    )
+
+
+def consumption(con: duckdb.DuckDBPyConnection, since: date, until: date) -> pl.DataFrame:
+    """Quantity issued per item and day (``consumption_daily``), days ``since`` <= day <=
+    ``until``; days without issues have no row. ``first_day``: the item's first issue ever."""
+    return _frame(
+        con,
+        """SELECT c.item, c.day, CAST(c.quantity AS DOUBLE) AS quantity, f.first_day
+        FROM consumption_daily c
+        JOIN (SELECT item, min(day) AS first_day FROM consumption_daily GROUP BY item) f
+            USING (item)
+        WHERE c.day BETWEEN ? AND ? ORDER BY c.item, c.day""",
+        [since, until],
+    )
+
+
+def purchase_lead_times(con: duckdb.DuckDBPyConnection, since: date) -> pl.DataFrame:
+    """Each purchase-order receipt since ``since`` and its lead time in calendar days
+    (order date to receipt date)."""
+    return _frame(
+        con,
+        """SELECT item, number, line, supplier, CAST(received_at AS DATE) AS received_on,
+            lead_time_days, CAST(quantity AS DOUBLE) AS quantity
+        FROM purchase_lead_times WHERE CAST(received_at AS DATE) >= ?
+        ORDER BY item, received_at, number, line""",
+        [since],
     )

@@ -181,6 +181,30 @@ EVENT_FIELDS: dict[str, object] = {
     # quality and traceability
     "work_center": V,
     "hold_id": V,
+    # planning
+    "run_id": V,
+    "release_date": V,
+    "pegging": [{"kind": V, "reference": V, "quantity": V, "needed_on": V}],
+    "messages": [V],
+    "order_kind": V,
+    "order_number": V,
+    "by_run": V,
+    "start_date": V,
+    "bucket_days": "BIGINT",
+    "horizon": "BIGINT",
+    "planned_orders": [V],
+    "superseded": [V],
+    "exceptions": [
+        {
+            "item": V,
+            "exception": V,
+            "reference": V,
+            "scheduled_date": V,
+            "suggested_date": V,
+            "quantity": V,
+            "message": V,
+        }
+    ],
 }
 EVENT_STRUCT = json.dumps(EVENT_FIELDS)
 

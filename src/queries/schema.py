@@ -15,6 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from queries.context import Context, ReadModelsBehind
+from queries.planning import PlanningQuery
 from queries.production import ProductionQuery
 from queries.query import StockQuery
 
@@ -56,13 +57,20 @@ class MimsSchema(strawberry.Schema):
 
 
 @strawberry.type
-class Query(StockQuery, ProductionQuery):
+class Query(StockQuery, ProductionQuery, PlanningQuery):
     """Every read model, read-only: writes go through the command API."""
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(*extensions: type) -> strawberry.Schema:
+    """The schema; the composition root adds query types of packages ``queries`` may not
+    import (``extensions``, e.g. the planning package's ``mrpRun``)."""
+    query = (
+        strawberry.type(type("Query", (Query, *extensions), {"__doc__": Query.__doc__}))
+        if extensions
+        else Query
+    )
     return MimsSchema(
-        query=Query,
+        query=query,
         config=StrawberryConfig(scalar_map={Decimal: DECIMAL}),
         extensions=[
             partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
@@ -72,11 +80,11 @@ def build_schema() -> strawberry.Schema:
     )
 
 
-def sdl() -> str:
-    return build_schema().as_str() + "\n"
+def sdl(*extensions: type) -> str:
+    return build_schema(*extensions).as_str() + "\n"
 
 
-def graphql_router() -> GraphQLRouter[Context, None]:
+def graphql_router(*extensions: type) -> GraphQLRouter[Context, None]:
     """GraphQL at /graphql (GraphiQL in a browser); the composition root puts the read
     models and the runner on ``app.state``. Header ``X-Min-Position`` = ``minPosition``."""
 
@@ -96,7 +104,7 @@ def graphql_router() -> GraphQLRouter[Context, None]:
         return ctx
 
     router: GraphQLRouter[Context, None] = GraphQLRouter(
-        build_schema(), context_getter=context, graphql_ide="graphiql"
+        build_schema(*extensions), context_getter=context, graphql_ide="graphiql"
     )
     return router
 
