@@ -454,7 +454,7 @@ def _backflush(
                 requested=needed,
                 available=needed - left,
                 reserved=reserved,
-                unavailable=stock.unavailable(wo.supply_location),
+                unavailable=stock.unavailable(_today(uow), wo.supply_location),
             )
         for lot, take in takes:
             _issue(
@@ -863,7 +863,7 @@ def allocate_sales_order(uow: UnitOfWork, cmd: c.AllocateSalesOrder) -> dict[str
             f"{so.number}: nothing free to allocate for " + ", ".join(sorted(needed)),
             sku=min(needed),
             requested=sum(needed.values(), ZERO),
-            unavailable={sku: uow.stock(sku).unavailable() for sku in sorted(needed)},
+            unavailable={sku: uow.stock(sku).unavailable(day) for sku in sorted(needed)},
         )
     so.allocate(meta=meta, allocations=tuple(made))
     return {"number": so.number, "allocated": str(sum((a.quantity for a in made), ZERO))}
@@ -910,7 +910,7 @@ def ship_sales_order(uow: UnitOfWork, cmd: c.ShipSalesOrder) -> dict[str, str]:
                 field=f"lines.{n}.quantity",
                 sku=ordered.sku,
                 requested=wanted.quantity,
-                unavailable=stock.unavailable(),
+                unavailable=stock.unavailable(day),
             )
         left = wanted.quantity
         for location, lot, quantity, rid in sources:

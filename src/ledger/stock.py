@@ -783,7 +783,7 @@ class Stock(LedgerAggregate):
                 free=self.free_to_promise(today) + covered,
                 reserved=self.reserved - covered,
                 expired=self.expired_available(today),
-                unavailable=self.unavailable(),
+                unavailable=self.unavailable(today),
             )
 
     # --- costing -------------------------------------------------------------------------
@@ -1246,7 +1246,7 @@ class Stock(LedgerAggregate):
                     free=free,
                     reserved=self.reserved,
                     expired=self.expired_available(today),
-                    unavailable=self.unavailable(),
+                    unavailable=self.unavailable(today),
                 )
         self.trigger_event(
             self.Reserved,
@@ -1331,13 +1331,20 @@ class Stock(LedgerAggregate):
             if h.hold_id in named or h.covers(location, lot)
         ]
 
-    def unavailable(self, location: str | None = None, lot: str | None = None) -> dict[str, object]:
-        """What exists but cannot be used, by status (and the holds behind held stock):
-        the facts a refusal for lack of available stock gives."""
+    def unavailable(
+        self, today: date, location: str | None = None, lot: str | None = None
+    ) -> dict[str, object]:
+        """What exists but cannot be used, by status, expired lots apart (and the holds
+        behind held stock): the facts a refusal for lack of available stock gives."""
         by_status: dict[str, Decimal] = {}
         holds: dict[str, dict[str, str]] = {}
         for (where, lot_, status), quantity in self.balances.items():
-            if status is AVAILABLE or (location and where != location) or (lot and lot_ != lot):
+            if (location and where != location) or (lot and lot_ != lot):
+                continue
+            if status is AVAILABLE:
+                info = self.lots.get(lot_)
+                if info is not None and info.expiry is not None and info.expiry < today:
+                    by_status["expired"] = by_status.get("expired", ZERO) + quantity
                 continue
             by_status[str(status)] = by_status.get(str(status), ZERO) + quantity
             if status is HELD:

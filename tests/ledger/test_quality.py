@@ -198,7 +198,7 @@ def test_non_available_stock_is_refused_in_every_path(shop: Plant) -> None:
     assert anything.type == "insufficient-stock"
     assert anything.facts["expired"] == "20"
     assert anything.facts["unavailable"] == {
-        "held": "20", "quarantine": "20", "rejected": "20",
+        "expired": "20", "held": "20", "quarantine": "20", "rejected": "20",
         "holds": [{"hold_id": "H-1", "reason": "supplier complaint"}],
     }  # fmt: skip
 
@@ -211,6 +211,7 @@ def test_non_available_stock_is_refused_in_every_path(shop: Plant) -> None:
     )  # fmt: skip
     allocation = refused(shop, c.AllocateSalesOrder(number="SO-1"))
     assert allocation.facts["unavailable"]["STEEL"]["holds"][0]["hold_id"] == "H-1"  # type: ignore[index]
+    assert allocation.facts["unavailable"]["STEEL"]["expired"] == "20"  # type: ignore[index]
     shipment = refused(
         shop,
         c.ShipSalesOrder(
