@@ -207,8 +207,11 @@ def _locally(work: Callable[[Ledger, ReadModels], dict[str, Any]]) -> dict[str, 
     ledger = Ledger(settings.store_env(), settings.writer_settings())
     models = ReadModels(settings.read_model_path)
     try:
-        ProjectionRunner(ledger.app.recorder, models).catch_up()
-        return work(ledger, models)
+        runner = ProjectionRunner(ledger.app.recorder, models)
+        runner.catch_up()
+        found = work(ledger, models)
+        runner.catch_up()  # the read models show what was just saved
+        return found
     finally:
         models.close()
         ledger.close()
@@ -282,8 +285,9 @@ def print_mrp(found: dict[str, Any]) -> None:
         console.print("not saved (--dry-run)")
     else:
         console.print(
-            f"saved run {saved['run_id']}: {saved['proposed']} planned orders proposed,"
-            f" {saved['superseded']} of the previous run superseded (position {saved['position']})"
+            f"saved run {saved['run_id']}: planned orders proposed {saved['proposed']},"
+            f" superseded from the previous run {saved['superseded']}"
+            f" (position {saved['position']})"
         )
 
 

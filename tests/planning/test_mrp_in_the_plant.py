@@ -327,6 +327,13 @@ def test_the_preview_plans_by_hand_and_saves_nothing(plant: Plant) -> None:
     ]  # fmt: skip
 
 
+def test_the_preview_refuses_buckets_it_cannot_plan(plant: Plant) -> None:
+    answer = plant.client.post("/graphql", json={"query": "{ mrpRun(bucketDays: 0) { horizon } }"})
+    assert answer.status_code == 200
+    errors = answer.json()["errors"]
+    assert [e["message"] for e in errors] == ["bucketDays must be 1..366"]
+
+
 def save_run(plant: Plant, run_id: str) -> dict[str, Any]:
     """Plan on the read models (as `mims plan mrp --from-ledger` does) and post the run
     through the command API."""
