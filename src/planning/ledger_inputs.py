@@ -644,7 +644,9 @@ def plan(inputs: MrpInputs, run_id: str) -> LedgerMrpRun:
             )
         )
     records = result.records.with_columns(
-        pl.col("period").map_elements(s.period_start, return_dtype=pl.Date()).alias("start_date")
+        (pl.lit(s.start) + pl.duration(days=(pl.col("period") - 1) * s.bucket_days)).alias(
+            "start_date"
+        )
     )
     return LedgerMrpRun(
         run_id=run_id,

@@ -317,6 +317,7 @@ def test_the_preview_plans_by_hand_and_saves_nothing(plant: Plant) -> None:
             item, scheduled, suggested,
         )  # fmt: skip
         assert f"reschedule {reference}" in found["message"]
+    assert all(r["startDate"] == week(r["period"]) for r in run["records"])
     assert [
         (r["period"], D(r["grossRequirements"]), D(r["projectedAvailable"]),
          D(r["plannedOrderReceipts"]))
