@@ -181,6 +181,16 @@ EVENT_FIELDS: dict[str, object] = {
     # quality and traceability
     "work_center": V,
     "hold_id": V,
+    "from_lot": V,
+    "to_lot": V,
+    "parts": [{"lot": V, "quantity": V, "value": V, "layers": LAYERS}],
+    "disposition": V,
+    "placed_by": V,
+    "inspection_id": V,
+    "passed": "BOOLEAN",
+    "inspector": V,
+    "results": [{"characteristic": V, "passed": "BOOLEAN"}],
+    "signature": {"signer": V, "meaning": V, "reason": V, "signed_at": V},
     # planning
     "run_id": V,
     "release_date": V,
@@ -389,25 +399,32 @@ STOCK_EVENTS = (
     Stock.Adjusted,
     Stock.Counted,
     Stock.Revalued,
+    Stock.LotSplit,
+    Stock.LotsMerged,
+    Stock.Disposed,
 )
 _META = "actor, command_id, correlation_id, site"
 T = {e.__name__: f"'{topic(e)}'" for e in STOCK_EVENTS}
 _COMMON = "position, {line} AS line, version, recorded_at, effective_at, sku AS item"
+REASONED = f"({T['StatusChanged']}, {T['LotSplit']}, {T['Disposed']})"
 OUT_REFERENCE = (
-    f"CASE topic WHEN {T['StatusChanged']} THEN e.reason WHEN {T['Adjusted']} THEN e.reason_code"
-    f" WHEN {T['Counted']} THEN e.count_reference ELSE e.reference END"
+    f"CASE WHEN topic IN {REASONED} THEN e.reason WHEN topic = {T['Adjusted']} THEN e.reason_code"
+    f" WHEN topic = {T['Counted']} THEN e.count_reference ELSE e.reference END"
 )
-IN_REFERENCE = f"CASE topic WHEN {T['StatusChanged']} THEN e.reason ELSE e.reference END"
+IN_REFERENCE = f"CASE WHEN topic IN {REASONED} THEN e.reason ELSE e.reference END"
 COUNTERPARTY = (
     f"CASE topic WHEN {T['Received']} THEN e.supplier"
-    f" WHEN {T['Issued']} THEN e.target_kind || ':' || e.target END"
+    f" WHEN {T['Issued']} THEN e.target_kind || ':' || e.target"
+    f" WHEN {T['Disposed']} THEN e.disposition || ':' || e.target"
+    f" WHEN {T['LotSplit']} THEN 'lot:' || e.to_lot END"
 )
 SIGNED = f"({T['Adjusted']}, {T['Counted']})"
-OUTGOING = f"({T['Issued']}, {T['Moved']}, {T['StatusChanged']})"
+OUTGOING = f"({T['Issued']}, {T['Moved']}, {T['StatusChanged']}, {T['LotSplit']}, {T['Disposed']})"
 TAIL = "split_part(topic, ':', 2) AS event_type"
-# Every stock event is one movement row out of (or into) its bucket; a move and a status
-# change are two rows, out of one bucket and into another; a revaluation is one row per
-# bucket it revalued, with value only. Three passes over the page, whatever the mix.
+# Every stock event is one movement row out of (or into) its bucket; a move, a status
+# change and a lot split are two rows, out of one bucket and into another; a merge is one
+# row out of each lot merged and one into the new lot; a revaluation is one row per
+# bucket it revalued, with value only. Four passes over the page, whatever the mix.
 STOCK_PAGE = f"""
 CREATE OR REPLACE TEMP VIEW stock_page AS
 SELECT page.*, c.sku FROM {{source}} AS page JOIN stock_cards c USING (stream)
@@ -415,7 +432,7 @@ WHERE topic IN ({", ".join(T.values())})"""
 OUT_OF_BUCKET = f"""
 SELECT {_COMMON.format(line=1)},
     CASE topic WHEN {T["Moved"]} THEN e.from_location ELSE e.location END AS location,
-    e.lot AS lot,
+    CASE topic WHEN {T["LotSplit"]} THEN e.from_lot ELSE e.lot END AS lot,
     CASE topic WHEN {T["Issued"]} THEN 'available' WHEN {T["StatusChanged"]} THEN e.from_status
          ELSE e.status END AS status,
     CASE WHEN topic IN {SIGNED} THEN {q("quantity_delta")}
@@ -425,21 +442,32 @@ SELECT {_COMMON.format(line=1)},
          WHEN topic IN {OUTGOING} THEN -{m("value")}
          ELSE {m("value")} END AS value_delta,
     {TAIL}, {OUT_REFERENCE} AS reference, {COUNTERPARTY} AS counterparty, {_META}
-FROM stock_page WHERE topic <> {T["Revalued"]}"""
+FROM stock_page WHERE topic NOT IN ({T["Revalued"]}, {T["LotsMerged"]})"""
 INTO_BUCKET = f"""
 SELECT {_COMMON.format(line=2)},
     CASE topic WHEN {T["Moved"]} THEN e.to_location ELSE e.location END,
-    e.lot,
+    CASE topic WHEN {T["LotSplit"]} THEN e.to_lot ELSE e.lot END,
     CASE topic WHEN {T["StatusChanged"]} THEN e.to_status ELSE e.status END,
-    {q("quantity")}, {m("value")}, {TAIL}, {IN_REFERENCE}, NULL, {_META}
-FROM stock_page WHERE topic IN ({T["Moved"]}, {T["StatusChanged"]})"""
+    {q("quantity")}, {m("value")}, {TAIL}, {IN_REFERENCE},
+    CASE topic WHEN {T["LotSplit"]} THEN 'lot:' || e.from_lot END, {_META}
+FROM stock_page WHERE topic IN ({T["Moved"]}, {T["StatusChanged"]}, {T["LotSplit"]})"""
 REVALUED = f"""
 SELECT position, row_number() OVER (PARTITION BY position ORDER BY r.location, r.lot, r.status),
     version, recorded_at, effective_at, sku, r.location, r.lot, r.status,
     CAST(0 AS {QTY}), CAST(r.value_delta AS {MONEY}), 'Stock.Revalued', 'standard cost change',
     NULL, {_META}
 FROM (SELECT *, unnest(e.lines) AS r FROM stock_page WHERE topic = {T["Revalued"]})"""
-TWO_ROWS = frozenset({topic(Stock.Moved), topic(Stock.StatusChanged)})
+MERGED = f"""
+SELECT position, n, version, recorded_at, effective_at, sku, e.location, p.lot, e.status,
+    -CAST(p.quantity AS {QTY}), -CAST(p.value AS {MONEY}), {TAIL}, e.reason, 'lot:' || e.to_lot,
+    {_META}
+FROM (SELECT *, unnest(e.parts) AS p, generate_subscripts(e.parts, 1) AS n FROM stock_page
+      WHERE topic = {T["LotsMerged"]})
+UNION ALL
+SELECT position, len(e.parts) + 1, version, recorded_at, effective_at, sku, e.location, e.to_lot,
+    e.status, {q("quantity")}, {m("value")}, {TAIL}, e.reason, NULL, {_META}
+FROM stock_page WHERE topic = {T["LotsMerged"]}"""
+TWO_ROWS = frozenset({topic(Stock.Moved), topic(Stock.StatusChanged), topic(Stock.LotSplit)})
 
 
 def movement_passes(topics: frozenset[str] | None = None) -> str:
@@ -450,6 +478,8 @@ def movement_passes(topics: frozenset[str] | None = None) -> str:
         passes.append(INTO_BUCKET)
     if topics is None or topic(Stock.Revalued) in topics:
         passes.append(REVALUED)
+    if topics is None or topic(Stock.LotsMerged) in topics:
+        passes.append(MERGED)
     return "\nUNION ALL".join(passes)
 
 
@@ -519,9 +549,9 @@ stock_on_hand.on(
 )
 
 
-def _layer_rows(what: type, location: str, status: str, sign: str) -> str:
+def _layer_rows(what: type, location: str, status: str, sign: str, lot: str = "e.lot") -> str:
     return f"""
-    SELECT c.sku AS item, {location} AS location, e.lot AS lot, {status} AS status,
+    SELECT c.sku AS item, {location} AS location, {lot} AS lot, {status} AS status,
         l.seq, {sign}CAST(l.quantity AS {QTY}) AS quantity,
         CAST(l.unit_cost AS {MONEY}) AS unit_cost
     FROM (SELECT *, unnest(e.layers) AS l FROM events WHERE topic = '{topic(what)}')
@@ -585,6 +615,33 @@ cost_layers.on(
 )
 cost_layers.on(Stock.Adjusted, sql=_upsert_layers(_delta_layer_rows(Stock.Adjusted)))
 cost_layers.on(Stock.Counted, sql=_upsert_layers(_delta_layer_rows(Stock.Counted)))
+cost_layers.on(
+    Stock.LotSplit,
+    sql=_upsert_layers(
+        _layer_rows(Stock.LotSplit, "e.location", "e.status", "-", lot="e.from_lot")
+        + " UNION ALL "
+        + _layer_rows(Stock.LotSplit, "e.location", "e.status", "", lot="e.to_lot")
+    ),
+)
+_MERGED_LAYERS = f"""
+    SELECT c.sku, e.location, {{lot}}, e.status, l.seq, {{sign}}CAST(l.quantity AS {QTY}),
+        CAST(l.unit_cost AS {MONEY})
+    FROM (SELECT *, unnest(p.layers) AS l FROM (
+              SELECT *, unnest(e.parts) AS p FROM events
+              WHERE topic = '{topic(Stock.LotsMerged)}'))
+    JOIN stock_cards c USING (stream)"""
+cost_layers.on(
+    Stock.LotsMerged,
+    sql=_upsert_layers(
+        _MERGED_LAYERS.format(lot="p.lot", sign="-")
+        + " UNION ALL "
+        + _MERGED_LAYERS.format(lot="e.to_lot", sign="")
+    ),
+)
+cost_layers.on(
+    Stock.Disposed,
+    sql=_upsert_layers(_layer_rows(Stock.Disposed, "e.location", "e.status", "-")),
+)
 cost_layers.finally_("DELETE FROM cost_layers WHERE quantity = 0")
 
 
@@ -606,6 +663,27 @@ lots.on(
     FROM events JOIN stock_cards c USING (stream)
     WHERE topic = '{topic(Stock.Received)}' AND e.lot <> ''
     QUALIFY row_number() OVER (PARTITION BY c.sku, e.lot ORDER BY position) = 1
+    ON CONFLICT DO NOTHING
+    """,
+)
+_ONE = "CASE WHEN count(DISTINCT coalesce({0}, chr(0))) = 1 THEN any_value({0}) END"
+# A lot made by a split or a merge keeps its sources' supplier lot (and supplier) when
+# they share one, their earliest expiry and first receipt, as the stock card does.
+lots.on(
+    Stock.LotSplit,
+    Stock.LotsMerged,
+    sql=f"""
+    INSERT INTO lots
+    SELECT n.item, n.lot, {_ONE.format("l.supplier_lot")}, {_ONE.format("l.supplier")},
+        min(l.expiry), coalesce(min(l.first_received), CAST(min(n.at) AS DATE)), min(n.position)
+    FROM (SELECT c.sku AS item, e.to_lot AS lot, unnest(CASE topic
+              WHEN '{topic(Stock.LotSplit)}' THEN [e.from_lot]
+              ELSE list_transform(e.parts, lambda p: p.lot) END) AS source,
+              effective_at AS at, position
+          FROM events JOIN stock_cards c USING (stream)
+          WHERE topic IN ('{topic(Stock.LotSplit)}', '{topic(Stock.LotsMerged)}')) n
+    LEFT JOIN lots l ON l.item = n.item AND l.lot = n.source
+    GROUP BY n.item, n.lot
     ON CONFLICT DO NOTHING
     """,
 )

@@ -21,7 +21,7 @@ from projections.catalog import PROJECTIONS, VIEWS, Projection
 
 log = structlog.get_logger("mims.projections")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 TRACKING_DDL = """
 CREATE TABLE IF NOT EXISTS read_model_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS projection_tracking (

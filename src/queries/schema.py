@@ -18,6 +18,7 @@ from queries.context import Context, ReadModelsBehind
 from queries.planning import PlanningQuery
 from queries.production import ProductionQuery
 from queries.query import StockQuery
+from queries.trace import TraceQuery
 
 MAX_DEPTH = 8
 MAX_ALIASES = 20
@@ -57,7 +58,7 @@ class MimsSchema(strawberry.Schema):
 
 
 @strawberry.type
-class Query(StockQuery, ProductionQuery, PlanningQuery):
+class Query(StockQuery, ProductionQuery, TraceQuery, PlanningQuery):
     """Every read model, read-only: writes go through the command API."""
 
 

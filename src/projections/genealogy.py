@@ -1,0 +1,419 @@
+"""Tracing lots through the genealogy read model: forward (where did it go), backward
+(what went into it) and the recall simulation; plain functions over a DuckDB connection,
+read by the GraphQL resolvers and by the recall hold of the composition root.
+
+The walk is one recursive query over the integer edge table, keyed by lot (``USING
+KEY``): a lot reached twice (a diamond, a cycle through a rework) is expanded once, at
+its shortest distance, and remembers the lowest-numbered lot it was reached from, so each
+lot's path is rebuilt from those pointers rather than carried through the recursion. The
+details asked for (stock on hand, where it went, receipts, shipments, mass balance) are
+then read for every lot found at once, one query per kind of detail.
+
+Quantities leave DuckDB as text and zeros as NULL: building a Python Decimal from a
+DuckDB DECIMAL costs several times more than from its text, and most flow terms of a lot
+are zero.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal, NamedTuple
+
+import duckdb
+
+from projections.genealogy_models import FLOWS
+
+Direction = Literal["forward", "backward"]
+ZERO = Decimal(0)
+NO_LIMIT = 1_000_000
+# What a trace can tell about each lot it finds.
+LINKS, ON_HAND, USES, RECEIPTS, SHIPMENTS, BALANCE = (
+    "links",
+    "on_hand",
+    "uses",
+    "receipts",
+    "shipments",
+    "balance",
+)
+EVERYTHING = frozenset({LINKS, ON_HAND, USES, RECEIPTS, SHIPMENTS, BALANCE})
+# What each question needs, as the issue words it.
+FORWARD = frozenset({LINKS, ON_HAND, USES, SHIPMENTS})
+BACKWARD = frozenset({LINKS, RECEIPTS})
+RECALL = frozenset({ON_HAND, SHIPMENTS, BALANCE})
+
+
+def _qty(text: str | None) -> Decimal:
+    return ZERO if text is None else Decimal(text)
+
+
+def _q(column: str) -> str:
+    """A quantity column as text, NULL when zero."""
+    return f"CAST(nullif({column}, 0) AS VARCHAR)"
+
+
+class LotRef(NamedTuple):
+    item: str
+    lot: str
+
+
+class Place(NamedTuple):
+    location: str
+    status: str
+    quantity: Decimal
+
+
+class Use(NamedTuple):
+    """A quantity of the lot that went somewhere: ``kind`` is the flow (consumed,
+    shipped, returned, scrapped, adjusted), ``party`` whom or what it went to."""
+
+    kind: str
+    party_kind: str
+    party: str
+    quantity: Decimal
+
+
+class Link(NamedTuple):
+    """An edge of the genealogy from the lot to another (its child going forward, its
+    parent going backward)."""
+
+    item: str
+    lot: str
+    kind: str  # consumed, split, merged
+    via: str  # the work order, for consumption
+    quantity: Decimal
+
+
+class Receipt(NamedTuple):
+    supplier: str
+    supplier_lot: str | None
+    reference: str
+    location: str
+    quantity: Decimal
+    effective_at: datetime
+
+
+class Shipped(NamedTuple):
+    customer: str
+    sales_order: str | None
+    shipment: str | None  # None: a customer return, or an issue outside a sales order
+    quantity: Decimal
+
+
+class Balance(NamedTuple):
+    """received + produced + split in + merged in = consumed + shipped + returned +
+    scrapped + adjusted + split out + merged out + on hand; ``difference`` is the left
+    side less the right, and is zero when every quantity is accounted for."""
+
+    received: Decimal = ZERO
+    produced: Decimal = ZERO
+    consumed: Decimal = ZERO
+    shipped: Decimal = ZERO
+    returned: Decimal = ZERO
+    scrapped: Decimal = ZERO
+    adjusted: Decimal = ZERO
+    split_in: Decimal = ZERO
+    split_out: Decimal = ZERO
+    merged_in: Decimal = ZERO
+    merged_out: Decimal = ZERO
+    on_hand: Decimal = ZERO
+
+    @property
+    def difference(self) -> Decimal:
+        return (
+            self.received
+            + self.produced
+            + self.split_in
+            + self.merged_in
+            - self.consumed
+            - self.shipped
+            - self.returned
+            - self.scrapped
+            - self.adjusted
+            - self.split_out
+            - self.merged_out
+            - self.on_hand
+        )
+
+
+@dataclass(slots=True)
+class TracedLot:
+    item: str
+    lot: str
+    level: int
+    reached_from: TracedLot | None  # the lot one edge nearer the start (None: a start)
+    links: list[Link] = field(default_factory=list)
+    on_hand: list[Place] = field(default_factory=list)
+    uses: list[Use] = field(default_factory=list)
+    receipts: list[Receipt] = field(default_factory=list)
+    shipments: list[Shipped] = field(default_factory=list)
+    balance: Balance = field(default_factory=Balance)
+
+    @property
+    def path(self) -> list[LotRef]:
+        """The lots from a starting lot to this one."""
+        path = []
+        at: TracedLot | None = self
+        while at is not None:
+            path.append(LotRef(at.item, at.lot))
+            at = at.reached_from
+        return path[::-1]
+
+    @property
+    def quantity_on_hand(self) -> Decimal:
+        return sum((p.quantity for p in self.on_hand), ZERO)
+
+
+@dataclass
+class Trace:
+    direction: Direction
+    start: list[LotRef]
+    lots: list[TracedLot]
+    elapsed_ms: float
+
+
+def _walk_sql(direction: Direction) -> str:
+    src, dst = ("parent", "child") if direction == "forward" else ("child", "parent")
+    return f"""
+    CREATE OR REPLACE TEMP TABLE traced AS
+    WITH RECURSIVE walk(node, level, came_from) USING KEY (node) AS (
+        SELECT id, 0, CAST(NULL AS BIGINT) FROM lot_nodes
+        WHERE id IN (SELECT unnest(CAST(? AS BIGINT[])))
+        UNION
+        SELECT e.{dst}, min(w.level) + 1, min(w.node)
+        FROM walk w JOIN lot_edges e ON e.{src} = w.node
+        WHERE w.level < ? AND e.{dst} NOT IN (SELECT node FROM recurring.walk)
+        GROUP BY e.{dst})
+    SELECT w.node, n.item, n.lot, w.level, w.came_from
+    FROM walk w JOIN lot_nodes n ON n.id = w.node
+    """
+
+
+def start_nodes(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    supplier_lot: str | None = None,
+    item: str | None = None,
+    lot: str | None = None,
+) -> list[int]:
+    """The lots a trace starts from: every lot received with that supplier lot (of that
+    item, when given), or the lot (of that item, or of any item)."""
+    if supplier_lot is not None:
+        rows = con.execute(
+            "SELECT DISTINCT r.node FROM lot_receipts r JOIN lot_nodes n ON n.id = r.node"
+            " WHERE r.supplier_lot = ? AND (CAST(? AS VARCHAR) IS NULL OR n.item = ?)"
+            " AND (CAST(? AS VARCHAR) IS NULL OR n.lot = ?) ORDER BY 1",
+            [supplier_lot, item, item, lot, lot],
+        ).fetchall()
+    elif lot is not None:
+        rows = con.execute(
+            "SELECT id FROM lot_nodes WHERE lot = ? AND (CAST(? AS VARCHAR) IS NULL OR item = ?)"
+            " ORDER BY id",
+            [lot, item, item],
+        ).fetchall()
+    else:
+        msg = "give a supplier lot, or a lot (and its item)"
+        raise ValueError(msg)
+    return [int(r[0]) for r in rows]
+
+
+def _walk(
+    con: duckdb.DuckDBPyConnection, starts: list[int], direction: Direction, max_depth: int
+) -> dict[int, TracedLot]:
+    """The lots reachable from ``starts``, by node id, in the temp table ``traced`` too."""
+    con.execute(_walk_sql(direction), [starts, max_depth])
+    rows = con.execute(
+        "SELECT node, item, lot, level, came_from FROM traced ORDER BY level, node"
+    ).fetchall()
+    found: dict[int, TracedLot] = {}
+    for node, item, lot, level, came_from in rows:  # parents come first: a lower level
+        parent = None if came_from is None else found[came_from]
+        found[node] = TracedLot(item=item, lot=lot, level=level, reached_from=parent)
+    return found
+
+
+def _grouped(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
+    grouped: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        grouped[row[0]].append(row[1:])
+    return grouped
+
+
+def _links(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot], src: str) -> None:
+    dst = "child" if src == "parent" else "parent"
+    rows = con.execute(
+        f"""SELECT t.node, e.{dst}, e.kind, e.via, {_q("e.quantity")}
+        FROM traced t JOIN lot_edges e ON e.{src} = t.node"""
+    ).fetchall()
+    # The lots linked to are found lots but at the depth limit: name those few in SQL.
+    names = {node: (t.item, t.lot) for node, t in lots.items()}
+    missing = sorted({row[1] for row in rows} - names.keys())
+    if missing:
+        names |= {
+            node: (item, lot)
+            for node, item, lot in con.execute(
+                "SELECT id, item, lot FROM lot_nodes WHERE id IN (SELECT unnest(?))", [missing]
+            ).fetchall()
+        }
+    for node, found in _grouped(rows).items():
+        lots[node].links = sorted(
+            Link(*names[other], kind, via, _qty(q)) for other, kind, via, q in found
+        )
+
+
+def _on_hand(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
+    for node, rows in _grouped(
+        con.execute(
+            f"""SELECT t.node, b.location, b.status, {_q("b.quantity")}
+            FROM traced t JOIN stock_balances b ON b.item = t.item AND b.lot = t.lot
+            ORDER BY t.node, b.location, b.status"""
+        ).fetchall()
+    ).items():
+        lots[node].on_hand = [Place(loc, status, _qty(q)) for loc, status, q in rows]
+
+
+def _uses(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
+    for node, rows in _grouped(
+        con.execute(
+            f"""SELECT t.node, p.kind, p.party_kind, p.party, {_q("p.quantity")}
+            FROM traced t JOIN lot_flow_parties p ON p.node = t.node
+            WHERE p.kind IN ('consumed', 'shipped', 'returned', 'scrapped', 'adjusted')
+              AND p.quantity <> 0
+            ORDER BY t.node, p.kind, p.party_kind, p.party"""
+        ).fetchall()
+    ).items():
+        lots[node].uses = [Use(k, pk, p, _qty(q)) for k, pk, p, q in rows]
+
+
+def _receipts(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
+    for node, rows in _grouped(
+        con.execute(
+            f"""SELECT t.node, r.supplier, r.supplier_lot, r.reference, r.location,
+                {_q("r.quantity")}, r.effective_at
+            FROM traced t JOIN lot_receipts r ON r.node = t.node ORDER BY t.node, r.position"""
+        ).fetchall()
+    ).items():
+        lots[node].receipts = [
+            Receipt(s, sl, ref, loc, _qty(q), at) for s, sl, ref, loc, q, at in rows
+        ]
+
+
+def _shipments(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
+    """By sales order and shipment; what went to a customer otherwise is the stock card's
+    issues to that customer less the sales orders' shipments."""
+    for node, rows in _grouped(
+        con.execute(
+            f"""WITH s AS (SELECT s.* FROM traced t JOIN lot_shipments s ON s.node = t.node),
+            by_customer AS (SELECT node, customer, sum(quantity) AS quantity FROM s GROUP BY ALL),
+            direct AS (
+                SELECT p.node, p.party AS customer, NULL AS sales_order, NULL AS shipment,
+                    p.quantity - coalesce(c.quantity, 0) AS quantity
+                FROM traced t JOIN lot_flow_parties p ON p.node = t.node
+                LEFT JOIN by_customer c ON c.node = p.node AND c.customer = p.party
+                WHERE p.kind = 'shipped')
+            SELECT node, customer, sales_order, nullif(shipment, ''), {_q("quantity")}
+            FROM (SELECT node, customer, sales_order, shipment, quantity FROM s
+                  UNION ALL SELECT * FROM direct)
+            WHERE quantity <> 0 ORDER BY node, customer, sales_order, shipment"""
+        ).fetchall()
+    ).items():
+        lots[node].shipments = [Shipped(c, so, sh, _qty(q)) for c, so, sh, q in rows]
+
+
+def _balances(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
+    """Each lot's flows (only the terms that are not zero leave DuckDB), closed by its
+    stock on hand (read before)."""
+    terms: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for node, term, quantity in con.execute(
+        f"""SELECT node, term, CAST(quantity AS VARCHAR) FROM (
+            UNPIVOT (SELECT f.* FROM traced t JOIN lot_flows f ON f.node = t.node)
+            ON {", ".join(FLOWS)} INTO NAME term VALUE quantity)
+        WHERE quantity <> 0"""
+    ).fetchall():
+        terms[node][term] = Decimal(quantity)
+    for node, lot in lots.items():
+        lot.balance = Balance(**terms.get(node, {}), on_hand=lot.quantity_on_hand)
+
+
+def _details(
+    con: duckdb.DuckDBPyConnection,
+    lots: dict[int, TracedLot],
+    direction: Direction,
+    details: frozenset[str],
+) -> None:
+    """Fill in the details asked for, one set-based query per kind of detail."""
+    if LINKS in details:
+        _links(con, lots, "parent" if direction == "forward" else "child")
+    if ON_HAND in details or BALANCE in details:
+        _on_hand(con, lots)
+    if USES in details:
+        _uses(con, lots)
+    if RECEIPTS in details:
+        _receipts(con, lots)
+    if SHIPMENTS in details:
+        _shipments(con, lots)
+    if BALANCE in details:
+        _balances(con, lots)
+
+
+def trace(
+    con: duckdb.DuckDBPyConnection,
+    starts: list[int],
+    direction: Direction,
+    *,
+    max_depth: int = NO_LIMIT,
+    details: frozenset[str] | None = None,
+) -> Trace:
+    """Every lot reachable from ``starts`` (node ids), with the details asked for (by
+    default what the direction's question needs)."""
+    began = time.perf_counter()
+    found = _walk(con, starts, direction, max_depth)
+    wanted = details if details is not None else FORWARD if direction == "forward" else BACKWARD
+    _details(con, found, direction, wanted)
+    lots = sorted(found.values(), key=lambda t: (t.level, t.item, t.lot))
+    return Trace(
+        direction=direction,
+        start=[LotRef(t.item, t.lot) for t in lots if t.level == 0],
+        lots=lots,
+        elapsed_ms=(time.perf_counter() - began) * 1000,
+    )
+
+
+def recall(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    supplier_lot: str | None = None,
+    item: str | None = None,
+    lot: str | None = None,
+    details: frozenset[str] = RECALL,
+) -> Trace:
+    """The recall simulation: everything made from the starting lots, at any depth, with
+    where it is, where it went and its mass balance."""
+    began = time.perf_counter()
+    starts = start_nodes(con, supplier_lot=supplier_lot, item=item, lot=lot)
+    found = trace(con, starts, "forward", details=details)
+    found.elapsed_ms = (time.perf_counter() - began) * 1000
+    return found
+
+
+def affected_lots(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    supplier_lot: str | None = None,
+    item: str | None = None,
+    lot: str | None = None,
+) -> list[tuple[str, str]]:
+    """(item, lot) of every lot a recall of the supplier lot (or of the lot) reaches that
+    still has stock on hand, in any location or status: what a recall hold must hold."""
+    starts = start_nodes(con, supplier_lot=supplier_lot, item=item, lot=lot)
+    con.execute(_walk_sql("forward"), [starts, NO_LIMIT])
+    rows = con.execute(
+        "SELECT DISTINCT t.item, t.lot FROM traced t"
+        " JOIN stock_balances b ON b.item = t.item AND b.lot = t.lot WHERE b.quantity > 0"
+        " ORDER BY 1, 2"
+    ).fetchall()
+    return [(str(i), str(lot_)) for i, lot_ in rows]

@@ -1,0 +1,364 @@
+"""Lot genealogy: which lot was made from which, and where every quantity of a lot went.
+
+A node is an (item, lot) with a small integer id, so the trace walks integer edges. Edges:
+
+* consumed → output: a work order's output lot is linked to every lot the order had
+  consumed (net of returns) when the output was received (``consumed_lots`` of
+  ``WorkOrder.OutputReceived``). Conservative, as a recall must be: an output lot made
+  before a component lot was issued is not linked to it, every one after is. A tracked
+  by-product is linked the same way to what its order had consumed before it.
+
+Flows per lot, for its mass balance, come from the stock card (the only place every
+quantity passes): ``received`` is every ``Stock.Received`` of the lot less the receipts
+that are not arrivals from outside, which the order events say (an output receipt is
+``produced``, a return from a work order lowers ``consumed``, a return from a customer
+lowers ``shipped``). Because each term is a sum, a save split across two pages only
+moves a quantity between terms for the time between them. ``adjusted`` is what
+adjustments and counts took off the books (negative when they found stock).
+
+Untracked stock (lot "") is not a node: it has no identity to trace.
+"""
+
+from __future__ import annotations
+
+from ledger.orders import SalesOrder
+from ledger.quality import Inspection
+from ledger.stock import Stock
+from ledger.work_order import WorkOrder
+from projections.read_models import QTY, Projection, q, topic
+
+
+def _in(*classes: type) -> str:
+    return "(" + ", ".join(f"'{topic(c)}'" for c in classes) + ")"
+
+
+RECEIVED, ISSUED = f"'{topic(Stock.Received)}'", f"'{topic(Stock.Issued)}'"
+ADJUSTED, COUNTED = f"'{topic(Stock.Adjusted)}'", f"'{topic(Stock.Counted)}'"
+SPLIT, MERGED = f"'{topic(Stock.LotSplit)}'", f"'{topic(Stock.LotsMerged)}'"
+DISPOSED = f"'{topic(Stock.Disposed)}'"
+OUTPUT = f"'{topic(WorkOrder.OutputReceived)}'"
+WO_ISSUED, WO_RETURNED = (
+    f"'{topic(WorkOrder.MaterialIssued)}'",
+    f"'{topic(WorkOrder.MaterialReturned)}'",
+)
+SO_SHIPPED, SO_RETURNED = f"'{topic(SalesOrder.Shipped)}'", f"'{topic(SalesOrder.Returned)}'"
+FLOWS = (
+    "received",
+    "produced",
+    "consumed",
+    "shipped",
+    "returned",
+    "scrapped",
+    "adjusted",
+    "split_in",
+    "split_out",
+    "merged_in",
+    "merged_out",
+)
+# The flow events (their stock-card half and their order half).
+FLOW_EVENTS = (
+    Stock.Received,
+    Stock.Issued,
+    Stock.Adjusted,
+    Stock.Counted,
+    Stock.LotSplit,
+    Stock.LotsMerged,
+    Stock.Disposed,
+    WorkOrder.OutputReceived,
+    WorkOrder.MaterialIssued,
+    WorkOrder.MaterialReturned,
+    SalesOrder.Returned,
+)
+
+lot_genealogy = Projection(
+    name="lot_genealogy",
+    tables=(
+        "lot_nodes",
+        "lot_edges",
+        "lot_flows",
+        "lot_flow_parties",
+        "lot_receipts",
+        "lot_shipments",
+        "genealogy_orders",
+        "genealogy_work_order_lots",
+    ),
+    ddl=f"""
+    CREATE TABLE IF NOT EXISTS lot_nodes (
+        id BIGINT PRIMARY KEY, item VARCHAR NOT NULL, lot VARCHAR NOT NULL,
+        first_position BIGINT, UNIQUE (item, lot));
+    CREATE TABLE IF NOT EXISTS lot_edges (
+        parent BIGINT, child BIGINT, kind VARCHAR, via VARCHAR, quantity {QTY},
+        position BIGINT, PRIMARY KEY (parent, child, kind, via));
+    CREATE TABLE IF NOT EXISTS lot_flows (
+        node BIGINT PRIMARY KEY, {", ".join(f"{f} {QTY}" for f in FLOWS)});
+    CREATE TABLE IF NOT EXISTS lot_flow_parties (
+        node BIGINT, kind VARCHAR, party_kind VARCHAR, party VARCHAR, quantity {QTY},
+        PRIMARY KEY (node, kind, party_kind, party));
+    CREATE TABLE IF NOT EXISTS lot_receipts (
+        node BIGINT, position BIGINT, supplier VARCHAR, supplier_lot VARCHAR,
+        reference VARCHAR, location VARCHAR, status VARCHAR, quantity {QTY},
+        effective_at TIMESTAMPTZ);
+    CREATE TABLE IF NOT EXISTS lot_shipments (
+        node BIGINT, customer VARCHAR, sales_order VARCHAR, shipment VARCHAR,
+        quantity {QTY}, PRIMARY KEY (node, customer, sales_order, shipment));
+    CREATE TABLE IF NOT EXISTS genealogy_orders (
+        stream UUID PRIMARY KEY, kind VARCHAR, number VARCHAR, party VARCHAR);
+    CREATE TABLE IF NOT EXISTS genealogy_work_order_lots (
+        number VARCHAR, position BIGINT, component VARCHAR, lot VARCHAR, quantity {QTY});
+    """,
+)
+
+# Work-order and sales-order numbers by stream: their later events name only the stream.
+lot_genealogy.on(
+    WorkOrder.Created,
+    SalesOrder.Created,
+    sql=f"""
+    INSERT INTO genealogy_orders
+    SELECT stream, CASE topic WHEN '{topic(WorkOrder.Created)}' THEN 'work_order'
+                              ELSE 'sales_order' END,
+        e.number, coalesce(e.customer, e.item)
+    FROM events WHERE topic IN {_in(WorkOrder.Created, SalesOrder.Created)}
+    ON CONFLICT DO NOTHING
+    """,
+)
+
+# One row per (item, lot, flow, counterparty) quantity of the page; a receipt that is not
+# an arrival from outside is taken back out of "received" (party "") by its order event.
+LOT_PAGE = f"""
+CREATE OR REPLACE TEMP TABLE lot_page AS
+SELECT * FROM (
+    SELECT c.sku AS item, e.lot AS lot, 'received' AS kind, 'supplier' AS party_kind,
+        coalesce(e.supplier, '') AS party, {q("quantity")} AS quantity, position
+    FROM events JOIN stock_cards c USING (stream) WHERE topic = {RECEIVED}
+    UNION ALL
+    SELECT c.sku, e.lot,
+        CASE e.target_kind WHEN 'customer' THEN 'shipped' WHEN 'supplier' THEN 'returned'
+             ELSE 'consumed' END,
+        e.target_kind, e.target, {q("quantity")}, position
+    FROM events JOIN stock_cards c USING (stream) WHERE topic = {ISSUED}
+    UNION ALL
+    SELECT c.sku, e.lot, 'adjusted',
+        CASE topic WHEN {ADJUSTED} THEN 'adjustment' ELSE 'count' END,
+        CASE topic WHEN {ADJUSTED} THEN e.reason_code ELSE e.count_reference END,
+        -{q("quantity_delta")}, position
+    FROM events JOIN stock_cards c USING (stream) WHERE topic IN ({ADJUSTED}, {COUNTED})
+    UNION ALL
+    -- a rework disposition is consumed by its rework order, which outputs the lot again
+    SELECT c.sku, e.lot,
+        CASE e.disposition WHEN 'scrap' THEN 'scrapped' WHEN 'return_to_supplier' THEN 'returned'
+             ELSE 'consumed' END,
+        CASE e.disposition WHEN 'scrap' THEN 'scrap' WHEN 'return_to_supplier' THEN 'supplier'
+             ELSE 'work_order' END,
+        CASE e.disposition WHEN 'scrap' THEN e.location ELSE e.target END,
+        {q("quantity")}, position
+    FROM events JOIN stock_cards c USING (stream) WHERE topic = {DISPOSED}
+    UNION ALL
+    SELECT c.sku, unnest([e.from_lot, e.to_lot]), unnest(['split_out', 'split_in']), 'lot',
+        unnest([e.to_lot, e.from_lot]), {q("quantity")}, position
+    FROM events JOIN stock_cards c USING (stream) WHERE topic = {SPLIT}
+    UNION ALL
+    SELECT sku, unnest([p.lot, e.to_lot]), unnest(['merged_out', 'merged_in']), 'lot',
+        unnest([e.to_lot, p.lot]), CAST(p.quantity AS {QTY}), position
+    FROM (SELECT *, unnest(e.parts) AS p FROM events JOIN stock_cards c USING (stream)
+          WHERE topic = {MERGED})
+    UNION ALL
+    SELECT e.item, e.lot, unnest(['produced', 'received']), unnest(['work_order', 'supplier']),
+        unnest([o.number, '']), unnest([{q("quantity")}, -{q("quantity")}]), position
+    FROM events JOIN genealogy_orders o USING (stream) WHERE topic = {OUTPUT}
+    UNION ALL
+    -- a by-product is "issued" negatively to its order: it was produced there
+    SELECT e.component, e.lot, unnest(['produced', 'received']),
+        unnest(['work_order', 'supplier']), unnest([o.number, '']),
+        unnest([-{q("quantity")}, {q("quantity")}]), position
+    FROM events JOIN genealogy_orders o USING (stream)
+    WHERE topic = {WO_ISSUED} AND {q("quantity")} < 0
+    UNION ALL
+    SELECT e.component, e.lot, unnest(['consumed', 'received']),
+        unnest(['work_order', 'supplier']), unnest([o.number, '']),
+        unnest([-{q("quantity")}, -{q("quantity")}]), position
+    FROM events JOIN genealogy_orders o USING (stream) WHERE topic = {WO_RETURNED}
+    UNION ALL
+    SELECT e.sku, e.lot, unnest(['shipped', 'received']), unnest(['customer', 'supplier']),
+        unnest([o.party, '']), unnest([-{q("quantity")}, -{q("quantity")}]), position
+    FROM events JOIN genealogy_orders o USING (stream) WHERE topic = {SO_RETURNED}
+) WHERE lot <> ''
+"""
+# Every lot a page names gets its node id (ids in log order of first mention).
+NEW_NODES = f"""
+INSERT INTO lot_nodes
+SELECT (SELECT coalesce(max(id), 0) FROM lot_nodes)
+        + row_number() OVER (ORDER BY first, item, lot), item, lot, first
+FROM (SELECT item, lot, min(position) AS first FROM (
+          SELECT item, lot, position FROM lot_page
+          UNION ALL
+          SELECT x.component, x.lot, position FROM (
+              SELECT position, unnest(e.consumed_lots) AS x FROM events WHERE topic = {OUTPUT}))
+      WHERE lot <> '' GROUP BY item, lot) m
+WHERE NOT EXISTS (SELECT 1 FROM lot_nodes n WHERE n.item = m.item AND n.lot = m.lot)
+"""
+_SUMS = ", ".join(f"coalesce(sum(quantity) FILTER (kind = '{f}'), 0)" for f in FLOWS)
+_ADD = ", ".join(f"{f} = lot_flows.{f} + excluded.{f}" for f in FLOWS)
+lot_genealogy.on(
+    *FLOW_EVENTS,
+    sql=f"""
+    {LOT_PAGE};
+    {NEW_NODES};
+    INSERT INTO lot_flows
+    SELECT n.id, {_SUMS} FROM lot_page p JOIN lot_nodes n USING (item, lot) GROUP BY n.id
+    ON CONFLICT DO UPDATE SET {_ADD};
+    INSERT INTO lot_flow_parties
+    SELECT n.id, kind, party_kind, coalesce(party, ''), sum(quantity)
+    FROM lot_page p JOIN lot_nodes n USING (item, lot) GROUP BY ALL
+    ON CONFLICT DO UPDATE SET quantity = lot_flow_parties.quantity + excluded.quantity
+    """,
+)
+lot_genealogy.on(
+    Stock.Received,
+    sql=f"""
+    INSERT INTO lot_receipts
+    SELECT n.id, position, e.supplier, e.supplier_lot, e.reference, e.location, e.status,
+        {q("quantity")}, effective_at
+    FROM events JOIN stock_cards c USING (stream)
+    JOIN lot_nodes n ON n.item = c.sku AND n.lot = e.lot
+    WHERE topic = {RECEIVED} AND e.supplier IS NOT NULL
+    """,
+)
+# What each order has consumed, event by event: a by-product's parents.
+lot_genealogy.on(
+    WorkOrder.MaterialIssued,
+    WorkOrder.MaterialReturned,
+    sql=f"""
+    INSERT INTO genealogy_work_order_lots
+    SELECT o.number, position, e.component, e.lot,
+        CASE topic WHEN {WO_RETURNED} THEN -{q("quantity")} ELSE {q("quantity")} END
+    FROM events JOIN genealogy_orders o USING (stream)
+    WHERE topic IN ({WO_ISSUED}, {WO_RETURNED}) AND e.lot <> '' AND {q("quantity")} > 0
+    """,
+)
+_EDGE_UPSERT = (
+    "ON CONFLICT DO UPDATE SET quantity = excluded.quantity, position = excluded.position"
+)
+lot_genealogy.on(
+    WorkOrder.OutputReceived,
+    sql=f"""
+    INSERT INTO lot_edges
+    SELECT p.id, ch.id, 'consumed', o.number, CAST(x.x.quantity AS {QTY}), x.position
+    FROM (SELECT stream, position, e.item, e.lot, unnest(e.consumed_lots) AS x FROM events
+          WHERE topic = {OUTPUT} AND e.lot <> '') x
+    JOIN genealogy_orders o USING (stream)
+    JOIN lot_nodes p ON p.item = x.x.component AND p.lot = x.x.lot
+    JOIN lot_nodes ch ON ch.item = x.item AND ch.lot = x.lot
+    QUALIFY row_number() OVER (PARTITION BY p.id, ch.id, o.number ORDER BY x.position DESC) = 1
+    {_EDGE_UPSERT}
+    """,
+)
+lot_genealogy.on(
+    WorkOrder.MaterialIssued,
+    sql=f"""
+    INSERT INTO lot_edges
+    SELECT p.id, ch.id, 'consumed', b.number, sum(h.quantity), max(b.position)
+    FROM (SELECT o.number, position, e.component, e.lot FROM events
+          JOIN genealogy_orders o USING (stream)
+          WHERE topic = {WO_ISSUED} AND {q("quantity")} < 0 AND e.lot <> '') b
+    JOIN genealogy_work_order_lots h ON h.number = b.number AND h.position < b.position
+    JOIN lot_nodes p ON p.item = h.component AND p.lot = h.lot
+    JOIN lot_nodes ch ON ch.item = b.component AND ch.lot = b.lot
+    GROUP BY p.id, ch.id, b.number, b.position HAVING sum(h.quantity) > 0
+    QUALIFY row_number() OVER (PARTITION BY p.id, ch.id, b.number ORDER BY b.position DESC) = 1
+    {_EDGE_UPSERT}
+    """,
+)
+# A split or a merge moves a quantity from lot to lot: edges add up.
+lot_genealogy.on(
+    Stock.LotSplit,
+    Stock.LotsMerged,
+    sql=f"""
+    INSERT INTO lot_edges
+    SELECT p.id, ch.id, x.kind, '', sum(x.quantity), max(x.position)
+    FROM (SELECT c.sku AS item, e.from_lot AS parent, e.to_lot AS child, 'split' AS kind,
+                 {q("quantity")} AS quantity, position
+          FROM events JOIN stock_cards c USING (stream) WHERE topic = {SPLIT}
+          UNION ALL
+          SELECT sku, p.lot, e.to_lot, 'merged', CAST(p.quantity AS {QTY}), position
+          FROM (SELECT *, unnest(e.parts) AS p FROM events JOIN stock_cards c USING (stream)
+                WHERE topic = {MERGED})) x
+    JOIN lot_nodes p ON p.item = x.item AND p.lot = x.parent
+    JOIN lot_nodes ch ON ch.item = x.item AND ch.lot = x.child
+    GROUP BY p.id, ch.id, x.kind
+    ON CONFLICT DO UPDATE SET quantity = lot_edges.quantity + excluded.quantity,
+        position = excluded.position
+    """,
+)
+lot_genealogy.on(
+    SalesOrder.Shipped,
+    SalesOrder.Returned,
+    sql=f"""
+    INSERT INTO lot_shipments
+    SELECT n.id, o.party, o.number,
+        CASE topic WHEN {SO_SHIPPED} THEN e.shipment ELSE '' END,
+        sum(CASE topic WHEN {SO_SHIPPED} THEN 1 ELSE -1 END * {q("quantity")})
+    FROM events JOIN genealogy_orders o USING (stream)
+    JOIN lot_nodes n ON n.item = e.sku AND n.lot = e.lot
+    WHERE topic IN ({SO_SHIPPED}, {SO_RETURNED}) GROUP BY ALL
+    ON CONFLICT DO UPDATE SET quantity = lot_shipments.quantity + excluded.quantity
+    """,
+)
+
+# The mass balance of every lot: what came in equals what went out plus what is on hand.
+GENEALOGY_VIEWS = f"""
+CREATE OR REPLACE VIEW lot_balance AS
+SELECT n.id AS node, n.item, n.lot, {", ".join(f"coalesce(f.{x}, 0) AS {x}" for x in FLOWS)},
+    coalesce(h.on_hand, 0) AS on_hand,
+    coalesce(f.received, 0) + coalesce(f.produced, 0) + coalesce(f.split_in, 0)
+        + coalesce(f.merged_in, 0)
+    - coalesce(f.consumed, 0) - coalesce(f.shipped, 0) - coalesce(f.returned, 0)
+        - coalesce(f.scrapped, 0) - coalesce(f.adjusted, 0) - coalesce(f.split_out, 0)
+        - coalesce(f.merged_out, 0) - coalesce(h.on_hand, 0) AS difference
+FROM lot_nodes n LEFT JOIN lot_flows f ON f.node = n.id
+LEFT JOIN (SELECT item, lot, sum(quantity) AS on_hand FROM stock_balances GROUP BY ALL) h
+    ON h.item = n.item AND h.lot = n.lot;
+"""
+
+
+# --- quality: why stock is held, inspections --------------------------------------------
+
+quality = Projection(
+    name="quality",
+    tables=("held_reasons", "inspections"),
+    ddl=f"""
+    CREATE TABLE IF NOT EXISTS held_reasons (
+        item VARCHAR, lot VARCHAR, location VARCHAR, reason VARCHAR, hold_id VARCHAR,
+        position BIGINT, PRIMARY KEY (item, lot, location));
+    CREATE TABLE IF NOT EXISTS inspections (
+        inspection_id VARCHAR PRIMARY KEY, item VARCHAR, lot VARCHAR, location VARCHAR,
+        supplier VARCHAR, reference VARCHAR, passed BOOLEAN, failed_characteristics INTEGER,
+        quantity {QTY}, inspector VARCHAR, recorded_at TIMESTAMPTZ, position BIGINT);
+    """,
+)
+# The reason stock was last put on hold, per bucket.
+quality.on(
+    Stock.StatusChanged,
+    sql=f"""
+    INSERT INTO held_reasons
+    SELECT c.sku, e.lot, e.location, e.reason, e.hold_id, position
+    FROM events JOIN stock_cards c USING (stream)
+    WHERE topic = '{topic(Stock.StatusChanged)}' AND e.to_status = 'held'
+    QUALIFY row_number() OVER (PARTITION BY c.sku, e.lot, e.location ORDER BY position DESC) = 1
+    ON CONFLICT DO UPDATE SET reason = excluded.reason, hold_id = excluded.hold_id,
+        position = excluded.position
+    """,
+)
+
+quality.on(
+    Inspection.Recorded,
+    sql=f"""
+    INSERT INTO inspections
+    SELECT e.inspection_id, e.sku, e.lot, e.location, e.supplier, e.reference, e.passed,
+        len(list_filter(e.results, lambda r: NOT r.passed)), {q("quantity")}, e.inspector,
+        effective_at, position
+    FROM events WHERE topic = '{topic(Inspection.Recorded)}'
+    ON CONFLICT DO NOTHING
+    """,
+)
+
+GENEALOGY_PROJECTIONS: tuple[Projection, ...] = (lot_genealogy, quality)
