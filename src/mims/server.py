@@ -20,6 +20,7 @@ from mims.admin import router as admin_router
 from mims.dashboards import install_dashboards
 from mims.plan_ledger import router as planning_admin_router
 from mims.quality_ops import run_expiry_job
+from mims.recalls import router as recalls_router
 from mims.relay import Relay
 from mims.settings import Settings
 from planning.graphql import MrpRunQuery
@@ -134,6 +135,7 @@ def create_app(
     app.include_router(graphql_router(*QUERY_EXTENSIONS), prefix="/graphql", tags=["queries"])
     app.include_router(admin_router)
     app.include_router(planning_admin_router)
+    app.include_router(recalls_router)
     install_dashboards(app)
 
     @app.get("/health", tags=["operations"])

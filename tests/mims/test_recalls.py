@@ -1,0 +1,152 @@
+"""`POST /v1/recalls/hold` over real HTTP: everything on hand made from a supplier lot is
+held in one command, one hold per lot; what was shipped is not on hand to hold; bad
+input and unknown lots are problem details that save nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ledger import commands as c
+from ledger.store import store_env
+from ledger.values import StockStatus
+from ledger.writer import Ledger, WriterSettings
+from mims.server import create_app
+from projections.view import ReadModels
+from tests.ledger.conftest import Plant
+from tests.servers import serving
+
+D = Decimal
+TODAY = datetime.now(UTC).date()
+
+
+@pytest.fixture
+def plant(tmp_path: Path) -> Iterator[tuple[httpx.Client, Ledger]]:
+    ledger = Ledger(store_env(f"sqlite:///{tmp_path}/events.db"), WriterSettings(batch_wait=0))
+    shop = Plant(ledger)
+    run = ledger.execute
+    shop.item("RESIN", tracking="lot")
+    shop.item("CAP", kind="finished_good", unit_of_measure="ea", precision=0, tracking="lot")
+    for lot, supplier_lot in (("R1", "BAD-7"), ("R2", "BAD-7"), ("R3", "GOOD-1")):
+        shop.receive("RESIN", "10", "3", lot=lot, supplier="POLY", supplier_lot=supplier_lot)
+    run(
+        c.DefineBom(
+            parent="CAP", version="A", effective_from=TODAY - timedelta(days=1),
+            lines=[c.BomLineInput(component="RESIN", quantity=D(1), backflush="completion")],
+        )
+    )  # fmt: skip
+    run(
+        c.CreateWorkOrder(
+            number="WO-1", item="CAP", quantity=D(8), due_date=TODAY, output_location="B",
+            supply_location="A",
+        )
+    )  # fmt: skip
+    run(c.ReleaseWorkOrder(number="WO-1"))
+    run(c.CompleteWorkOrder(number="WO-1", lot="C1"))  # consumes R1 (first received)
+    run(
+        c.CreateSalesOrder(
+            number="SO-1", customer="SHOP",
+            lines=[c.OrderLineInput(line=1, sku="CAP", quantity=D(3), due_date=TODAY)],
+        )
+    )  # fmt: skip
+    run(
+        c.ShipSalesOrder(
+            number="SO-1", shipment="SH-1", lines=[c.ShipmentLineInput(line=1, quantity=D(3))]
+        )
+    )
+    with (
+        serving(create_app(ledger=ledger, read_models=ReadModels(None))) as url,
+        httpx.Client(base_url=url, headers={"X-Actor": "quinn"}) as client,
+    ):
+        yield client, ledger
+    ledger.close()
+
+
+def problem(answer: httpx.Response, status: int, type_: str) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = answer.json()
+    assert body["type"] == f"/problems/{type_}"
+    return body
+
+
+def test_a_supplier_lot_is_contained_in_one_step(plant: tuple[httpx.Client, Ledger]) -> None:
+    client, ledger = plant
+    answer = client.post(
+        "/v1/recalls/hold",
+        json={"hold_id": "RC-1", "supplier_lot": "BAD-7", "reason": "supplier notice"},
+    )
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    # 8 of R1 went into C1 (5 of C1 still here, 3 shipped), 2 of R1 and all of R2 are on
+    # hand; R3 is another supplier lot.
+    assert body["holds"] == [
+        {"hold_id": "RC-1-1", "item": "CAP", "lot": "C1"},
+        {"hold_id": "RC-1-2", "item": "RESIN", "lot": "R1"},
+        {"hold_id": "RC-1-3", "item": "RESIN", "lot": "R2"},
+    ]
+    assert D(body["data"]["held"]) == 5 + 10 + (10 - 8)
+    resin = ledger.stock("RESIN")
+    cap = ledger.stock("CAP")
+    assert resin is not None and cap is not None
+    assert resin.balances[("A", "R2", StockStatus.HELD)] == 10
+    assert resin.balances[("A", "R3", StockStatus.AVAILABLE)] == 10
+    assert cap.balances == {("B", "C1", StockStatus.HELD): 5}
+    refused = problem(
+        client.post(
+            "/v1/issues",
+            json={
+                "sku": "RESIN", "location": "A", "lot": "R2", "quantity": "1",
+                "target_kind": "work_order", "target": "WO-9",
+            },
+        ),
+        409,
+        "stock-not-available",
+    )  # fmt: skip
+    assert refused["holds"] == [{"hold_id": "RC-1-3", "reason": "supplier notice"}]
+
+
+def test_refusals_save_nothing(plant: tuple[httpx.Client, Ledger]) -> None:
+    client, ledger = plant
+    before = ledger.max_position()
+    problem(
+        client.post(
+            "/v1/recalls/hold",
+            json={"hold_id": "RC-2", "supplier_lot": "NOPE", "reason": "x"},
+        ),
+        404,
+        "unknown-lot",
+    )
+    problem(
+        client.post(
+            "/v1/recalls/hold",
+            json={"hold_id": "RC-2", "supplier_lot": "BAD-7", "item": "CAP", "lot": "C1",
+                  "reason": "x"},
+        ),
+        422,
+        "validation-error",
+    )  # fmt: skip
+    problem(
+        client.post("/v1/recalls/hold", json={"hold_id": "RC 2", "reason": "x"}),
+        422,
+        "validation-error",
+    )
+    assert ledger.max_position() == before
+    held = client.post(
+        "/v1/recalls/hold", json={"hold_id": "RC-3", "item": "CAP", "lot": "C1", "reason": "x"}
+    )
+    assert held.status_code == 201, held.text
+    assert [h["lot"] for h in held.json()["holds"]] == ["C1"]
+    problem(
+        client.post(
+            "/v1/recalls/hold", json={"hold_id": "RC-3", "item": "CAP", "lot": "C1", "reason": "x"}
+        ),
+        409,
+        "already-exists",
+    )
