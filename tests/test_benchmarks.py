@@ -37,3 +37,19 @@ def test_bench_production_prints_its_figures(capsys: pytest.CaptureFixture[str])
         assert figures[f"{store}_complete_300_lines_10_ops_p50_ms"]["baseline"] > 0
         # ten operations, and two lots drawn for each of the 300 components
         assert figures[f"{store}_events_per_completion"]["value"] > 2 * 300 + 10
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_bench_trace_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    require_service("PostgreSQL", 5432)
+    from benchmarks import trace
+
+    trace.main(["--quick"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    figures = {x["figure"]: x for x in lines}
+    for name in ("forward_trace", "backward_trace", "recall_simulation"):
+        assert figures[f"{name}_p50_ms"]["baseline"] > 0  # the naive walk, same run
+        assert figures[f"{name}_lots_p50"]["value"] > 10  # a genealogy, not a single lot
+    assert figures["lots"]["value"] >= 2_000
+    assert all(x["bench"] == "trace" for x in lines)

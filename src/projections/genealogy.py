@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
@@ -140,18 +140,22 @@ class Balance(NamedTuple):
         )
 
 
+NOTHING = Balance()
+
+
 @dataclass(slots=True)
 class TracedLot:
     item: str
     lot: str
     level: int
     reached_from: TracedLot | None  # the lot one edge nearer the start (None: a start)
-    links: list[Link] = field(default_factory=list)
-    on_hand: list[Place] = field(default_factory=list)
-    uses: list[Use] = field(default_factory=list)
-    receipts: list[Receipt] = field(default_factory=list)
-    shipments: list[Shipped] = field(default_factory=list)
-    balance: Balance = field(default_factory=Balance)
+    # Empty until read (a trace reads only the details asked for).
+    links: Sequence[Link] = ()
+    on_hand: Sequence[Place] = ()
+    uses: Sequence[Use] = ()
+    receipts: Sequence[Receipt] = ()
+    shipments: Sequence[Shipped] = ()
+    balance: Balance = NOTHING
 
     @property
     def path(self) -> list[LotRef]:

@@ -6,17 +6,24 @@ A node is an (item, lot) with a small integer id, so the trace walks integer edg
   consumed (net of returns) when the output was received (``consumed_lots`` of
   ``WorkOrder.OutputReceived``). Conservative, as a recall must be: an output lot made
   before a component lot was issued is not linked to it, every one after is. A tracked
-  by-product is linked the same way to what its order had consumed before it.
+  by-product is linked the same way to what its order had consumed before it. A rework
+  order consumes the lot disposed to it, so its output is linked to that lot.
+* split and merged: a lot split off another, or merged from others, at one place.
 
 Flows per lot, for its mass balance, come from the stock card (the only place every
 quantity passes): ``received`` is every ``Stock.Received`` of the lot less the receipts
 that are not arrivals from outside, which the order events say (an output receipt is
 ``produced``, a return from a work order lowers ``consumed``, a return from a customer
 lowers ``shipped``). Because each term is a sum, a save split across two pages only
-moves a quantity between terms for the time between them. ``adjusted`` is what
-adjustments and counts took off the books (negative when they found stock).
+moves a quantity between terms for the time between them. ``consumed`` also counts
+issues to cost centers and rework dispositions, ``returned`` returns to suppliers (issues
+and dispositions), ``adjusted`` what adjustments and counts took off the books (negative
+when they found stock).
 
 Untracked stock (lot "") is not a node: it has no identity to trace.
+
+The ``quality`` read model keeps why stock was last put on hold (per bucket) and every
+inspection, for the quality KPIs.
 """
 
 from __future__ import annotations

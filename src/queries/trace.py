@@ -127,62 +127,76 @@ class MassBalance:
 
 @strawberry.type(description="A lot found by a trace, and where it is and went")
 class TracedLot:
+    """Each field is built only when a query selects it: a recall can find thousands
+    of lots, and most queries want a few fields of each."""
+
     item: str
     lot: str
     level: int = strawberry.field(description="Edges from the starting lot (0: a start)")
-    path: list[LotKey] = strawberry.field(description="From a starting lot to this one")
-    links: list[LotLink] = strawberry.field(
-        description="Forward: the lots made from this one; backward: the lots it was made from"
-    )
-    on_hand_quantity: Decimal
-    on_hand: list[LotPlace]
-    uses: list[LotUse]
-    receipts: list[LotReceipt]
-    shipments: list[LotShipment]
-    balance: MassBalance
+    found: strawberry.Private[g.TracedLot]
 
     @classmethod
     def of(cls, t: g.TracedLot) -> TracedLot:
-        return cls(
-            item=t.item,
-            lot=t.lot,
-            level=t.level,
-            path=[LotKey(item=r.item, lot=r.lot) for r in t.path],
-            links=[
-                LotLink(item=x.item, lot=x.lot, kind=x.kind, via=x.via, quantity=x.quantity)
-                for x in t.links
-            ],
-            on_hand_quantity=t.quantity_on_hand,
-            on_hand=[
-                LotPlace(location=p.location, status=p.status, quantity=p.quantity)
-                for p in t.on_hand
-            ],
-            uses=[
-                LotUse(kind=u.kind, party_kind=u.party_kind, party=u.party, quantity=u.quantity)
-                for u in t.uses
-            ],
-            receipts=[
-                LotReceipt(
-                    supplier=r.supplier,
-                    supplier_lot=r.supplier_lot,
-                    reference=r.reference,
-                    location=r.location,
-                    quantity=r.quantity,
-                    effective_at=r.effective_at,
-                )
-                for r in t.receipts
-            ],
-            shipments=[
-                LotShipment(
-                    customer=s.customer,
-                    sales_order=s.sales_order,
-                    shipment=s.shipment,
-                    quantity=s.quantity,
-                )
-                for s in t.shipments
-            ],
-            balance=MassBalance.of(t.balance),
-        )
+        return cls(item=t.item, lot=t.lot, level=t.level, found=t)
+
+    @described("From a starting lot to this one")
+    def path(self) -> list[LotKey]:
+        return [LotKey(item=r.item, lot=r.lot) for r in self.found.path]
+
+    @described("Forward: the lots made from this one; backward: the lots it was made from")
+    def links(self) -> list[LotLink]:
+        return [
+            LotLink(item=x.item, lot=x.lot, kind=x.kind, via=x.via, quantity=x.quantity)
+            for x in self.found.links
+        ]
+
+    @strawberry.field
+    def on_hand_quantity(self) -> Decimal:
+        return self.found.quantity_on_hand
+
+    @strawberry.field
+    def on_hand(self) -> list[LotPlace]:
+        return [
+            LotPlace(location=p.location, status=p.status, quantity=p.quantity)
+            for p in self.found.on_hand
+        ]
+
+    @strawberry.field
+    def uses(self) -> list[LotUse]:
+        return [
+            LotUse(kind=u.kind, party_kind=u.party_kind, party=u.party, quantity=u.quantity)
+            for u in self.found.uses
+        ]
+
+    @strawberry.field
+    def receipts(self) -> list[LotReceipt]:
+        return [
+            LotReceipt(
+                supplier=r.supplier,
+                supplier_lot=r.supplier_lot,
+                reference=r.reference,
+                location=r.location,
+                quantity=r.quantity,
+                effective_at=r.effective_at,
+            )
+            for r in self.found.receipts
+        ]
+
+    @strawberry.field
+    def shipments(self) -> list[LotShipment]:
+        return [
+            LotShipment(
+                customer=s.customer,
+                sales_order=s.sales_order,
+                shipment=s.shipment,
+                quantity=s.quantity,
+            )
+            for s in self.found.shipments
+        ]
+
+    @strawberry.field
+    def balance(self) -> MassBalance:
+        return MassBalance.of(self.found.balance)
 
 
 @strawberry.type(description="A supplier lot found by a backward trace")
