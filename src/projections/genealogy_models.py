@@ -129,28 +129,41 @@ lot_genealogy.on(
     """,
 )
 
+_SUMS = ", ".join(f"coalesce(sum(quantity) FILTER (kind = '{f}'), 0)" for f in FLOWS)
+_ADD = ", ".join(f"{f} = lot_flows.{f} + excluded.{f}" for f in FLOWS)
 # One row per (item, lot, flow, counterparty) quantity of the page; a receipt that is not
 # an arrival from outside is taken back out of "received" (party "") by its order event.
-LOT_PAGE = f"""
-CREATE OR REPLACE TEMP TABLE lot_page AS
-SELECT * FROM (
-    SELECT c.sku AS item, e.lot AS lot, 'received' AS kind, 'supplier' AS party_kind,
-        coalesce(e.supplier, '') AS party, {q("quantity")} AS quantity, position
-    FROM events JOIN stock_cards c USING (stream) WHERE topic = {RECEIVED}
-    UNION ALL
+# A part per event type: a page gets only the parts of the event types it holds.
+LOT_PAGE_PARTS: tuple[tuple[tuple[type, ...], str], ...] = (
+    (
+        (Stock.Received,),
+        f"""
+    SELECT c.sku, e.lot, 'received', 'supplier', coalesce(e.supplier, ''), {q("quantity")},
+        position
+    FROM events JOIN stock_cards c USING (stream) WHERE topic = {RECEIVED}""",
+    ),
+    (
+        (Stock.Issued,),
+        f"""
     SELECT c.sku, e.lot,
         CASE e.target_kind WHEN 'customer' THEN 'shipped' WHEN 'supplier' THEN 'returned'
              ELSE 'consumed' END,
         e.target_kind, e.target, {q("quantity")}, position
-    FROM events JOIN stock_cards c USING (stream) WHERE topic = {ISSUED}
-    UNION ALL
+    FROM events JOIN stock_cards c USING (stream) WHERE topic = {ISSUED}""",
+    ),
+    (
+        (Stock.Adjusted, Stock.Counted),
+        f"""
     SELECT c.sku, e.lot, 'adjusted',
         CASE topic WHEN {ADJUSTED} THEN 'adjustment' ELSE 'count' END,
         CASE topic WHEN {ADJUSTED} THEN e.reason_code ELSE e.count_reference END,
         -{q("quantity_delta")}, position
-    FROM events JOIN stock_cards c USING (stream) WHERE topic IN ({ADJUSTED}, {COUNTED})
-    UNION ALL
-    -- a rework disposition is consumed by its rework order, which outputs the lot again
+    FROM events JOIN stock_cards c USING (stream) WHERE topic IN ({ADJUSTED}, {COUNTED})""",
+    ),
+    # a rework disposition is consumed by its rework order, which outputs the lot again
+    (
+        (Stock.Disposed,),
+        f"""
     SELECT c.sku, e.lot,
         CASE e.disposition WHEN 'scrap' THEN 'scrapped' WHEN 'return_to_supplier' THEN 'returned'
              ELSE 'consumed' END,
@@ -158,58 +171,83 @@ SELECT * FROM (
              ELSE 'work_order' END,
         CASE e.disposition WHEN 'scrap' THEN e.location ELSE e.target END,
         {q("quantity")}, position
-    FROM events JOIN stock_cards c USING (stream) WHERE topic = {DISPOSED}
-    UNION ALL
+    FROM events JOIN stock_cards c USING (stream) WHERE topic = {DISPOSED}""",
+    ),
+    (
+        (Stock.LotSplit,),
+        f"""
     SELECT c.sku, unnest([e.from_lot, e.to_lot]), unnest(['split_out', 'split_in']), 'lot',
         unnest([e.to_lot, e.from_lot]), {q("quantity")}, position
-    FROM events JOIN stock_cards c USING (stream) WHERE topic = {SPLIT}
-    UNION ALL
+    FROM events JOIN stock_cards c USING (stream) WHERE topic = {SPLIT}""",
+    ),
+    (
+        (Stock.LotsMerged,),
+        f"""
     SELECT sku, unnest([p.lot, e.to_lot]), unnest(['merged_out', 'merged_in']), 'lot',
         unnest([e.to_lot, p.lot]), CAST(p.quantity AS {QTY}), position
     FROM (SELECT *, unnest(e.parts) AS p FROM events JOIN stock_cards c USING (stream)
-          WHERE topic = {MERGED})
-    UNION ALL
+          WHERE topic = {MERGED})""",
+    ),
+    (
+        (WorkOrder.OutputReceived,),
+        f"""
     SELECT e.item, e.lot, unnest(['produced', 'received']), unnest(['work_order', 'supplier']),
         unnest([o.number, '']), unnest([{q("quantity")}, -{q("quantity")}]), position
-    FROM events JOIN genealogy_orders o USING (stream) WHERE topic = {OUTPUT}
-    UNION ALL
-    -- a by-product is "issued" negatively to its order: it was produced there
+    FROM events JOIN genealogy_orders o USING (stream) WHERE topic = {OUTPUT}""",
+    ),
+    # a by-product is "issued" negatively to its order: it was produced there
+    (
+        (WorkOrder.MaterialIssued,),
+        f"""
     SELECT e.component, e.lot, unnest(['produced', 'received']),
         unnest(['work_order', 'supplier']), unnest([o.number, '']),
         unnest([-{q("quantity")}, {q("quantity")}]), position
     FROM events JOIN genealogy_orders o USING (stream)
-    WHERE topic = {WO_ISSUED} AND {q("quantity")} < 0
-    UNION ALL
+    WHERE topic = {WO_ISSUED} AND {q("quantity")} < 0""",
+    ),
+    (
+        (WorkOrder.MaterialReturned,),
+        f"""
     SELECT e.component, e.lot, unnest(['consumed', 'received']),
         unnest(['work_order', 'supplier']), unnest([o.number, '']),
         unnest([-{q("quantity")}, -{q("quantity")}]), position
-    FROM events JOIN genealogy_orders o USING (stream) WHERE topic = {WO_RETURNED}
-    UNION ALL
+    FROM events JOIN genealogy_orders o USING (stream) WHERE topic = {WO_RETURNED}""",
+    ),
+    (
+        (SalesOrder.Returned,),
+        f"""
     SELECT e.sku, e.lot, unnest(['shipped', 'received']), unnest(['customer', 'supplier']),
         unnest([o.party, '']), unnest([-{q("quantity")}, -{q("quantity")}]), position
-    FROM events JOIN genealogy_orders o USING (stream) WHERE topic = {SO_RETURNED}
-) WHERE lot <> ''
-"""
-# Every lot a page names gets its node id (ids in log order of first mention).
-NEW_NODES = f"""
-INSERT INTO lot_nodes
-SELECT (SELECT coalesce(max(id), 0) FROM lot_nodes)
-        + row_number() OVER (ORDER BY first, item, lot), item, lot, first
-FROM (SELECT item, lot, min(position) AS first FROM (
-          SELECT item, lot, position FROM lot_page
+    FROM events JOIN genealogy_orders o USING (stream) WHERE topic = {SO_RETURNED}""",
+    ),
+)
+
+
+def _holds(topics: frozenset[str], classes: tuple[type, ...]) -> bool:
+    return any(topic(c) in topics for c in classes)
+
+
+def lot_page(topics: frozenset[str]) -> str:
+    parts = " UNION ALL ".join(sql for classes, sql in LOT_PAGE_PARTS if _holds(topics, classes))
+    # Every lot the page names gets its node id (ids in log order of first mention),
+    # the components an output names included.
+    consumed = f"""
           UNION ALL
           SELECT x.component, x.lot, position FROM (
-              SELECT position, unnest(e.consumed_lots) AS x FROM events WHERE topic = {OUTPUT}))
-      WHERE lot <> '' GROUP BY item, lot) m
-WHERE NOT EXISTS (SELECT 1 FROM lot_nodes n WHERE n.item = m.item AND n.lot = m.lot)
-"""
-_SUMS = ", ".join(f"coalesce(sum(quantity) FILTER (kind = '{f}'), 0)" for f in FLOWS)
-_ADD = ", ".join(f"{f} = lot_flows.{f} + excluded.{f}" for f in FLOWS)
-lot_genealogy.on(
-    *FLOW_EVENTS,
-    sql=f"""
-    {LOT_PAGE};
-    {NEW_NODES};
+              SELECT position, unnest(e.consumed_lots) AS x FROM events WHERE topic = {OUTPUT})
+    """
+    return f"""
+    CREATE OR REPLACE TEMP TABLE lot_page AS
+    SELECT * FROM ({parts}) AS p(item, lot, kind, party_kind, party, quantity, position)
+    WHERE lot <> '';
+    INSERT INTO lot_nodes
+    SELECT (SELECT coalesce(max(id), 0) FROM lot_nodes)
+            + row_number() OVER (ORDER BY first, item, lot), item, lot, first
+    FROM (SELECT item, lot, min(position) AS first FROM (
+              SELECT item, lot, position FROM lot_page
+              {consumed if _holds(topics, (WorkOrder.OutputReceived,)) else ""})
+          WHERE lot <> '' GROUP BY item, lot) m
+    WHERE NOT EXISTS (SELECT 1 FROM lot_nodes n WHERE n.item = m.item AND n.lot = m.lot);
     INSERT INTO lot_flows
     SELECT n.id, {_SUMS} FROM lot_page p JOIN lot_nodes n USING (item, lot) GROUP BY n.id
     ON CONFLICT DO UPDATE SET {_ADD};
@@ -217,8 +255,10 @@ lot_genealogy.on(
     SELECT n.id, kind, party_kind, coalesce(party, ''), sum(quantity)
     FROM lot_page p JOIN lot_nodes n USING (item, lot) GROUP BY ALL
     ON CONFLICT DO UPDATE SET quantity = lot_flow_parties.quantity + excluded.quantity
-    """,
-)
+    """
+
+
+lot_genealogy.on(*FLOW_EVENTS, sql=lot_page)
 lot_genealogy.on(
     Stock.Received,
     sql=f"""

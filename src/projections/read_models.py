@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -33,6 +34,8 @@ from ledger.stock import Stock
 
 QTY = "DECIMAL(38,6)"
 MONEY = "DECIMAL(38,16)"
+# A handler's SQL, or a function making it from the event types of the page.
+SQL = str | Callable[[frozenset[str]], str]
 # A quotient (DuckDB divides decimals in DOUBLE): kept to the ledger's 6 places, so no
 # binary noise shows in the digits beyond them.
 UNIT_MONEY = "DECIMAL(38,6)"
@@ -261,11 +264,14 @@ class Projection:
     tables: tuple[str, ...]
     ddl: str
     depends_on: tuple[str, ...] = ("catalog",)
-    handlers: list[tuple[frozenset[str], str]] = field(default_factory=list)
+    handlers: list[tuple[frozenset[str], SQL]] = field(default_factory=list)
     after: list[str] = field(default_factory=list)
 
-    def on(self, *event_classes: type, sql: str) -> None:
-        """Register ``sql`` for these event types (run when the page holds any of them)."""
+    def on(self, *event_classes: type, sql: SQL) -> None:
+        """Register ``sql`` for these event types (run when the page holds any of them).
+
+        ``sql`` may be a function of the page's event types, for a handler whose query
+        has a part per event type: a one-event page then plans one part, not all."""
         self.handlers.append((frozenset(topic(e) for e in event_classes), sql))
 
     def finally_(self, sql: str) -> None:
@@ -279,7 +285,7 @@ class Projection:
         ran = False
         for wanted, sql in self.handlers:
             if wanted & topics:
-                con.execute(sql)
+                con.execute(sql if isinstance(sql, str) else sql(topics))
                 ran = True
         if ran:
             for sql in self.after:
