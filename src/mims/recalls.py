@@ -49,7 +49,13 @@ async def hold_recalled_lots(body: RecallHold, request: Request, sender: SenderD
 
     def find() -> list[tuple[str, str]]:
         with state.read_models.reader() as con:
-            return affected_lots(con, supplier_lot=body.supplier_lot, item=body.item, lot=body.lot)
+            return affected_lots(
+                con,
+                supplier_lot=body.supplier_lot,
+                item=body.item,
+                lot=body.lot,
+                graph=state.read_models.lot_graph,
+            )
 
     lots = await asyncio.to_thread(find)
     if not lots:

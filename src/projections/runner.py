@@ -449,6 +449,8 @@ class ProjectionRunner:
             return {p.name: int(found[p.name]) for p in wanted}
 
         swapped: dict[str, int] = self.submit(swap)
+        if "lot_genealogy" in swapped:  # other edges: the graph in memory reads them again
+            self.models.lot_graph.clear()
         self._load_tracking()
         self.wake()
         return swapped

@@ -18,6 +18,7 @@ import duckdb
 import structlog
 
 from projections.catalog import PROJECTIONS, VIEWS, Projection
+from projections.genealogy import LotGraph
 
 log = structlog.get_logger("mims.projections")
 
@@ -63,6 +64,7 @@ class ReadModels:
         self.projections = projections
         self.con = _open(self.path)
         self._cursor_lock = threading.Lock()
+        self.lot_graph = LotGraph()  # the genealogy's edges in memory, for traces
         self.con.execute("SET TimeZone = 'UTC'")
         # Every read orders explicitly; letting DuckDB write rows in any order makes bulk
         # inserts ~15% faster.

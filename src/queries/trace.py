@@ -515,7 +515,14 @@ class TraceQuery:
 
         def run() -> g.Trace:
             with ctx.models.reader() as con:
-                return g.recall(con, supplier_lot=supplier_lot, item=item, lot=lot, details=wanted)
+                return g.recall(
+                    con,
+                    supplier_lot=supplier_lot,
+                    item=item,
+                    lot=lot,
+                    details=wanted,
+                    graph=ctx.models.lot_graph,
+                )
 
         return _recall(await asyncio.to_thread(run), supplier_lot)
 
@@ -555,7 +562,12 @@ async def _trace(
         with ctx.models.reader() as con:
             starts = g.start_nodes(con, item=item, lot=lot)
             return g.trace(
-                con, starts, direction, max_depth=max_depth or g.NO_LIMIT, details=wanted
+                con,
+                starts,
+                direction,
+                max_depth=max_depth or g.NO_LIMIT,
+                details=wanted,
+                graph=ctx.models.lot_graph,
             )
 
     found = await asyncio.to_thread(run)
