@@ -143,12 +143,10 @@ class TracedLot:
     def path(self) -> list[LotKey]:
         return [LotKey(item=r.item, lot=r.lot) for r in self.found.path]
 
+    # The GraphQL types have the fields of the genealogy's tuples, name for name.
     @described("Forward: the lots made from this one; backward: the lots it was made from")
     def links(self) -> list[LotLink]:
-        return [
-            LotLink(item=x.item, lot=x.lot, kind=x.kind, via=x.via, quantity=x.quantity)
-            for x in self.found.links
-        ]
+        return [LotLink(**x._asdict()) for x in self.found.links]
 
     @strawberry.field
     def on_hand_quantity(self) -> Decimal:
@@ -156,43 +154,19 @@ class TracedLot:
 
     @strawberry.field
     def on_hand(self) -> list[LotPlace]:
-        return [
-            LotPlace(location=p.location, status=p.status, quantity=p.quantity)
-            for p in self.found.on_hand
-        ]
+        return [LotPlace(**p._asdict()) for p in self.found.on_hand]
 
     @strawberry.field
     def uses(self) -> list[LotUse]:
-        return [
-            LotUse(kind=u.kind, party_kind=u.party_kind, party=u.party, quantity=u.quantity)
-            for u in self.found.uses
-        ]
+        return [LotUse(**u._asdict()) for u in self.found.uses]
 
     @strawberry.field
     def receipts(self) -> list[LotReceipt]:
-        return [
-            LotReceipt(
-                supplier=r.supplier,
-                supplier_lot=r.supplier_lot,
-                reference=r.reference,
-                location=r.location,
-                quantity=r.quantity,
-                effective_at=r.effective_at,
-            )
-            for r in self.found.receipts
-        ]
+        return [LotReceipt(**r._asdict()) for r in self.found.receipts]
 
     @strawberry.field
     def shipments(self) -> list[LotShipment]:
-        return [
-            LotShipment(
-                customer=s.customer,
-                sales_order=s.sales_order,
-                shipment=s.shipment,
-                quantity=s.quantity,
-            )
-            for s in self.found.shipments
-        ]
+        return [LotShipment(**s._asdict()) for s in self.found.shipments]
 
     @strawberry.field
     def balance(self) -> MassBalance:

@@ -11,16 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import polars as pl
 import pytest
 
-from ledger.store import store_env
-from ledger.writer import Ledger, WriterSettings
-from mims.server import create_app
 from projections import frames
-from projections.view import ReadModels
-from tests.servers import serving
+from tests.http_plant import HttpPlant, served_plant
 
 D = Decimal
 TODAY = datetime.now(UTC).date()
@@ -28,43 +23,8 @@ SINCE = (TODAY - timedelta(days=30)).isoformat()
 DUE = (TODAY + timedelta(days=7)).isoformat()
 
 
-class Plant:
-    """An HTTP client that remembers the last commit, so every read sees every write."""
-
-    def __init__(self, client: httpx.Client, ledger: Ledger, models: ReadModels) -> None:
-        self.client = client
-        self.ledger = ledger
-        self.models = models
-        self.position = 0
-
-    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        answer = self.client.post(f"/v1{path}", json=body)
-        assert answer.status_code == 201, answer.text
-        found: dict[str, Any] = answer.json()
-        self.position = max(self.position, int(found["position"]))
-        return found
-
-    def refused(self, path: str, body: dict[str, Any], status: int, type_: str) -> dict[str, Any]:
-        before = self.ledger.max_position()
-        answer = self.client.post(f"/v1{path}", json=body)
-        assert answer.status_code == status, answer.text
-        assert answer.headers["content-type"] == "application/problem+json"
-        problem: dict[str, Any] = answer.json()
-        assert problem["type"] == f"/problems/{type_}", problem
-        assert problem["detail"], problem
-        assert self.ledger.max_position() == before  # nothing saved
-        return problem
-
-    def query(self, text: str, **variables: Any) -> Any:
-        answer = self.client.post(
-            "/graphql",
-            json={"query": text, "variables": variables},
-            headers={"X-Min-Position": str(self.position)},
-        )
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-        assert "errors" not in body, body["errors"]
-        return body["data"]
+class Plant(HttpPlant):
+    """The HTTP plant, with the work-order questions this test asks."""
 
     def work_order(self, number: str) -> dict[str, Any]:
         found: dict[str, Any] = self.query(
@@ -95,11 +55,7 @@ class Plant:
 
 @pytest.fixture
 def plant(tmp_path: Path) -> Iterator[Plant]:
-    ledger = Ledger(store_env(f"sqlite:///{tmp_path}/events.db"), WriterSettings(batch_wait=0))
-    models = ReadModels(None)
-    app = create_app(ledger=ledger, read_models=models)
-    with serving(app) as url, httpx.Client(base_url=url, headers={"X-Actor": "e2e"}) as client:
-        shop = Plant(client, ledger, models)
+    with served_plant(tmp_path, "e2e", Plant) as shop:
         for body in [
             {"code": "P", "level": "site"},
             {"code": "W", "level": "warehouse", "parent": "P"},
@@ -124,7 +80,6 @@ def plant(tmp_path: Path) -> Iterator[Plant]:
         shop.post("/work-centers", {"code": "PAINTSHOP", "labour_rate": "20", "machine_rate": "10"})
         shop.post("/work-centers", {"code": "ASSY", "labour_rate": "25"})
         yield shop
-    ledger.close()
 
 
 def bom(parent: str, *lines: dict[str, Any], version: str = "A") -> dict[str, Any]:

@@ -61,15 +61,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from ledger.store import store_env
-from ledger.writer import Ledger, WriterSettings
-from mims.server import create_app
 from planning.ledger_inputs import MrpSettings, plan_from_read_models
-from projections.view import ReadModels
-from tests.servers import serving
+from tests.http_plant import HttpPlant, served_plant
 
 D = Decimal
 T = datetime.now(UTC).date()
@@ -84,53 +79,14 @@ def week(period: int) -> str:
     return day(7 * (period - 1))
 
 
-class Plant:
-    def __init__(self, client: httpx.Client, ledger: Ledger, models: ReadModels) -> None:
-        self.client = client
-        self.ledger = ledger
-        self.models = models
-        self.position = 0
-
-    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        answer = self.client.post(f"/v1{path}", json=body)
-        assert answer.status_code == 201, answer.text
-        found: dict[str, Any] = answer.json()
-        self.position = max(self.position, int(found["position"]))
-        return found
-
-    def refused(self, path: str, body: dict[str, Any], status: int, type_: str) -> dict[str, Any]:
-        before = self.ledger.max_position()
-        answer = self.client.post(f"/v1{path}", json=body)
-        assert answer.status_code == status, answer.text
-        assert answer.headers["content-type"] == "application/problem+json"
-        problem: dict[str, Any] = answer.json()
-        assert problem["type"] == f"/problems/{type_}", problem
-        assert problem["detail"], problem
-        assert self.ledger.max_position() == before  # nothing saved
-        return problem
-
-    def query(self, text: str, **variables: Any) -> Any:
-        answer = self.client.post(
-            "/graphql",
-            json={"query": text, "variables": variables},
-            headers={"X-Min-Position": str(self.position)},
-        )
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-        assert "errors" not in body, body["errors"]
-        return body["data"]
+Plant = HttpPlant
 
 
 @pytest.fixture
 def plant(tmp_path: Path) -> Iterator[Plant]:
-    ledger = Ledger(store_env(f"sqlite:///{tmp_path}/events.db"), WriterSettings(batch_wait=0))
-    models = ReadModels(None)
-    app = create_app(ledger=ledger, read_models=models)
-    with serving(app) as url, httpx.Client(base_url=url, headers={"X-Actor": "planner"}) as client:
-        shop = Plant(client, ledger, models)
+    with served_plant(tmp_path, "planner", Plant) as shop:
         build(shop)
         yield shop
-    ledger.close()
 
 
 def build(plant: Plant) -> None:
