@@ -76,6 +76,13 @@ def _check_lines(lines: tuple[OrderLine, ...]) -> None:
         raise InvalidMasterData("line numbers must be unique", field="lines")
 
 
+def _find_line(number: str, lines: dict[int, OrderLine], line: int) -> OrderLine:
+    found = lines.get(line)
+    if found is None:
+        raise UnknownOrderLine(f"{number} has no line {line}", field="line", line=line)
+    return found
+
+
 class PurchaseOrder(LedgerAggregate):
     if TYPE_CHECKING:
         number: str
@@ -170,10 +177,7 @@ class PurchaseOrder(LedgerAggregate):
         )
 
     def _line(self, line: int) -> OrderLine:
-        found = self.lines.get(line)
-        if found is None:
-            raise UnknownOrderLine(f"{self.number} has no line {line}", field="line", line=line)
-        return found
+        return _find_line(self.number, self.lines, line)
 
     def confirm(self, *, meta: Meta) -> None:
         if self.status != "draft":
@@ -367,10 +371,7 @@ class SalesOrder(LedgerAggregate):
         )
 
     def line(self, line: int) -> OrderLine:
-        found = self.lines.get(line)
-        if found is None:
-            raise UnknownOrderLine(f"{self.number} has no line {line}", field="line", line=line)
-        return found
+        return _find_line(self.number, self.lines, line)
 
     def unallocated(self, line: int) -> Decimal:
         allocated = sum((a.quantity for a in self.allocations.values() if a.line == line), ZERO)
