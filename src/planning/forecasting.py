@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 import polars as pl
 
@@ -41,7 +41,7 @@ from planning.accuracy import accuracy
 from planning.errors import PlanningError
 from planning.frames import Column, conform, require
 
-MODELS = (
+ModelName = Literal[
     "naive",
     "seasonal_naive",
     "moving_average",
@@ -55,7 +55,8 @@ MODELS = (
     "tsb",
     "adida",
     "imapa",
-)
+]
+MODELS: tuple[ModelName, ...] = get_args(ModelName)
 SEASONAL = {"seasonal_naive", "holt_winters"}
 MIN_SEASON = 2
 SELECTION_METRICS = ("mae", "rmse", "mse", "wape", "mase")

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planning.forecasting import ModelName
 from planning.lot_sizing import LotSizeRule
 
 Quantity = Annotated[Decimal, Field(ge=0, description="units (a decimal: number or string)")]
@@ -488,23 +489,6 @@ class KpiResult(Result):
 
 
 # --- forecast / forecast-accuracy ----------------------------------------------------
-
-
-ModelName = Literal[
-    "naive",
-    "seasonal_naive",
-    "moving_average",
-    "ses",
-    "holt",
-    "holt_winters",
-    "ets",
-    "arima",
-    "croston",
-    "croston_sba",
-    "tsb",
-    "adida",
-    "imapa",
-]
 
 
 class BacktestSpec(Row):
