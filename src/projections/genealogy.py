@@ -19,10 +19,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, Literal, NamedTuple
 
 import duckdb
@@ -182,57 +184,62 @@ class Trace:
     elapsed_ms: float
 
 
-class LotGraph:
-    """The genealogy's edges held in memory, both ways, as tuples of node ids. A
-    recursive query scans every edge once per level of the walk (40 ms over 266k edges
-    and 10 levels); a walk over these lists takes a millisecond or two.
+# An edge as the graph holds it, seen from one end: the lot at the other end, the kind of
+# link, the work order it went through and the quantity (as text; None: zero).
+Edge = tuple[int, str, str, str | None]
 
-    Edges are only ever added (or have their quantity changed), and either stamps the
-    edge with the position of its event, so the graph catches up by reading the edges
-    past the last position it read; a table that ends before that position is another
-    one, read again whole, and the runner clears the graph when a rebuild is swapped in.
-    A lot reached by an edge twice is listed twice: harmless, a walk visits it once.
-    One graph serves one read-model database."""
+
+class LotGraph:
+    """The genealogy's edges held in memory, both ways. A recursive query scans every
+    edge once per level of the walk (40 ms over 266k edges and 10 levels); a walk over
+    these tuples takes a millisecond or two, and a lot's links are read from them too.
+
+    Edges are only ever added or have their quantity changed, and either stamps the edge
+    with the position of its event, so the graph catches up by reading the edges past the
+    last position it read; a table that ends before that position is another one, read
+    again whole, and the runner clears the graph when a rebuild is swapped in. One graph
+    serves one read-model database."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._position = -1
-        # Tuples of ints: the garbage collector stops tracking them, where 200k lists
-        # would be walked by every full collection (a 100 ms pause in a trace).
-        self._edges: dict[Direction, dict[int, tuple[int, ...]]] = {
+        # Tuples of ints and strings: the garbage collector stops tracking them, where
+        # 200k lists would be walked by every full collection (a 100 ms pause in a trace).
+        self._edges: dict[Direction, dict[int, tuple[Edge, ...]]] = {
             "forward": {},
             "backward": {},
         }
 
     def clear(self) -> None:
         with self._lock:
-            self._position = -1
-            for edges in self._edges.values():
-                edges.clear()
+            self._clear()
+
+    def _clear(self) -> None:
+        self._position = -1
+        for edges in self._edges.values():
+            edges.clear()
 
     def _catch_up(self, con: duckdb.DuckDBPyConnection) -> None:
         ((top,),) = con.execute("SELECT coalesce(max(position), -1) FROM lot_edges").fetchall()
         if top == self._position:
             return
         if top < self._position:
-            self._position = -1
-            for edges in self._edges.values():
-                edges.clear()
-        read = con.execute(
-            "SELECT parent, child, position FROM lot_edges WHERE position > ?", [self._position]
-        ).fetchnumpy()
-        parents, children = read["parent"].tolist(), read["child"].tolist()
-        for a, b, edges in (
-            (parents, children, self._edges["forward"]),
-            (children, parents, self._edges["backward"]),
-        ):
-            added: dict[int, list[int]] = defaultdict(list)
-            for node, other in zip(a, b, strict=True):
-                added[node].append(other)
-            for node, others in added.items():
-                edges[node] = (*edges.get(node, ()), *others)
-        if len(parents):
-            self._position = max(self._position, int(read["position"].max()))
+            self._clear()
+        rows = con.execute(
+            f"SELECT parent, child, kind, via, {_q('quantity')}, position FROM lot_edges"
+            " WHERE position > ?",
+            [self._position],
+        ).fetchall()
+        for ends, edges in (((0, 1), self._edges["forward"]), ((1, 0), self._edges["backward"])):
+            changed: dict[int, dict[tuple[int, str, str], str | None]] = {}
+            for row in rows:
+                node, other = row[ends[0]], row[ends[1]]
+                if node not in changed:
+                    changed[node] = {e[:3]: e[3] for e in edges.get(node, ())}
+                changed[node][other, row[2], row[3]] = row[4]  # a new quantity replaces
+            for node, links in changed.items():
+                edges[node] = tuple((*key, quantity) for key, quantity in links.items())
+        self._position = max([self._position, *(row[5] for row in rows)])
 
     def walk(
         self,
@@ -252,12 +259,19 @@ class LotGraph:
                 level += 1
                 reached: dict[int, int] = {}
                 for node in frontier:  # in ascending order: the first to reach is the lowest
-                    for other in edges.get(node, ()):
-                        if other not in found:
-                            reached.setdefault(other, node)
+                    for edge in edges.get(node, ()):
+                        if edge[0] not in found:
+                            reached.setdefault(edge[0], node)
                 found.update((node, (level, via)) for node, via in reached.items())
                 frontier = sorted(reached)
             return found
+
+    def links(self, nodes: Iterable[int], direction: Direction) -> dict[int, tuple[Edge, ...]]:
+        """The edges out of each of ``nodes``, going ``direction``, as the last walk saw
+        them."""
+        with self._lock:
+            edges = self._edges[direction]
+            return {node: edges[node] for node in nodes if node in edges}
 
 
 def start_nodes(
@@ -325,22 +339,21 @@ def _walk(
     return found
 
 
-def _grouped(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
-    grouped: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in rows:
-        grouped[row[0]].append(row[1:])
-    return grouped
+def _by_lot(rows: list[tuple[Any, ...]]) -> Iterator[tuple[int, Iterator[tuple[Any, ...]]]]:
+    """Rows ordered by node (their first column), a group per node."""
+    return groupby(rows, key=itemgetter(0))
 
 
-def _links(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot], src: str) -> None:
-    dst = "child" if src == "parent" else "parent"
-    rows = con.execute(
-        f"""SELECT t.node, e.{dst}, e.kind, e.via, {_q("e.quantity")}
-        FROM traced t JOIN lot_edges e ON e.{src} = t.node"""
-    ).fetchall()
+def _links(
+    con: duckdb.DuckDBPyConnection,
+    graph: LotGraph,
+    lots: dict[int, TracedLot],
+    direction: Direction,
+) -> None:
+    links = graph.links(lots, direction)
     # The lots linked to are found lots but at the depth limit: name those few in SQL.
     names = {node: (t.item, t.lot) for node, t in lots.items()}
-    missing = sorted({row[1] for row in rows} - names.keys())
+    missing = sorted({e[0] for found in links.values() for e in found} - names.keys())
     if missing:
         names |= {
             node: (item, lot)
@@ -348,25 +361,25 @@ def _links(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot], src: str)
                 "SELECT id, item, lot FROM lot_nodes WHERE id IN (SELECT unnest(?))", [missing]
             ).fetchall()
         }
-    for node, found in _grouped(rows).items():
+    for node, found in links.items():
         lots[node].links = sorted(
             Link(*names[other], kind, via, _qty(q)) for other, kind, via, q in found
         )
 
 
 def _on_hand(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
-    for node, rows in _grouped(
+    for node, rows in _by_lot(
         con.execute(
             f"""SELECT t.node, b.location, b.status, {_q("b.quantity")}
             FROM traced t JOIN stock_balances b ON b.item = t.item AND b.lot = t.lot
             ORDER BY t.node, b.location, b.status"""
         ).fetchall()
-    ).items():
-        lots[node].on_hand = [Place(loc, status, _qty(q)) for loc, status, q in rows]
+    ):
+        lots[node].on_hand = [Place(loc, status, _qty(q)) for _, loc, status, q in rows]
 
 
 def _uses(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
-    for node, rows in _grouped(
+    for node, rows in _by_lot(
         con.execute(
             f"""SELECT t.node, p.kind, p.party_kind, p.party, {_q("p.quantity")}
             FROM traced t JOIN lot_flow_parties p ON p.node = t.node
@@ -374,27 +387,27 @@ def _uses(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
               AND p.quantity <> 0
             ORDER BY t.node, p.kind, p.party_kind, p.party"""
         ).fetchall()
-    ).items():
-        lots[node].uses = [Use(k, pk, p, _qty(q)) for k, pk, p, q in rows]
+    ):
+        lots[node].uses = [Use(k, pk, p, _qty(q)) for _, k, pk, p, q in rows]
 
 
 def _receipts(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
-    for node, rows in _grouped(
+    for node, rows in _by_lot(
         con.execute(
             f"""SELECT t.node, r.supplier, r.supplier_lot, r.reference, r.location,
                 {_q("r.quantity")}, r.effective_at
             FROM traced t JOIN lot_receipts r ON r.node = t.node ORDER BY t.node, r.position"""
         ).fetchall()
-    ).items():
+    ):
         lots[node].receipts = [
-            Receipt(s, sl, ref, loc, _qty(q), at) for s, sl, ref, loc, q, at in rows
+            Receipt(s, sl, ref, loc, _qty(q), at) for _, s, sl, ref, loc, q, at in rows
         ]
 
 
 def _shipments(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
     """By sales order and shipment; what went to a customer otherwise is the stock card's
     issues to that customer less the sales orders' shipments."""
-    for node, rows in _grouped(
+    for node, rows in _by_lot(
         con.execute(
             f"""WITH s AS (SELECT s.* FROM traced t JOIN lot_shipments s ON s.node = t.node),
             by_customer AS (SELECT node, customer, sum(quantity) AS quantity FROM s GROUP BY ALL),
@@ -409,8 +422,8 @@ def _shipments(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> No
                   UNION ALL SELECT * FROM direct)
             WHERE quantity <> 0 ORDER BY node, customer, sales_order, shipment"""
         ).fetchall()
-    ).items():
-        lots[node].shipments = [Shipped(c, so, sh, _qty(q)) for c, so, sh, q in rows]
+    ):
+        lots[node].shipments = [Shipped(c, so, sh, _qty(q)) for _, c, so, sh, q in rows]
 
 
 def _balances(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
@@ -430,13 +443,14 @@ def _balances(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> Non
 
 def _details(
     con: duckdb.DuckDBPyConnection,
+    graph: LotGraph,
     lots: dict[int, TracedLot],
     direction: Direction,
     details: frozenset[str],
 ) -> None:
     """Fill in the details asked for, one set-based query per kind of detail."""
     if LINKS in details:
-        _links(con, lots, "parent" if direction == "forward" else "child")
+        _links(con, graph, lots, direction)
     if ON_HAND in details or BALANCE in details:
         _on_hand(con, lots)
     if USES in details:
@@ -465,7 +479,7 @@ def trace(
     graph = graph or LotGraph()
     found = _walk(con, graph, starts, direction, max_depth)
     wanted = details if details is not None else FORWARD if direction == "forward" else BACKWARD
-    _details(con, found, direction, wanted)
+    _details(con, graph, found, direction, wanted)
     lots = sorted(found.values(), key=lambda t: (t.level, t.item, t.lot))
     return Trace(
         direction=direction,
