@@ -346,10 +346,10 @@ def test_the_graph_in_memory_follows_the_read_model_page_by_page(ledger: Ledger)
     runner = ProjectionRunner(ledger.app.recorder, models, page_size=23)
     starts = [("L0", "R1"), ("L0", "R3"), ("L9", "L9-A")]
 
-    def levels(con: Any, graph: g.LotGraph | None) -> list[dict[Lot, int]]:
+    def levels(con: Any, graph: g.LotGraph | None) -> list[dict[Lot, Any]]:
         return [
             {
-                (t.item, t.lot): t.level
+                (t.item, t.lot): (t.level, t.links)  # links with their quantities
                 for t in g.trace(
                     con, g.start_nodes(con, item=i, lot=lot), direction, graph=graph
                 ).lots
@@ -366,6 +366,23 @@ def test_the_graph_in_memory_follows_the_read_model_page_by_page(ledger: Ledger)
             assert kept == levels(con, None)  # every edge read afresh
             seen.append(kept)
         assert seen[0] != seen[-1]  # edges did arrive between the walks
+        # An order receives its output lot twice, consuming more between: the edge
+        # from the component lot to the output lot changes its quantity.
+        lot = "R1"  # a raw lot, most of it still on hand
+        shop.run(c.CreateWorkOrder(number="WO-G", item="L1", quantity=D(4), due_date=TODAY,
+                                   output_location="A", supply_location="A"))  # fmt: skip
+        shop.run(c.ReleaseWorkOrder(number="WO-G"))
+        for _ in range(2):
+            shop.run(c.IssueToWorkOrder(number="WO-G", component="L0", location="A",
+                                        quantity=D(1), lot=lot))  # fmt: skip
+            shop.run(c.ReceiveWorkOrderOutput(number="WO-G", quantity=D(2), lot="L1-G"))
+            runner.catch_up()
+            kept = levels(con, models.lot_graph)
+            assert kept == levels(con, None)
+        made = g.trace(
+            con, g.start_nodes(con, item="L0", lot=lot), "forward", graph=models.lot_graph
+        )
+        assert g.Link("L1", "L1-G", "consumed", "WO-G", D(2)) in made.lots[0].links
     earlier = ReadModels(None)
     ProjectionRunner(ledger.app.recorder, earlier, page_size=23).catch_up(upto=head // 2)
     with earlier.reader() as con:  # the same graph on a table that ends earlier
