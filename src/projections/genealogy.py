@@ -378,17 +378,28 @@ def _on_hand(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None
         lots[node].on_hand = [Place(loc, status, _qty(q)) for _, loc, status, q in rows]
 
 
-def _uses(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
+USED = ("consumed", "shipped", "returned", "scrapped", "adjusted")
+
+
+def _uses(
+    con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot], *, keep: bool
+) -> dict[tuple[int, str], Decimal]:
+    """Where the lots' quantities went (kept in ``lots`` when ``keep``), and what of each
+    went to each customer, for the shipments: one scan of the flows serves both."""
+    shipped: dict[tuple[int, str], Decimal] = {}
     for node, rows in _by_lot(
         con.execute(
             f"""SELECT t.node, p.kind, p.party_kind, p.party, {_q("p.quantity")}
             FROM traced t JOIN lot_flow_parties p ON p.node = t.node
-            WHERE p.kind IN ('consumed', 'shipped', 'returned', 'scrapped', 'adjusted')
-              AND p.quantity <> 0
+            WHERE p.kind IN ({", ".join(f"'{k}'" for k in (USED if keep else ("shipped",)))})
             ORDER BY t.node, p.kind, p.party_kind, p.party"""
         ).fetchall()
     ):
-        lots[node].uses = [Use(k, pk, p, _qty(q)) for _, k, pk, p, q in rows]
+        uses = [Use(k, pk, p, _qty(q)) for _, k, pk, p, q in rows]
+        shipped |= {(node, u.party): u.quantity for u in uses if u.kind == "shipped"}
+        if keep:
+            lots[node].uses = [u for u in uses if u.quantity]
+    return shipped
 
 
 def _receipts(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
@@ -404,26 +415,30 @@ def _receipts(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> Non
         ]
 
 
-def _shipments(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
-    """By sales order and shipment; what went to a customer otherwise is the stock card's
-    issues to that customer less the sales orders' shipments."""
-    for node, rows in _by_lot(
-        con.execute(
-            f"""WITH s AS (SELECT s.* FROM traced t JOIN lot_shipments s ON s.node = t.node),
-            by_customer AS (SELECT node, customer, sum(quantity) AS quantity FROM s GROUP BY ALL),
-            direct AS (
-                SELECT p.node, p.party AS customer, NULL AS sales_order, NULL AS shipment,
-                    p.quantity - coalesce(c.quantity, 0) AS quantity
-                FROM traced t JOIN lot_flow_parties p ON p.node = t.node
-                LEFT JOIN by_customer c ON c.node = p.node AND c.customer = p.party
-                WHERE p.kind = 'shipped')
-            SELECT node, customer, sales_order, nullif(shipment, ''), {_q("quantity")}
-            FROM (SELECT node, customer, sales_order, shipment, quantity FROM s
-                  UNION ALL SELECT * FROM direct)
-            WHERE quantity <> 0 ORDER BY node, customer, sales_order, shipment"""
-        ).fetchall()
-    ):
-        lots[node].shipments = [Shipped(c, so, sh, _qty(q)) for _, c, so, sh, q in rows]
+def _shipments(
+    con: duckdb.DuckDBPyConnection,
+    lots: dict[int, TracedLot],
+    shipped: dict[tuple[int, str], Decimal],
+) -> None:
+    """By sales order and shipment; what went to a customer otherwise (``shipped``, from
+    the stock card's issues to customers) less the sales orders' shipments is listed
+    without an order. Per lot by customer, sales order, shipment; the rest last."""
+    found: dict[int, list[tuple[tuple[Any, ...], Shipped]]] = defaultdict(list)
+    by_order: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for node, customer, sales_order, shipment, quantity in con.execute(
+        f"""SELECT t.node, s.customer, s.sales_order, s.shipment, {_q("s.quantity")}
+        FROM traced t JOIN lot_shipments s ON s.node = t.node"""
+    ).fetchall():
+        q = _qty(quantity)
+        by_order[node, customer] += q
+        if q:
+            row = Shipped(customer, sales_order, shipment or None, q)
+            found[node].append(((customer, False, sales_order, shipment), row))
+    for (node, customer), q in shipped.items():
+        if rest := q - by_order.get((node, customer), ZERO):
+            found[node].append(((customer, True, "", ""), Shipped(customer, None, None, rest)))
+    for node, rows in found.items():
+        lots[node].shipments = [row for _, row in sorted(rows, key=itemgetter(0))]
 
 
 def _balances(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
@@ -453,12 +468,12 @@ def _details(
         _links(con, graph, lots, direction)
     if ON_HAND in details or BALANCE in details:
         _on_hand(con, lots)
-    if USES in details:
-        _uses(con, lots)
+    if USES in details or SHIPMENTS in details:
+        shipped = _uses(con, lots, keep=USES in details)
+        if SHIPMENTS in details:
+            _shipments(con, lots, shipped)
     if RECEIPTS in details:
         _receipts(con, lots)
-    if SHIPMENTS in details:
-        _shipments(con, lots)
     if BALANCE in details:
         _balances(con, lots)
 
