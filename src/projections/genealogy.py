@@ -230,15 +230,14 @@ class LotGraph:
             " WHERE position > ?",
             [self._position],
         ).fetchall()
-        for ends, edges in (((0, 1), self._edges["forward"]), ((1, 0), self._edges["backward"])):
-            changed: dict[int, dict[tuple[int, str, str], str | None]] = {}
-            for row in rows:
-                node, other = row[ends[0]], row[ends[1]]
-                if node not in changed:
-                    changed[node] = {e[:3]: e[3] for e in edges.get(node, ())}
-                changed[node][other, row[2], row[3]] = row[4]  # a new quantity replaces
-            for node, links in changed.items():
-                edges[node] = tuple((*key, quantity) for key, quantity in links.items())
+        for end, edges in ((0, self._edges["forward"]), (1, self._edges["backward"])):
+            other = 1 - end
+            for node, group in groupby(sorted(rows, key=itemgetter(end)), key=itemgetter(end)):
+                added = tuple((row[other], row[2], row[3], row[4]) for row in group)
+                if node in edges:  # a new quantity replaces the old
+                    links = {e[:3]: e[3] for e in edges[node]} | {e[:3]: e[3] for e in added}
+                    added = tuple((*key, quantity) for key, quantity in links.items())
+                edges[node] = added
         self._position = max([self._position, *(row[5] for row in rows)])
 
     def walk(
