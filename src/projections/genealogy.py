@@ -2,12 +2,13 @@
 (what went into it) and the recall simulation; plain functions over a DuckDB connection,
 read by the GraphQL resolvers and by the recall hold of the composition root.
 
-The walk is breadth first over the integer edges, held in memory (``LotGraph``): a lot
-reached twice (a diamond, a cycle through a rework) is expanded once, at its shortest
-distance, and remembers the lowest-numbered lot it was reached from, so each lot's path
-is rebuilt from those pointers rather than carried along the walk. The details asked
-for (stock on hand, where it went, receipts, shipments, mass balance) are then read for
-every lot found at once, one query per kind of detail.
+The walk is breadth first over the integer edges, held in memory with the lots' names
+(``LotGraph``): a lot reached twice (a diamond, a cycle through a rework) is expanded
+once, at its shortest distance, and remembers the lowest-numbered lot it was reached
+from, so each lot's path is rebuilt from those pointers rather than carried along the
+walk. The lots found are handed to DuckDB as an Arrow table (the view ``traced``), and
+the details asked for (stock on hand, where it went, receipts, shipments, mass balance)
+are read for all of them at once, one query per kind of detail.
 
 Quantities leave DuckDB as text and zeros as NULL: building a Python Decimal from a
 DuckDB DECIMAL costs several times more than from its text, and most flow terms of a lot
@@ -20,6 +21,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -111,7 +113,8 @@ class Shipped(NamedTuple):
 class Balance(NamedTuple):
     """received + produced + split in + merged in = consumed + shipped + returned +
     scrapped + adjusted + split out + merged out + on hand; ``difference`` is the left
-    side less the right, and is zero when every quantity is accounted for."""
+    side less the right, and is zero when every quantity is accounted for. The fields
+    are the read model's flows in their order, then the stock on hand."""
 
     received: Decimal = ZERO
     produced: Decimal = ZERO
@@ -185,26 +188,32 @@ class Trace:
 
 
 # An edge as the graph holds it, seen from one end: the lot at the other end, the kind of
-# link, the work order it went through and the quantity (as text; None: zero).
-Edge = tuple[int, str, str, str | None]
+# link, the work order it went through and the quantity.
+Edge = tuple[int, str, str, Decimal]
 
 
 class LotGraph:
-    """The genealogy's edges held in memory, both ways. A recursive query scans every
-    edge once per level of the walk (40 ms over 266k edges and 10 levels); a walk over
-    these tuples takes a millisecond or two, and a lot's links are read from them too.
+    """The genealogy held in memory: every lot's name, and the edges both ways. A
+    recursive query scans every edge once per level of the walk (40 ms over 266k edges
+    and 10 levels); a walk over these tuples takes a millisecond or two, and the lots
+    found are named and their links listed from them too, without a query.
 
-    Edges are only ever added or have their quantity changed, and either stamps the edge
-    with the position of its event, so the graph catches up by reading the edges past the
-    last position it read; a table that ends before that position is another one, read
-    again whole, and the runner clears the graph when a rebuild is swapped in. One graph
+    Lots are only ever added, with ids that grow; edges are only ever added or have
+    their quantity changed, and either stamps the edge with the position of its event.
+    So the graph catches up by reading the lots past the last id and the edges past the
+    last position it read; a table that ends before those is another one, read again
+    whole, and the runner clears the graph when a rebuild is swapped in. One graph
     serves one read-model database."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._position = -1
-        # Tuples of ints and strings: the garbage collector stops tracking them, where
-        # 200k lists would be walked by every full collection (a 100 ms pause in a trace).
+        self._last_lot = 0
+        # Tuples of ints, strings and Decimals: the garbage collector stops tracking
+        # them, where 200k lists would be walked by every full collection (a 100 ms
+        # pause in a trace).
+        self._names: dict[int, LotRef] = {}
+        # Each lot's edges in the order its links are listed: by the other lot's name.
         self._edges: dict[Direction, dict[int, tuple[Edge, ...]]] = {
             "forward": {},
             "backward": {},
@@ -215,29 +224,42 @@ class LotGraph:
             self._clear()
 
     def _clear(self) -> None:
-        self._position = -1
+        self._position, self._last_lot = -1, 0
+        self._names.clear()
         for edges in self._edges.values():
             edges.clear()
 
     def _catch_up(self, con: duckdb.DuckDBPyConnection) -> None:
-        ((top,),) = con.execute("SELECT coalesce(max(position), -1) FROM lot_edges").fetchall()
-        if top == self._position:
+        ((last_lot, top),) = con.execute(
+            "SELECT (SELECT coalesce(max(id), 0) FROM lot_nodes),"
+            " (SELECT coalesce(max(position), -1) FROM lot_edges)"
+        ).fetchall()
+        if (last_lot, top) == (self._last_lot, self._position):
             return
-        if top < self._position:
+        if last_lot < self._last_lot or top < self._position:
             self._clear()
+        items: dict[str, str] = {}  # one string per item, not one per lot
+        self._names.update(
+            (node, LotRef(items.setdefault(item, item), lot))
+            for node, item, lot in con.execute(
+                "SELECT id, item, lot FROM lot_nodes WHERE id > ?", [self._last_lot]
+            ).fetchall()
+        )
+        self._last_lot = last_lot
         rows = con.execute(
             f"SELECT parent, child, kind, via, {_q('quantity')}, position FROM lot_edges"
             " WHERE position > ?",
             [self._position],
         ).fetchall()
+        names = self._names
         for end, edges in ((0, self._edges["forward"]), (1, self._edges["backward"])):
             other = 1 - end
             for node, group in groupby(sorted(rows, key=itemgetter(end)), key=itemgetter(end)):
-                added = tuple((row[other], row[2], row[3], row[4]) for row in group)
+                added = [(row[other], row[2], row[3], _qty(row[4])) for row in group]
                 if node in edges:  # a new quantity replaces the old
-                    links = {e[:3]: e[3] for e in edges[node]} | {e[:3]: e[3] for e in added}
-                    added = tuple((*key, quantity) for key, quantity in links.items())
-                edges[node] = added
+                    kept = {e[:3]: e for e in edges[node]} | {e[:3]: e for e in added}
+                    added = list(kept.values())
+                edges[node] = tuple(sorted(added, key=lambda e: (names[e[0]], e[1], e[2])))
         self._position = max([self._position, *(row[5] for row in rows)])
 
     def walk(
@@ -246,31 +268,41 @@ class LotGraph:
         starts: list[int],
         direction: Direction,
         max_depth: int = NO_LIMIT,
-    ) -> dict[int, tuple[int, int | None]]:
-        """Every lot reachable from ``starts`` within ``max_depth`` edges: its distance
-        and the lowest-numbered lot one edge nearer that reached it (None: a start)."""
+    ) -> dict[int, TracedLot]:
+        """Every lot reachable from ``starts`` within ``max_depth`` edges, by node id,
+        nearest first: its distance, and the lowest-numbered lot one edge nearer that
+        reached it (None: a start)."""
         with self._lock:
             self._catch_up(con)
-            edges = self._edges[direction]
-            found: dict[int, tuple[int, int | None]] = dict.fromkeys(starts, (0, None))
-            frontier, level = sorted(found), 0
+            edges, names = self._edges[direction], self._names
+            found = {
+                node: TracedLot(*names[node], level=0, reached_from=None)
+                for node in sorted(starts)
+                if node in names
+            }
+            frontier, level = list(found), 0
             while frontier and level < max_depth:
                 level += 1
-                reached: dict[int, int] = {}
+                reached: dict[int, TracedLot] = {}
                 for node in frontier:  # in ascending order: the first to reach is the lowest
                     for edge in edges.get(node, ()):
-                        if edge[0] not in found:
-                            reached.setdefault(edge[0], node)
-                found.update((node, (level, via)) for node, via in reached.items())
+                        if edge[0] not in found and edge[0] not in reached:
+                            reached[edge[0]] = found[node]
                 frontier = sorted(reached)
+                for node in frontier:
+                    found[node] = TracedLot(*names[node], level=level, reached_from=reached[node])
             return found
 
-    def links(self, nodes: Iterable[int], direction: Direction) -> dict[int, tuple[Edge, ...]]:
-        """The edges out of each of ``nodes``, going ``direction``, as the last walk saw
-        them."""
+    def links(self, nodes: Iterable[int], direction: Direction) -> dict[int, list[Link]]:
+        """The links out of each of ``nodes`` that has any, going ``direction``, as the
+        last walk saw them."""
         with self._lock:
-            edges = self._edges[direction]
-            return {node: edges[node] for node in nodes if node in edges}
+            edges, names = self._edges[direction], self._names
+            return {
+                node: [Link(*names[o], kind, via, q) for o, kind, via, q in edges[node]]
+                for node in nodes
+                if node in edges
+            }
 
 
 def start_nodes(
@@ -301,41 +333,23 @@ def start_nodes(
     return [int(r[0]) for r in rows]
 
 
-def _walk(
-    con: duckdb.DuckDBPyConnection,
-    graph: LotGraph,
-    starts: list[int],
-    direction: Direction,
-    max_depth: int,
-) -> dict[int, TracedLot]:
-    """The lots reachable from ``starts``, by node id, in the temp table ``traced`` too
-    (which the detail queries join)."""
-    walked = graph.walk(con, starts, direction, max_depth)
+@contextmanager
+def _traced(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> Iterator[None]:
+    """The lots found, as the view ``traced`` (node, item, lot) the detail queries join."""
     con.register(
-        "walked",
+        "traced",
         pa.table(
             {
-                "node": pa.array(walked.keys(), pa.int64()),
-                "level": pa.array((w[0] for w in walked.values()), pa.int64()),
-                "came_from": pa.array((w[1] for w in walked.values()), pa.int64()),
+                "node": pa.array(lots.keys(), pa.int64()),
+                "item": pa.array([t.item for t in lots.values()], pa.string()),
+                "lot": pa.array([t.lot for t in lots.values()], pa.string()),
             }
         ),
     )
     try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE traced AS SELECT w.node, n.item, n.lot, w.level,"
-            " w.came_from FROM walked w JOIN lot_nodes n ON n.id = w.node"
-        )
+        yield
     finally:
-        con.unregister("walked")
-    rows = con.execute(
-        "SELECT node, item, lot, level, came_from FROM traced ORDER BY level, node"
-    ).fetchall()
-    found: dict[int, TracedLot] = {}
-    for node, item, lot, level, came_from in rows:  # parents come first: a lower level
-        parent = None if came_from is None else found[came_from]
-        found[node] = TracedLot(item=item, lot=lot, level=level, reached_from=parent)
-    return found
+        con.unregister("traced")
 
 
 def _by_lot(rows: list[tuple[Any, ...]]) -> Iterator[tuple[int, Iterator[tuple[Any, ...]]]]:
@@ -343,27 +357,9 @@ def _by_lot(rows: list[tuple[Any, ...]]) -> Iterator[tuple[int, Iterator[tuple[A
     return groupby(rows, key=itemgetter(0))
 
 
-def _links(
-    con: duckdb.DuckDBPyConnection,
-    graph: LotGraph,
-    lots: dict[int, TracedLot],
-    direction: Direction,
-) -> None:
-    links = graph.links(lots, direction)
-    # The lots linked to are found lots but at the depth limit: name those few in SQL.
-    names = {node: (t.item, t.lot) for node, t in lots.items()}
-    missing = sorted({e[0] for found in links.values() for e in found} - names.keys())
-    if missing:
-        names |= {
-            node: (item, lot)
-            for node, item, lot in con.execute(
-                "SELECT id, item, lot FROM lot_nodes WHERE id IN (SELECT unnest(?))", [missing]
-            ).fetchall()
-        }
-    for node, found in links.items():
-        lots[node].links = sorted(
-            Link(*names[other], kind, via, _qty(q)) for other, kind, via, q in found
-        )
+def _links(graph: LotGraph, lots: dict[int, TracedLot], direction: Direction) -> None:
+    for node, links in graph.links(lots, direction).items():
+        lots[node].links = links
 
 
 def _on_hand(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
@@ -384,20 +380,27 @@ def _uses(
     con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot], *, keep: bool
 ) -> dict[tuple[int, str], Decimal]:
     """Where the lots' quantities went (kept in ``lots`` when ``keep``), and what of each
-    went to each customer, for the shipments: one scan of the flows serves both."""
+    went to each customer, for the shipments: one scan of the flows serves both. The
+    kind leaves DuckDB as its place in ``USED`` (thousands of rows, five names)."""
     shipped: dict[tuple[int, str], Decimal] = {}
-    for node, rows in _by_lot(
-        con.execute(
-            f"""SELECT t.node, p.kind, p.party_kind, p.party, {_q("p.quantity")}
-            FROM traced t JOIN lot_flow_parties p ON p.node = t.node
-            WHERE p.kind IN ({", ".join(f"'{k}'" for k in (USED if keep else ("shipped",)))})
-            ORDER BY t.node, p.kind, p.party_kind, p.party"""
-        ).fetchall()
-    ):
-        uses = [Use(k, pk, p, _qty(q)) for _, k, pk, p, q in rows]
-        shipped |= {(node, u.party): u.quantity for u in uses if u.kind == "shipped"}
-        if keep:
-            lots[node].uses = [u for u in uses if u.quantity]
+    uses: dict[int, list[Use]] = {}
+    for node, code, party_kind, party, q in con.execute(
+        f"""SELECT p.node, list_position(?, p.kind), p.party_kind, p.party, {_q("p.quantity")}
+        FROM traced t JOIN lot_flow_parties p ON p.node = t.node
+        WHERE p.kind IN ({", ".join(f"'{k}'" for k in (USED if keep else ("shipped",)))})""",
+        [USED],
+    ).fetchall():
+        quantity, kind = _qty(q), USED[code - 1]
+        if kind == "shipped":
+            shipped[node, party] = quantity
+        if keep and q is not None:
+            use = Use(kind, party_kind, party, quantity)
+            if node in uses:
+                uses[node].append(use)
+            else:
+                uses[node] = [use]
+    for node, used in uses.items():
+        lots[node].uses = sorted(used) if len(used) > 1 else used
     return shipped
 
 
@@ -441,18 +444,19 @@ def _shipments(
 
 
 def _balances(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
-    """Each lot's flows (only the terms that are not zero leave DuckDB), closed by its
-    stock on hand (read before)."""
-    terms: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for node, term, quantity in con.execute(
-        f"""SELECT node, term, CAST(quantity AS VARCHAR) FROM (
-            UNPIVOT (SELECT f.* FROM traced t JOIN lot_flows f ON f.node = t.node)
-            ON {", ".join(FLOWS)} INTO NAME term VALUE quantity)
-        WHERE quantity <> 0"""
-    ).fetchall():
-        terms[node][term] = Decimal(quantity)
+    """Each lot's flows (most are zero, and leave DuckDB as NULL), closed by its stock on
+    hand (read before)."""
+    flows = {
+        row[0]: row[1:]
+        for row in con.execute(
+            f"SELECT f.node, {', '.join(_q(f) for f in FLOWS)}"
+            " FROM traced t JOIN lot_flows f ON f.node = t.node"
+        ).fetchall()
+    }
+    nothing = (None,) * len(FLOWS)
     for node, lot in lots.items():
-        lot.balance = Balance(**terms.get(node, {}), on_hand=lot.quantity_on_hand)
+        terms = [_qty(q) for q in flows.get(node, nothing)]
+        lot.balance = Balance._make([*terms, lot.quantity_on_hand])
 
 
 def _details(
@@ -464,7 +468,7 @@ def _details(
 ) -> None:
     """Fill in the details asked for, one set-based query per kind of detail."""
     if LINKS in details:
-        _links(con, graph, lots, direction)
+        _links(graph, lots, direction)
     if ON_HAND in details or BALANCE in details:
         _on_hand(con, lots)
     if USES in details or SHIPMENTS in details:
@@ -491,9 +495,10 @@ def trace(
     (without one, the edges are read for this trace alone)."""
     began = time.perf_counter()
     graph = graph or LotGraph()
-    found = _walk(con, graph, starts, direction, max_depth)
+    found = graph.walk(con, starts, direction, max_depth)
     wanted = details if details is not None else FORWARD if direction == "forward" else BACKWARD
-    _details(con, graph, found, direction, wanted)
+    with _traced(con, found):
+        _details(con, graph, found, direction, wanted)
     lots = sorted(found.values(), key=lambda t: (t.level, t.item, t.lot))
     return Trace(
         direction=direction,
@@ -532,10 +537,10 @@ def affected_lots(
     """(item, lot) of every lot a recall of the supplier lot (or of the lot) reaches that
     still has stock on hand, in any location or status: what a recall hold must hold."""
     starts = start_nodes(con, supplier_lot=supplier_lot, item=item, lot=lot)
-    _walk(con, graph or LotGraph(), starts, "forward", NO_LIMIT)
-    rows = con.execute(
-        "SELECT DISTINCT t.item, t.lot FROM traced t"
-        " JOIN stock_balances b ON b.item = t.item AND b.lot = t.lot WHERE b.quantity > 0"
-        " ORDER BY 1, 2"
-    ).fetchall()
+    with _traced(con, (graph or LotGraph()).walk(con, starts, "forward")):
+        rows = con.execute(
+            "SELECT DISTINCT t.item, t.lot FROM traced t"
+            " JOIN stock_balances b ON b.item = t.item AND b.lot = t.lot WHERE b.quantity > 0"
+            " ORDER BY 1, 2"
+        ).fetchall()
     return [(str(i), str(lot_)) for i, lot_ in rows]

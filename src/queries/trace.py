@@ -1,8 +1,9 @@
 """GraphQL of traceability and quality: forward and backward lot traces, the recall
 simulation with its mass balance per lot, and the quality KPIs.
 
-The traces are computed by ``projections.genealogy`` (one recursive query, then one query
-per kind of detail for every lot found); this module only shapes the answer.
+The traces are computed by ``projections.genealogy`` (a walk over the genealogy held in
+memory, then one query per kind of detail for every lot found); this module only shapes
+the answer.
 """
 
 from __future__ import annotations

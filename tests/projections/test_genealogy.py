@@ -26,6 +26,7 @@ from ledger.values import IssueTarget
 from ledger.work_order import WorkOrder
 from ledger.writer import Ledger, WriterSettings
 from projections import genealogy as g
+from projections.genealogy_models import FLOWS
 from projections.runner import ProjectionRunner
 from projections.view import ReadModels
 from tests.ledger.conftest import Plant
@@ -34,7 +35,6 @@ D = Decimal
 TODAY = datetime.now(UTC).date()
 SINCE = TODAY - timedelta(days=30)
 Lot = tuple[str, str]
-FLOWS = g.Balance._fields[:-1]  # every term but on hand
 
 
 # --- the oracle: the ledger's events, folded in plain Python ------------------------------
@@ -392,6 +392,7 @@ def test_the_graph_in_memory_follows_the_read_model_page_by_page(ledger: Ledger)
 
 
 def test_every_lot_balances_term_by_term_against_the_events(ledger: Ledger) -> None:
+    assert g.Balance._fields == (*FLOWS, "on_hand")  # a trace fills a balance by position
     shop = Shop(ledger)
     ten_levels(shop)
     assert_balances(ledger, [f"L{k}" for k in range(LEVELS)], page_size=5)
