@@ -363,14 +363,14 @@ def _links(graph: LotGraph, lots: dict[int, TracedLot], direction: Direction) ->
 
 
 def _on_hand(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
-    for node, rows in _by_lot(
-        con.execute(
-            f"""SELECT t.node, b.location, b.status, {_q("b.quantity")}
-            FROM traced t JOIN stock_balances b ON b.item = t.item AND b.lot = t.lot
-            ORDER BY t.node, b.location, b.status"""
-        ).fetchall()
-    ):
-        lots[node].on_hand = [Place(loc, status, _qty(q)) for _, loc, status, q in rows]
+    places: dict[int, list[Place]] = defaultdict(list)
+    for node, location, status, q in con.execute(
+        f"""SELECT t.node, b.location, b.status, {_q("b.quantity")}
+        FROM traced t JOIN stock_balances b ON b.item = t.item AND b.lot = t.lot"""
+    ).fetchall():
+        places[node].append(Place(location, status, _qty(q)))
+    for node, found in places.items():  # by location and status
+        lots[node].on_hand = sorted(found) if len(found) > 1 else found
 
 
 USED = ("consumed", "shipped", "returned", "scrapped", "adjusted")
@@ -383,7 +383,7 @@ def _uses(
     went to each customer, for the shipments: one scan of the flows serves both. The
     kind leaves DuckDB as its place in ``USED`` (thousands of rows, five names)."""
     shipped: dict[tuple[int, str], Decimal] = {}
-    uses: dict[int, list[Use]] = {}
+    uses: dict[int, list[Use]] = defaultdict(list)
     for node, code, party_kind, party, q in con.execute(
         f"""SELECT p.node, list_position(?, p.kind), p.party_kind, p.party, {_q("p.quantity")}
         FROM traced t JOIN lot_flow_parties p ON p.node = t.node
@@ -394,12 +394,8 @@ def _uses(
         if kind == "shipped":
             shipped[node, party] = quantity
         if keep and q is not None:
-            use = Use(kind, party_kind, party, quantity)
-            if node in uses:
-                uses[node].append(use)
-            else:
-                uses[node] = [use]
-    for node, used in uses.items():
+            uses[node].append(Use(kind, party_kind, party, quantity))
+    for node, used in uses.items():  # by kind, then party
         lots[node].uses = sorted(used) if len(used) > 1 else used
     return shipped
 
