@@ -9,6 +9,8 @@ from typing import Any, TypeVar, cast
 
 import strawberry
 from strawberry.fastapi import BaseContext
+from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from projections.runner import ProjectionRunner
 from projections.view import ReadModels
@@ -21,6 +23,21 @@ def described(text: str) -> Callable[[F], F]:
     """``@strawberry.field(description=...)`` keeping the resolver's type for mypy
     (strawberry's overloads type that form as Any)."""
     return cast("Callable[[F], F]", strawberry.field(description=text))
+
+
+def _names(selections: list[Selection]) -> set[str]:
+    found: set[str] = set()
+    for s in selections:
+        if isinstance(s, SelectedField):
+            found.add(s.name)
+        found |= _names(s.selections)
+    return found
+
+
+def selected(info: Info[Any, Any]) -> set[str]:
+    """The names of every field the query selects below the resolver's (fragments
+    included), so a resolver reads only what will be shown."""
+    return _names(list(info.selected_fields))
 
 
 class ReadModelsBehind(Exception):

@@ -19,7 +19,7 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from projections.read_models import UNIT_MONEY
-from queries.context import Context, described
+from queries.context import Context, described, selected
 from queries.types import (
     AvailableToPromise,
     ConsumptionDay,
@@ -44,6 +44,22 @@ from queries.types import (
 MAX_PAGE = 1000
 ZERO = Decimal(0)
 STOCK_COLUMNS = "item, location, lot, status, quantity, value"
+# Nearly unique texts cost most of a filtered scan of the ledger (17 ms of an item's 50
+# rows out of 1.2M, 4 ms without them): read only when the query asks for them.
+LEDGER_TEXTS = {"reference": "NULL", "commandId": "''", "correlationId": "''"}
+
+
+def _ledger_columns(fields: set[str]) -> str:
+    skipped = [
+        f"{empty} AS {_snake(name)}" for name, empty in LEDGER_TEXTS.items() if name not in fields
+    ]
+    return f"* REPLACE ({', '.join(skipped)})" if skipped else "*"
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
 SUBTREE = (
     "location IN (SELECT code FROM locations WHERE path = (SELECT path FROM locations"
     " WHERE code = ?) OR starts_with(path, (SELECT path FROM locations WHERE code = ?) || '/'))"
@@ -180,8 +196,10 @@ class StockQuery:
         if after is not None:
             where += " AND (position, line) > (?, ?)"
             params += list(_uncursor(after))
+        columns = _ledger_columns(selected(info))
         rows = await ctx.rows(
-            f"SELECT * FROM stock_ledger WHERE {where} ORDER BY position, line LIMIT {size + 1}",
+            f"SELECT {columns} FROM stock_ledger WHERE {where}"
+            f" ORDER BY position, line LIMIT {size + 1}",
             params,
         )
         page = [LedgerRow.from_row(r) for r in rows[:size]]
@@ -248,23 +266,28 @@ class StockQuery:
                 f" FROM stock_ledger WHERE {window} GROUP BY item"
             )
         method = costing_method.value if costing_method else None
-        rows = await ctx.rows(
-            f"SELECT v.item, i.costing_method, v.quantity, v.value FROM ({source}) v"
-            " JOIN items i ON i.sku = v.item WHERE (? IS NULL OR i.costing_method = ?)"
-            " AND (v.quantity <> 0 OR v.value <> 0) ORDER BY v.value DESC, v.item",
-            [*params, method, method],
+        # Sums by method and the page of items from DuckDB: the whole list would leave it
+        # (5,000 items: 20 ms) only to be added up here.
+        valued = (
+            f"FROM ({source}) v JOIN items i ON i.sku = v.item"
+            " WHERE (? IS NULL OR i.costing_method = ?) AND (v.quantity <> 0 OR v.value <> 0)"
         )
-        methods: dict[str, list[Any]] = {}
-        for _, m, q, v in rows:
-            entry = methods.setdefault(m, [0, ZERO, ZERO])
-            entry[0] += 1
-            entry[1] += q
-            entry[2] += v
+        params += [method, method]
+        methods = await ctx.rows(
+            "SELECT i.costing_method, count(*), sum(v.quantity), sum(v.value)"
+            f" {valued} GROUP BY 1 ORDER BY 1",
+            params,
+        )
+        rows = await ctx.rows(
+            f"SELECT v.item, i.costing_method, v.quantity, v.value {valued}"
+            f" ORDER BY v.value DESC, v.item LIMIT {size}",
+            params,
+        )
         return Valuation(
-            total_value=sum((r[3] for r in rows), ZERO),
+            total_value=sum((v for *_, v in methods), ZERO),
             by_costing_method=[
                 MethodValue(costing_method=CostingMethod(m), items=n, quantity=q, value=v)
-                for m, (n, q, v) in sorted(methods.items())
+                for m, n, q, v in methods
             ],
             items=[
                 ItemValue(
@@ -274,7 +297,7 @@ class StockQuery:
                     value=v,
                     unit_cost=(v / q) if q else None,
                 )
-                for i, m, q, v in rows[:size]
+                for i, m, q, v in rows
             ],
             as_of=as_of or known_at,
             known_at=known_at,

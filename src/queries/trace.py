@@ -16,10 +16,9 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
-from strawberry.types.nodes import SelectedField, Selection
 
 from projections import genealogy as g
-from queries.context import Context, described
+from queries.context import Context, described, selected
 
 ZERO = Decimal(0)
 
@@ -406,19 +405,9 @@ NEEDS = {
 }
 
 
-def _names(selections: list[Selection]) -> set[str]:
-    found: set[str] = set()
-    for s in selections:
-        if isinstance(s, SelectedField):
-            found.add(s.name)
-        found |= _names(s.selections)
-    return found
-
-
 def _wanted(info: Info[Context, None]) -> frozenset[str]:
     """Only the details the query selects are read."""
-    names = _names(list(info.selected_fields))
-    return frozenset(NEEDS[n] for n in names if n in NEEDS)
+    return frozenset(NEEDS[n] for n in selected(info) if n in NEEDS)
 
 
 def _one_start(supplier_lot: str | None, lot: str | None) -> None:
