@@ -106,7 +106,9 @@ def create_app(
         )
         own_models = read_models is None
         app.state.read_models = models = read_models or open_read_models(settings.read_model_path)
-        app.state.runner = runner = ProjectionRunner(the_ledger.app.recorder, models)
+        app.state.runner = runner = ProjectionRunner(
+            the_ledger.app.recorder, models, serves_traces=True
+        )
         the_ledger.listeners.append(runner.wake)
         waker = None
         if isinstance(the_ledger.app.recorder, PostgresApplicationRecorder):

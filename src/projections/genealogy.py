@@ -219,6 +219,11 @@ class LotGraph:
             "backward": {},
         }
 
+    @property
+    def lots(self) -> int:
+        """How many lots the graph knows (none until it is first read)."""
+        return len(self._names)
+
     def clear(self) -> None:
         with self._lock:
             self._clear()

@@ -6,6 +6,7 @@ card's for the rest) and closes at zero, under random plant flows."""
 from __future__ import annotations
 
 import tempfile
+import time
 from collections import Counter, deque
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -334,6 +335,25 @@ def test_ten_levels_with_diamonds_splits_and_merges_trace_like_a_walk_over_the_l
         assert {(e.sku, e.lot, e.customer, e.shipment) for e in so_events} <= set(shipped)
         assert ("L9", "L9-A", "RETAILER", None) in shipped  # the customer's return
     models.close()
+
+
+def test_the_running_runner_reads_the_graph_once_caught_up(ledger: Ledger) -> None:
+    """A server's first trace does not pay for reading the whole genealogy."""
+    ten_levels(Shop(ledger))
+    models = ReadModels(None)
+    runner = ProjectionRunner(ledger.app.recorder, models, poll_interval=0.05, serves_traces=True)
+    runner.start()
+    try:
+        assert runner.wait_for(ledger.app.recorder.max_notification_id() or 0, 30)
+        with models.reader() as con:
+            ((lots,),) = con.execute("SELECT count(*) FROM lot_nodes").fetchall()
+        deadline = time.monotonic() + 10
+        while models.lot_graph.lots < lots and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert models.lot_graph.lots == lots > 0
+    finally:
+        runner.stop()
+        models.close()
 
 
 def test_the_graph_in_memory_follows_the_read_model_page_by_page(ledger: Ledger) -> None:
