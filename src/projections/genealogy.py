@@ -243,11 +243,14 @@ class LotGraph:
             return
         if last_lot < self._last_lot or top < self._position:
             self._clear()
+        # Both read up to the bounds just read together, so every edge's lots are named
+        # even when the runner commits a page in between.
         items: dict[str, str] = {}  # one string per item, not one per lot
         self._names.update(
             (node, LotRef(items.setdefault(item, item), lot))
             for node, item, lot in con.execute(
-                "SELECT id, item, lot FROM lot_nodes WHERE id > ?", [self._last_lot]
+                "SELECT id, item, lot FROM lot_nodes WHERE id > ? AND id <= ?",
+                [self._last_lot, last_lot],
             ).fetchall()
         )
         self._last_lot = last_lot
@@ -258,8 +261,8 @@ class LotGraph:
             (parent, child, words.setdefault(kind, kind), words.setdefault(via, via), _qty(q))
             for parent, child, kind, via, q in con.execute(
                 f"SELECT parent, child, kind, via, {_q('quantity')} FROM lot_edges"
-                " WHERE position > ?",
-                [self._position],
+                " WHERE position > ? AND position <= ?",
+                [self._position, top],
             ).fetchall()
         ]
         ways: dict[Direction, list[tuple[int, Edge]]] = {
@@ -367,11 +370,6 @@ def _traced(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> Itera
         con.unregister("traced")
 
 
-def _by_lot(rows: list[tuple[Any, ...]]) -> Iterator[tuple[int, Iterator[tuple[Any, ...]]]]:
-    """Rows ordered by node (their first column), a group per node."""
-    return groupby(rows, key=itemgetter(0))
-
-
 def _links(graph: LotGraph, lots: dict[int, TracedLot], direction: Direction) -> None:
     for node, links in graph.links(lots, direction).items():
         lots[node].links = links
@@ -416,12 +414,13 @@ def _uses(
 
 
 def _receipts(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
-    for node, rows in _by_lot(
+    for node, rows in groupby(
         con.execute(
             f"""SELECT t.node, r.supplier, r.supplier_lot, r.reference, r.location,
                 {_q("r.quantity")}, r.effective_at
             FROM traced t JOIN lot_receipts r ON r.node = t.node ORDER BY t.node, r.position"""
-        ).fetchall()
+        ).fetchall(),
+        key=itemgetter(0),
     ):
         lots[node].receipts = [
             Receipt(s, sl, ref, loc, _qty(q), at) for _, s, sl, ref, loc, q, at in rows
