@@ -17,6 +17,7 @@ are zero.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import defaultdict
@@ -37,6 +38,7 @@ from projections.genealogy_models import FLOWS
 Direction = Literal["forward", "backward"]
 ZERO = Decimal(0)
 NO_LIMIT = 1_000_000
+COLLECT_AFTER = 100_000  # edges read at once
 # What a trace can tell about each lot it finds.
 LINKS, ON_HAND, USES, RECEIPTS, SHIPMENTS, BALANCE = (
     "links",
@@ -279,6 +281,11 @@ class LotGraph:
                     added = list(kept.values())
                 edges[node] = tuple(sorted(added, key=lambda e: (names[e[0]], e[1], e[2])))
         self._position = top
+        if len(rows) >= COLLECT_AFTER:
+            # One collection now moves the read out of the young generations (and stops
+            # tracking its tuples), where the first one to come would have walked them
+            # all in the middle of a trace (26 ms measured after 266k edges).
+            gc.collect()
 
     def walk(
         self,
@@ -465,7 +472,7 @@ def _balances(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> Non
     }
     nothing = (None,) * len(FLOWS)
     for node, lot in lots.items():
-        terms = [_qty(q) for q in flows.get(node, nothing)]
+        terms = [ZERO if q is None else Decimal(q) for q in flows.get(node, nothing)]
         lot.balance = Balance._make([*terms, lot.quantity_on_hand])
 
 
