@@ -203,12 +203,16 @@ class ProjectionRunner:
             try:
                 self.catch_up()
                 self.last_error = None
-                if self._warm_graph:  # a trace need not wait for the whole genealogy's read
-                    self.models.lot_graph.walk(self.con, [], "forward")
-                    self._warm_graph = False
             except Exception as e:  # the store is unreachable: report, retry on the next poll
                 self.last_error = str(e)
                 log.exception("projection runner could not read the event store")
+                continue
+            if self._warm_graph:  # a trace need not wait for the whole genealogy's read
+                self._warm_graph = False
+                try:
+                    self.models.lot_graph.walk(self.con, [], "forward")
+                except duckdb.Error:  # the first trace reads it then, and says why
+                    log.exception("could not read the lot genealogy into memory")
 
     def catch_up(
         self, upto: int | None = None, on_page: Callable[[int, int], None] | None = None
