@@ -228,7 +228,13 @@ class RecallSimulation:
     )
     on_hand: list[RecallStock]
     on_hand_by_place: list[RecallPlace]
+    on_hand_quantity: Decimal = strawberry.field(
+        description="The affected lots' stock on hand, in every location and status"
+    )
     shipments: list[RecallShipment]
+    shipped_quantity: Decimal = strawberry.field(
+        description="What of the affected lots went to customers, less their returns"
+    )
     unbalanced: list[LotKey] = strawberry.field(
         description="Lots whose mass balance does not close (empty when all is accounted for)"
     )
@@ -271,6 +277,8 @@ def _recall(found: g.Trace, supplier_lot: str | None) -> RecallSimulation:
             RecallPlace(location=loc, status=status, lots=len(lots), quantity=quantity)
             for (loc, status), (lots, quantity) in sorted(places.items())
         ],
+        on_hand_quantity=sum((q for _, q in places.values()), ZERO),
+        shipped_quantity=sum((s.quantity for t in found.lots for s in t.shipments), ZERO),
         shipments=[
             RecallShipment(
                 item=t.item,
@@ -400,6 +408,7 @@ NEEDS = {
     "receipts": g.RECEIPTS,
     "supplierLots": g.RECEIPTS,
     "shipments": g.SHIPMENTS,
+    "shippedQuantity": g.SHIPMENTS,
     "balance": g.BALANCE,
     "unbalanced": g.BALANCE,
 }

@@ -10,7 +10,14 @@ from fastapi.testclient import TestClient
 
 from mims.dashboards import STATIC, install_dashboards
 
-PAGES = ["index.html", "ledger.html", "valuation.html", "item.html", "operations.html"]
+PAGES = [
+    "index.html",
+    "ledger.html",
+    "valuation.html",
+    "item.html",
+    "recall.html",
+    "operations.html",
+]
 
 
 @pytest.fixture
