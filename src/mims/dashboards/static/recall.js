@@ -113,7 +113,9 @@ async function load(params) {
   setBusy(results, true);
   try {
     const data = await gql(QUERY, variables, { signal });
-    const what = variables.supplierLot ? `supplier lot ${variables.supplierLot}` : `lot ${variables.item ?? ""} ${variables.lot}`.replace("  ", " ");
+    const what = variables.supplierLot
+      ? `supplier lot ${variables.supplierLot}`
+      : ["lot", variables.item, variables.lot].filter(Boolean).join(" ");
     $("recall-title").textContent = `Recall of ${what}`;
     render(data.recallSimulation);
     results.hidden = false;
