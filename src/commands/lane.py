@@ -34,6 +34,7 @@ from commands.problems import (
     from_validation_errors,
     internal_error,
     problem,
+    replay_headers,
     store_unavailable,
 )
 from ledger import commands as c
@@ -105,6 +106,7 @@ class CommandLane:
             )
         if isinstance(answer, tuple):
             code, content, media = answer[0], orjson.dumps(answer[1]), PROBLEM_JSON
+            extra = replay_headers(answer)
         else:
             code, content, media = CREATED, orjson.dumps(accepted_body(answer)), "application/json"
             extra = accepted_headers(answer)

@@ -67,8 +67,13 @@ def from_ledger_error(exc: errors.LedgerError, instance: str) -> Problem:
         exc.title,
         exc.detail,
         instance=instance,
-        extensions={"field": exc.field, **exc.facts},
+        extensions={"field": exc.field, **exc.facts, "replayed": exc.replayed or None},
     )
+
+
+def replay_headers(found: Problem) -> dict[str, str] | None:
+    """A refusal answered from an earlier send's receipt is marked like a replayed 201."""
+    return {"Idempotent-Replayed": "true"} if found[1].get("replayed") else None
 
 
 def from_validation_errors(found: Sequence[Mapping[str, Any]], instance: str) -> Problem:
@@ -114,17 +119,9 @@ def internal_error(exc: Exception, instance: str) -> Problem:
 
 
 def _json(found: Problem) -> JSONResponse:
-    return JSONResponse(found[1], status_code=found[0], media_type=PROBLEM_JSON)
-
-
-def _all_ledger_errors() -> dict[str, type[errors.LedgerError]]:
-    found: dict[str, type[errors.LedgerError]] = {}
-    stack: list[type[errors.LedgerError]] = [errors.LedgerError]
-    while stack:
-        cls = stack.pop()
-        found[cls.type] = cls
-        stack.extend(cls.__subclasses__())
-    return found
+    return JSONResponse(
+        found[1], status_code=found[0], media_type=PROBLEM_JSON, headers=replay_headers(found)
+    )
 
 
 class IdempotencyKeyMismatch(errors.LedgerError):
@@ -147,7 +144,7 @@ def problem_types() -> dict[str, tuple[int, str, str]]:
     """Every problem ``type`` the API can answer: status, title and what it means."""
     return {
         slug: (STATUS_BY_KIND[cls.kind], cls.title, (cls.__doc__ or "").strip())
-        for slug, cls in _all_ledger_errors().items()
+        for slug, cls in errors.error_classes().items()
     } | {
         "validation-error": (
             422,

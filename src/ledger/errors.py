@@ -10,7 +10,7 @@ problem details once, at the edge.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 ErrorKind = Literal["not_found", "invalid", "refused"]
 
@@ -22,11 +22,37 @@ class LedgerError(Exception):
     title: ClassVar[str] = "The ledger refused the command"
     kind: ClassVar[ErrorKind] = "refused"
 
+    # True when this refusal is the recorded answer to an earlier send of the same command.
+    replayed: bool = False
+
     def __init__(self, detail: str, *, field: str | None = None, **facts: object) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
         self.facts = {k: _plain(v) for k, v in facts.items()}
+
+    def recorded(self) -> dict[str, object]:
+        """The refusal as the command's receipt keeps it (plain JSON)."""
+        return {"type": self.type, "detail": self.detail, "field": self.field, "facts": self.facts}
+
+    @staticmethod
+    def from_recorded(recorded: dict[str, Any]) -> LedgerError:
+        """The same refusal again, from its receipt: same class, problem type and facts."""
+        cls = error_classes().get(str(recorded["type"]), LedgerError)
+        error = cls(str(recorded["detail"]), field=recorded.get("field"), **recorded["facts"])
+        error.replayed = True
+        return error
+
+
+def error_classes() -> dict[str, type[LedgerError]]:
+    """Every refusal class by its problem ``type`` (the most general class of a type)."""
+    found: dict[str, type[LedgerError]] = {}
+    stack: list[type[LedgerError]] = [LedgerError]
+    while stack:
+        cls = stack.pop()
+        found.setdefault(cls.type, cls)
+        stack.extend(cls.__subclasses__())
+    return found
 
 
 def _plain(value: object) -> object:
@@ -169,11 +195,12 @@ class ReservationMismatch(LedgerError):
     title = "Reservation does not cover this movement"
 
 
-class CommandIdReused(LedgerError):
-    """The command id was already used for a different command."""
+class IdempotencyKeyReused(LedgerError):
+    """The command id (idempotency key) was already used for a command with another body."""
 
-    type = "command-id-reused"
-    title = "Command id reused with different content"
+    type = "idempotency-key-reused"
+    title = "Idempotency key reused with a different command"
+    kind = "invalid"
 
 
 class ConcurrencyConflict(LedgerError):

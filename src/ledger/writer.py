@@ -12,8 +12,14 @@ outcome and the notification id of its last event (its read-your-writes position
   was already used), the writer asks the store for the current version of every stream in
   the batch in one query, evicts the stale ones from the cache, and decides the batch
   again; commands that touched a stale stream more than ``max_retries`` times get a
-  ``ConcurrencyConflict``. A command whose receipt already exists is answered with the
-  recorded outcome (idempotency).
+  ``ConcurrencyConflict``.
+* The stored ``CommandReceipt`` is the authority on a command id (idempotency). An
+  accepted command's receipt answers every resend with the original outcome, forever; a
+  refusal of a command the client named (``command_id``) is saved as a receipt too, so
+  that a resend within ``idempotency_window`` gets the same refusal from any process,
+  after any restart. A resend is decided again (its cached receipt may be missing or
+  stale); its receipt then collides with the stored one and the stored outcome is
+  answered, whatever the new decision was.
 * The cache only ever holds committed aggregates: commands work on clones, and only the
   clones of a committed batch replace the cached ones.
 """
@@ -39,9 +45,9 @@ from ledger.aggregate import LedgerAggregate
 from ledger.application import LedgerApplication
 from ledger.commands import Command
 from ledger.errors import (
-    CommandIdReused,
     ConcurrencyConflict,
     EffectiveTimeOutOfWindow,
+    IdempotencyKeyReused,
     LedgerError,
 )
 from ledger.handlers import HANDLERS
@@ -55,7 +61,7 @@ from ledger.receipt import CommandReceipt
 from ledger.stock import Place, Stock
 from ledger.store import StoreQueries
 from ledger.unit_of_work import Envelope, UnitOfWork
-from ledger.values import EventRef
+from ledger.values import EventRef, Meta
 
 log = structlog.get_logger("mims.ledger.writer")
 
@@ -103,6 +109,8 @@ class WriterSettings:
     receipt_cache_size: int = 20_000
     max_retries: int = 5
     backdating_window: timedelta = timedelta(days=7)
+    # How long a refused command's resend gets the same refusal before it is decided again.
+    idempotency_window: timedelta = timedelta(hours=24)
 
 
 class _Batch:
@@ -112,7 +120,9 @@ class _Batch:
         self.staged: dict[UUID, LedgerAggregate] = {}
         self.base_versions: dict[UUID, int] = {}
         self.accepted: list[tuple[Submission, UnitOfWork, list[EventRef], UUID]] = []
+        # Refusals answered at once (nothing to save) and refusals saved as receipts.
         self.refused: list[tuple[Submission, BaseException]] = []
+        self.recorded_refusals: list[tuple[Submission, LedgerError, UUID]] = []
         self.duplicates: list[tuple[Submission, UUID]] = []
         self.places: dict[str, Place] = {}
 
@@ -288,7 +298,7 @@ class Ledger:
                 continue
             for key, aggregate in batch.staged.items():
                 if isinstance(aggregate, CommandReceipt):
-                    self._remember_receipt(aggregate, positions.get((key, 1), 0))
+                    self._remember_receipt(aggregate, positions.get((key, aggregate.version), 0))
                 else:
                     self._cache[key] = aggregate
                     self._cache.move_to_end(key)
@@ -307,47 +317,101 @@ class Ledger:
         now = self._clock()
         try:
             for submission in pending:
-                rid = receipt_id(submission.envelope.command_id)
-                if rid in batch.staged:
-                    batch.duplicates.append((submission, rid))
-                    continue
-                known = self._receipts.get(rid)
-                if known is None and rid in existing_receipts:
-                    receipt = self.app.find(rid)
-                    if isinstance(receipt, CommandReceipt):
-                        known = (receipt, self.store.notification_id(rid, 1) or 0)
-                        self._remember_receipt(*known)
-                if known is not None:
-                    self._answer_duplicate(submission, *known)
-                    continue
-                try:
-                    self._check_effective_time(submission.envelope.effective_at, now)
-                    uow = UnitOfWork(self, submission.envelope, batch.places)
-                    handler = HANDLERS[type(submission.command)]
-                    data = handler(uow, submission.command)
-                except Exception as e:  # noqa: BLE001 - a bug in one command must not sink the batch
-                    batch.refused.append((submission, e))
-                    continue
-                refs = uow.event_refs()
-                receipt = CommandReceipt.record(
-                    id=rid,
-                    meta=uow.meta(),
-                    command_type=submission.command.command_name,
-                    fingerprint=submission.command.fingerprint(),
-                    events=tuple(refs),
-                    data=data,
-                )
-                for key, aggregate in uow.changed().items():
-                    batch.staged[key] = aggregate
-                    batch.base_versions.setdefault(key, 0)
-                    if isinstance(aggregate, Location):
-                        batch.places.clear()
-                batch.staged[rid] = receipt
-                batch.base_versions[rid] = 0
-                batch.accepted.append((submission, uow, refs, rid))
+                self._decide_one(batch, submission, existing_receipts, now)
         finally:
             self._batch = None
         return batch
+
+    def _decide_one(
+        self, batch: _Batch, submission: Submission, existing_receipts: set[UUID], now: datetime
+    ) -> None:
+        rid = receipt_id(submission.envelope.command_id)
+        if rid in batch.staged:
+            batch.duplicates.append((submission, rid))
+            return
+        known = self._receipts.get(rid)
+        if known is None and rid in existing_receipts:
+            known = self._stored_receipt(rid)
+        earlier: CommandReceipt | None = None
+        if known is not None:
+            receipt, position = known
+            if receipt.accepted or receipt.refusal_stands(now, self.settings.idempotency_window):
+                self._answer_from_receipt(submission, receipt, position)
+                return
+            if receipt.fingerprint != submission.command.fingerprint():
+                submission.future.set_exception(self._key_reused(receipt))
+                return
+            earlier = receipt  # refused longer ago than the window: decided again
+        uow = UnitOfWork(self, submission.envelope, batch.places)
+        command = submission.command
+        try:
+            self._check_effective_time(submission.envelope.effective_at, now)
+            data = HANDLERS[type(command)](uow, command)
+        except LedgerError as e:
+            self._refuse(batch, submission, e, meta=uow.meta(), earlier=earlier, now=now)
+            return
+        except Exception as e:  # noqa: BLE001 - a bug in one command must not sink the batch
+            batch.refused.append((submission, e))
+            return
+        refs = uow.event_refs()
+        receipt = CommandReceipt.accepted_after(
+            earlier,
+            id=rid,
+            meta=uow.meta(),
+            command_type=command.command_name,
+            fingerprint=command.fingerprint(),
+            events=tuple(refs),
+            data=data,
+        )
+        for key, aggregate in uow.changed().items():
+            batch.staged[key] = aggregate
+            batch.base_versions.setdefault(key, 0)
+            if isinstance(aggregate, Location):
+                batch.places.clear()
+        self._stage_receipt(batch, receipt, earlier)
+        batch.accepted.append((submission, uow, refs, rid))
+
+    def _refuse(
+        self,
+        batch: _Batch,
+        submission: Submission,
+        error: LedgerError,
+        *,
+        meta: Meta,
+        earlier: CommandReceipt | None,
+        now: datetime,
+    ) -> None:
+        command = submission.command
+        if command.command_id is None or isinstance(error, ConcurrencyConflict):
+            # Nobody can resend an unnamed command; a conflict is no decision.
+            batch.refused.append((submission, error))
+            return
+        receipt = CommandReceipt.refused_after(
+            earlier,
+            id=receipt_id(command.command_id),
+            meta=meta,
+            command_type=command.command_name,
+            fingerprint=command.fingerprint(),
+            refusal=error.recorded(),
+            refused_at=now,
+        )
+        self._stage_receipt(batch, receipt, earlier)
+        batch.recorded_refusals.append((submission, error, receipt.id))
+
+    @staticmethod
+    def _stage_receipt(
+        batch: _Batch, receipt: CommandReceipt, earlier: CommandReceipt | None
+    ) -> None:
+        batch.staged[receipt.id] = receipt
+        batch.base_versions[receipt.id] = 0 if earlier is None else earlier.version
+
+    def _stored_receipt(self, rid: UUID) -> tuple[CommandReceipt, int] | None:
+        receipt = self.app.find(rid)
+        if not isinstance(receipt, CommandReceipt):
+            return None
+        position = self.store.notification_id(rid, receipt.version) or 0
+        self._remember_receipt(receipt, position)
+        return receipt, position
 
     def _check_effective_time(self, effective_at: datetime, now: datetime) -> None:
         window = self.settings.backdating_window
@@ -371,10 +435,15 @@ class Ledger:
         for key in stale:
             self._cache.pop(key, None)
             if isinstance(batch.staged[key], CommandReceipt):
+                # Another decision of this command id was saved first: it is the answer.
+                self._receipts.pop(key, None)
                 existing_receipts.add(key)
         log.info("batch conflicted", stale=len(stale), size=len(batch.accepted))
-        for submission, uow, _refs, rid in batch.accepted:
-            touched = set(uow.changed()) | {rid}
+        staged: list[tuple[Submission, set[UUID], UUID]] = [
+            (submission, set(uow.changed()) | {rid}, rid)
+            for submission, uow, _refs, rid in batch.accepted
+        ] + [(submission, {rid}, rid) for submission, _error, rid in batch.recorded_refusals]
+        for submission, touched, rid in staged:
             if touched & stale or not stale:
                 submission.attempts += 1
                 if submission.attempts > self.settings.max_retries and rid not in stale:
@@ -390,6 +459,8 @@ class Ledger:
     def _answer(self, batch: _Batch, positions: Mapping[tuple[UUID, int], int]) -> None:
         for submission, error in batch.refused:
             submission.future.set_exception(error)
+        for submission, error, _rid in batch.recorded_refusals:
+            submission.future.set_exception(error)
         outcomes: dict[UUID, Outcome] = {}
         for submission, _uow, refs, rid in batch.accepted:
             outcome = Outcome(
@@ -397,7 +468,7 @@ class Ledger:
                 command_type=submission.command.command_name,
                 events=tuple(refs),
                 position=max(
-                    [positions.get((rid, 1), 0)]
+                    [positions.get((rid, batch.staged[rid].version), 0)]
                     + [positions.get((r.stream, r.version), 0) for r in refs]
                 ),
                 data=batch.staged[rid].data,  # type: ignore[attr-defined]
@@ -407,20 +478,28 @@ class Ledger:
         for submission, rid in batch.duplicates:
             receipt = batch.staged[rid]
             if isinstance(receipt, CommandReceipt):
-                self._answer_duplicate(submission, receipt, outcomes[rid].position)
+                first = outcomes.get(rid)
+                self._answer_from_receipt(submission, receipt, first.position if first else 0)
 
-    def _answer_duplicate(
+    @staticmethod
+    def _key_reused(receipt: CommandReceipt) -> IdempotencyKeyReused:
+        return IdempotencyKeyReused(
+            f"command id {receipt.command_id} was used for a {receipt.command_type}"
+            " with another body; send a new command id for a new command",
+            field="command_id",
+            command_id=receipt.command_id,
+            command_type=receipt.command_type,
+        )
+
+    def _answer_from_receipt(
         self, submission: Submission, receipt: CommandReceipt, position: int
     ) -> None:
+        """A resend: the recorded outcome, marked as replayed; never decided again."""
         if receipt.fingerprint != submission.command.fingerprint():
-            submission.future.set_exception(
-                CommandIdReused(
-                    f"command id {receipt.command_id} was used for a different"
-                    f" {receipt.command_type}",
-                    field="command_id",
-                    command_id=receipt.command_id,
-                )
-            )
+            submission.future.set_exception(self._key_reused(receipt))
+            return
+        if receipt.refusal is not None:
+            submission.future.set_exception(LedgerError.from_recorded(receipt.refusal))
             return
         submission.future.set_result(
             Outcome(

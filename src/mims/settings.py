@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     cache_size: int = Field(default=50_000, ge=100)
     max_retries: int = Field(default=5, ge=0, le=100)
     backdating_window_days: int = Field(default=7, ge=0, le=366)
+    idempotency_window_hours: float = Field(
+        default=24,
+        ge=0,
+        le=24 * 366,
+        description="How long a resent refused command gets the same refusal (accepted: always)",
+    )
     postgres_pool_size: int = Field(default=10, ge=1, le=200)
     expiry_interval_minutes: float = Field(
         default=60, ge=0, description="How often the server holds expired lots (0: never)"
@@ -75,4 +81,5 @@ class Settings(BaseSettings):
             cache_size=self.cache_size,
             max_retries=self.max_retries,
             backdating_window=timedelta(days=self.backdating_window_days),
+            idempotency_window=timedelta(hours=self.idempotency_window_hours),
         )

@@ -156,8 +156,8 @@ def test_a_replayed_command_is_answered_from_its_receipt(api: TestClient, ledger
         ledger,
         "/v1/issues",
         issue(quantity="2", command_id="scan-7"),
-        409,
-        "command-id-reused",
+        422,
+        "idempotency-key-reused",
     )
 
 

@@ -14,6 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -240,6 +241,7 @@ def test_a_sigkilled_server_loses_no_acknowledged_command(pg_url: str) -> None:
         plant.receive(f"K-{n}", "100000", "9")
     server = ServerProcess(pg_url).start()
     acknowledged: dict[str, dict[str, Any]] = {}
+    requests: dict[str, tuple[str, dict[str, Any]]] = {}
     sent: set[str] = set()
     lock = threading.Lock()
     stop = threading.Event()
@@ -291,6 +293,7 @@ def test_a_sigkilled_server_loses_no_acknowledged_command(pg_url: str) -> None:
                 if answer.status_code == 201:
                     with lock:
                         acknowledged[command_id] = answer.json()
+                        requests[command_id] = (path, body)
 
     threads = [threading.Thread(target=client, args=(k,)) for k in range(16)]
     for thread in threads:
@@ -334,21 +337,17 @@ def test_a_sigkilled_server_loses_no_acknowledged_command(pg_url: str) -> None:
         try:
             with httpx.Client(base_url=restarted.url, timeout=30) as http:
                 command_id = next(iter(acknowledged))
+                path, body = requests[command_id]
                 position = after.max_position()
-                again = http.post(
-                    "/v1/issues",
-                    json={
-                        "command_id": command_id,
-                        "sku": "K-0",
-                        "location": "A",
-                        "quantity": "1",
-                        "target_kind": "work_order",
-                        "target": "WO",
-                    },
-                )
-                assert again.status_code in (201, 409)
-                if again.status_code == 201:
-                    assert again.json()["duplicate"]
+                again = http.post(path, json=body)
+                assert again.status_code == 201, again.text
+                assert again.json()["duplicate"]
+                assert again.json()["events"] == acknowledged[command_id]["events"]
+                # The same key with another body is refused, never replayed.
+                moved = {**body, "effective_at": datetime.now(UTC).isoformat()}
+                other = http.post(path, json=moved)
+                assert other.status_code == 422, other.text
+                assert other.json()["type"] == "/problems/idempotency-key-reused"
                 assert after.max_position() == position
         finally:
             restarted.stop()

@@ -335,16 +335,59 @@ def test_replayed_command_id_posts_once(plant: Plant) -> None:
     assert again.events == first.events
     assert again.position >= first.position
     assert plant.card("STEEL").on_hand == 10
-    with pytest.raises(errors.CommandIdReused):
+    with pytest.raises(errors.IdempotencyKeyReused):
         plant.receive("STEEL", "11", command_id="scan-42")
 
 
-def test_refused_command_is_not_remembered_as_done(plant: Plant) -> None:
-    plant.item("STEEL")
-    with pytest.raises(errors.InsufficientStock):
-        plant.issue("STEEL", "1", command_id="retry-me")
-    plant.receive("STEEL", "1")
-    assert not plant.issue("STEEL", "1", command_id="retry-me").duplicate
+def test_refused_command_answers_its_refusal_until_the_window_ends(store_url: str) -> None:
+    now = [datetime.now(UTC)]
+    window = timedelta(hours=24)
+    ledger = Ledger(
+        store_env(store_url),
+        WriterSettings(batch_wait=0, idempotency_window=window),
+        clock=lambda: now[0],
+    )
+    try:
+        plant = Plant(ledger)
+        plant.item("STEEL")
+        with pytest.raises(errors.InsufficientStock) as first:
+            plant.issue("STEEL", "1", command_id="retry-me")
+        assert not first.value.replayed
+        plant.receive("STEEL", "1")
+        # Stock arrived, but the scanner that lost the answer must hear the same refusal.
+        with pytest.raises(errors.InsufficientStock) as again:
+            plant.issue("STEEL", "1", command_id="retry-me")
+        assert again.value.replayed
+        assert again.value.detail == first.value.detail
+        assert again.value.facts == first.value.facts
+        with pytest.raises(errors.IdempotencyKeyReused):
+            plant.issue("STEEL", "0.5", command_id="retry-me")
+        # A new process (no cached receipts) answers the same from the store.
+        shared = store_url != "memory://"
+        other = Ledger(store_env(store_url), clock=lambda: now[0]) if shared else ledger
+        try:
+            with pytest.raises(errors.InsufficientStock) as elsewhere:
+                other.execute(
+                    c.IssueStock(
+                        sku="STEEL",
+                        location="A",
+                        quantity=Decimal(1),
+                        target_kind="work_order",
+                        target="WO-1",
+                        command_id="retry-me",
+                    )
+                )
+            assert elsewhere.value.replayed
+        finally:
+            if other is not ledger:
+                other.close()
+        now[0] += window
+        accepted = plant.issue("STEEL", "1", command_id="retry-me")
+        assert not accepted.duplicate
+        assert plant.card("STEEL").on_hand == 0
+        assert plant.issue("STEEL", "1", command_id="retry-me").duplicate
+    finally:
+        ledger.close()
 
 
 def test_events_carry_their_metadata(plant: Plant) -> None:
