@@ -140,22 +140,43 @@ class UnknownProblemType(errors.LedgerError):
     kind = "not_found"
 
 
+# Problem types answered by other parts of the server (the read side), registered by the
+# composition root so that their ``type`` URIs resolve too.
+OTHER_PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {}
+
+
+def register_problem_type(slug: str, status: int, title: str, description: str) -> None:
+    OTHER_PROBLEM_TYPES[slug] = (status, title, description)
+
+
 def problem_types() -> dict[str, tuple[int, str, str]]:
     """Every problem ``type`` the API can answer: status, title and what it means."""
-    return {
-        slug: (STATUS_BY_KIND[cls.kind], cls.title, (cls.__doc__ or "").strip())
-        for slug, cls in errors.error_classes().items()
-    } | {
-        "validation-error": (
-            422,
-            "Invalid request",
-            "A field is missing, malformed or out of range.",
-        ),
-        "not-found": (404, "Not found", "No such resource."),
-        "method-not-allowed": (405, "Method Not Allowed", "This path does not take that method."),
-        "store-unavailable": (503, "Event store unavailable", "Retry with the same command id."),
-        "internal-error": (500, "Internal error", "A bug: it was logged; nothing was saved."),
-    }
+    return (
+        OTHER_PROBLEM_TYPES
+        | {
+            slug: (STATUS_BY_KIND[cls.kind], cls.title, (cls.__doc__ or "").strip())
+            for slug, cls in errors.error_classes().items()
+        }
+        | {
+            "validation-error": (
+                422,
+                "Invalid request",
+                "A field is missing, malformed or out of range.",
+            ),
+            "not-found": (404, "Not found", "No such resource."),
+            "method-not-allowed": (
+                405,
+                "Method Not Allowed",
+                "This path does not take that method.",
+            ),
+            "store-unavailable": (
+                503,
+                "Event store unavailable",
+                "Retry with the same command id.",
+            ),
+            "internal-error": (500, "Internal error", "A bug: it was logged; nothing was saved."),
+        }
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -12,9 +12,11 @@ from pathlib import Path
 import duckdb
 import structlog
 from eventsourcing.postgres import PostgresApplicationRecorder
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from commands import install_command_api
+from commands.problems import PROBLEM_JSON, problem, register_problem_type
 from ledger.writer import Ledger
 from mims.admin import router as admin_router
 from mims.dashboards import install_dashboards
@@ -27,6 +29,7 @@ from planning.graphql import MrpRunQuery
 from projections.runner import ProjectionRunner
 from projections.view import ReadModels
 from projections.waker import PostgresWaker
+from queries.context import PositionProblem
 from queries.schema import graphql_router
 
 log = structlog.get_logger("mims.server")
@@ -90,6 +93,20 @@ async def background_jobs(
             await relay
 
 
+def install_read_side_problems(app: FastAPI) -> None:
+    """A read-your-writes position GraphQL cannot serve is an RFC 9457 problem too."""
+    stack: list[type[PositionProblem]] = [PositionProblem]
+    while stack:
+        cls = stack.pop()
+        register_problem_type(cls.type, cls.status, cls.title, (cls.__doc__ or "").strip())
+        stack.extend(cls.__subclasses__())
+
+    @app.exception_handler(PositionProblem)
+    async def position_problem(request: Request, exc: PositionProblem) -> JSONResponse:
+        code, body = problem(exc.status, exc.type, exc.title, str(exc), instance=request.url.path)
+        return JSONResponse(body, status_code=code, media_type=PROBLEM_JSON)
+
+
 def create_app(
     settings: Settings | None = None,
     ledger: Ledger | None = None,
@@ -139,6 +156,7 @@ def create_app(
     app.include_router(planning_admin_router)
     app.include_router(recalls_router)
     install_dashboards(app)
+    install_read_side_problems(app)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:

@@ -12,6 +12,7 @@ from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField, Selection
 
+from projections.pages import head_position
 from projections.runner import ProjectionRunner
 from projections.view import ReadModels
 
@@ -40,8 +41,50 @@ def selected(info: Info[Any, Any]) -> set[str]:
     return _names(list(info.selected_fields))
 
 
-class ReadModelsBehind(Exception):
+class PositionProblem(Exception):
+    """A read-your-writes position the read side cannot serve; answered as a problem."""
+
+    status: int = 503
+    type: str = "read-models-behind"
+    title: str = "Read models behind"
+
+
+class ReadModelsBehind(PositionProblem):
     """The projections did not reach the position the client asked for in time."""
+
+
+class PositionBeyondHead(PositionProblem):
+    """The position asked for is past the last event of the log: no command answered it."""
+
+    status = 422
+    type = "position-beyond-head"
+    title = "Position beyond the log's head"
+
+
+class InvalidPosition(PositionProblem):
+    """``X-Min-Position`` is not a log position (a whole number from 0 to 2^63-1)."""
+
+    status = 422
+    type = "invalid-position"
+    title = "Invalid position"
+
+
+POSITION_DIGITS = 19
+MAX_POSITION = 2**63 - 1
+
+
+def parse_position(text: str | None) -> int | None:
+    """The ``X-Min-Position`` header: absent, or a log position; anything else refused."""
+    if text is None or text == "":
+        return None
+    if len(text) > POSITION_DIGITS or not text.isascii() or not text.isdigit():
+        msg = f"X-Min-Position must be a whole number of at most {POSITION_DIGITS} digits"
+        raise InvalidPosition(msg)
+    position = int(text)
+    if position > MAX_POSITION:
+        msg = f"X-Min-Position must be at most {MAX_POSITION}"
+        raise InvalidPosition(msg)
+    return position
 
 
 @dataclass
@@ -66,12 +109,21 @@ class Context(BaseContext):
         """Read your writes: wait (bounded) until the projections reach the position a
         command answered with (argument ``minPosition`` or header ``X-Min-Position``)."""
         wanted = max(min_position or 0, self.min_position or 0)
-        if not wanted or self.runner is None:
+        runner = self.runner
+        if not wanted or runner is None or runner.position >= wanted:
             return
-        reached = await asyncio.to_thread(self.runner.wait_for, wanted, RYW_TIMEOUT)
-        if not reached:
+        if wanted > runner.head:
+            head = await asyncio.to_thread(head_position, runner.recorder)
+            if wanted > head:
+                msg = f"position {wanted} is past the log's head ({head}): no command answered it"
+                raise PositionBeyondHead(msg)
+        # An awaited future, not a thread blocked on a condition: a hundred waiting
+        # requests leave every thread to the reads that are not waiting.
+        try:
+            await asyncio.wait_for(asyncio.wrap_future(runner.reached(wanted)), RYW_TIMEOUT)
+        except TimeoutError:
             msg = (
-                f"read models are at position {self.runner.position}, below {wanted},"
+                f"read models are at position {runner.position}, below {wanted},"
                 f" after {RYW_TIMEOUT:.0f} s"
             )
-            raise ReadModelsBehind(msg)
+            raise ReadModelsBehind(msg) from None

@@ -7,14 +7,14 @@ from functools import partial
 from typing import Any
 
 import strawberry
-from fastapi import HTTPException, Request
+from fastapi import Request
 from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from queries.context import Context, ReadModelsBehind
+from queries.context import Context, PositionProblem, parse_position
 from queries.planning import PlanningQuery
 from queries.production import ProductionQuery
 from queries.query import StockQuery
@@ -50,7 +50,7 @@ class MimsSchema(strawberry.Schema):
             for e in errors
             if not (
                 e.original_error is None
-                or isinstance(e.original_error, (GraphQLError, ReadModelsBehind))
+                or isinstance(e.original_error, (GraphQLError, PositionProblem))
             )
         ]
         if unexpected:
@@ -90,18 +90,15 @@ def graphql_router(*extensions: type) -> GraphQLRouter[Context, None]:
     models and the runner on ``app.state``. Header ``X-Min-Position`` = ``minPosition``."""
 
     async def context(request: Request) -> Context:
-        header = request.headers.get("x-min-position")
         ctx = Context(
             models=request.app.state.read_models,
             runner=request.app.state.runner,
-            min_position=int(header) if header and header.isdigit() else None,
+            min_position=parse_position(request.headers.get("x-min-position")),
         )
-        # The header holds the whole request until the position is reached; the
+        # The header holds the whole request until the position is reached (a refusal is
+        # a problem answer: the composition root maps ``PositionProblem``); the
         # ``minPosition`` argument holds its own field.
-        try:
-            await ctx.ready(None)
-        except ReadModelsBehind as e:
-            raise HTTPException(503, str(e)) from None
+        await ctx.ready(None)
         return ctx
 
     router: GraphQLRouter[Context, None] = GraphQLRouter(
