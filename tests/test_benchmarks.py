@@ -53,3 +53,16 @@ def test_bench_trace_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> N
         assert figures[f"{name}_lots_p50"]["value"] > 10  # a genealogy, not a single lot
     assert figures["lots"]["value"] >= 2_000
     assert all(x["bench"] == "trace" for x in lines)
+
+
+@pytest.mark.slow
+def test_bench_cli_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import cli
+
+    cli.main(["--quick"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    figures = {x["figure"]: x for x in lines}
+    for name in ("help_ms", "plan_eoq_ms", "projections_status_ms"):
+        assert figures[name]["baseline"] == figures["python_pass_ms"]["value"] > 0
+        assert figures[name]["value"] > 0
+    assert all(x["bench"] == "cli" for x in lines)

@@ -16,11 +16,27 @@ from typing import Annotated, NoReturn
 import typer
 from pydantic import ValidationError
 
-from mims.plan_ledger import register as register_ledger_commands
+from mims.cli_lazy import Lazy, lazy_group
 from planning.errors import PlanningError
 from planning.kinds import KINDS, Kind, json_schemas
 
-app = typer.Typer(help="Planning models: JSON problem on stdin, JSON result on stdout.")
+# `mrp` (which also plans on the ledger) and `policies` open the ledger and the read
+# models: their module is imported only when they run, so `mims plan eoq` starts fast.
+app = typer.Typer(
+    help="Planning models: JSON problem on stdin, JSON result on stdout.",
+    cls=lazy_group(
+        mrp=Lazy(
+            "mims.plan_ledger",
+            "mrp",
+            "Time-phased multi-level MRP: a JSON problem on stdin, or --from-ledger.",
+        ),
+        policies=Lazy(
+            "mims.plan_ledger",
+            "policies",
+            "Safety stock, reorder point and EOQ per item from the ledger's history.",
+        ),
+    ),
+)
 
 INVALID_INPUT = 2
 
@@ -29,6 +45,11 @@ def _fail(lines: list[str]) -> NoReturn:
     for line in lines:
         typer.echo(line, err=True)
     raise typer.Exit(INVALID_INPUT)
+
+
+def run_kind(name: str) -> None:
+    """Solve the problem on stdin with kind ``name`` and print its result."""
+    _run(KINDS[name])
 
 
 def _run(kind: Kind) -> None:
@@ -59,9 +80,8 @@ def _register(kind: Kind) -> None:
 
 
 for _kind in KINDS.values():
-    if _kind.name != "mrp":  # `mrp` also plans on the ledger: registered with its options below
+    if _kind.name != "mrp":  # `mrp` also plans on the ledger: a lazy command above
         _register(_kind)
-register_ledger_commands(app, lambda: _run(KINDS["mrp"]))
 
 
 @app.command("schemas")

@@ -359,72 +359,71 @@ FromLedger = Annotated[bool, typer.Option("--from-ledger", help="Plan on the led
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON instead of tables")]
 
 
-def register(app: typer.Typer, mrp_from_stdin: Callable[[], None]) -> None:
-    """Add `mrp` (stdin JSON, or --from-ledger) and `policies` to `mims plan`."""
+# `mims plan mrp` and `mims plan policies` (listed by mims.plan_cli, loaded when they run)
 
-    @app.command("mrp")
-    def mrp(  # typer passes options by name
-        *,
-        from_ledger: FromLedger = False,
-        bucket_days: Annotated[int, typer.Option(help="Days per period")] = 7,
-        horizon: Annotated[int, typer.Option(help="Periods planned")] = 12,
-        ordering_cost: Annotated[float, typer.Option(help="Cost per order (cost rules)")] = 0.0,
-        holding_rate: Annotated[
-            float, typer.Option(help="Holding cost per year, a fraction of the unit cost")
-        ] = 0.0,
-        run_id: Annotated[str | None, typer.Option(help="Default: MRP-<UTC time>")] = None,
-        dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan, save nothing")] = False,
-        as_json: JsonOption = False,
-        url: UrlOption = None,
-        local: LocalOption = False,
-    ) -> None:
-        """Time-phased multi-level MRP: a JSON problem on stdin
-        (schemas/planning/mrp.input.json), or --from-ledger: plan on the plant's stock,
-        orders and BOMs and save the planned orders (superseding the last run's unfirmed
-        ones)."""
-        if not from_ledger:
-            mrp_from_stdin()
-            return
-        try:
-            request = MrpRequest(
-                bucket_days=bucket_days, horizon=horizon, ordering_cost=ordering_cost,
-                holding_rate=holding_rate, run_id=run_id, save=not dry_run,
-            )  # fmt: skip
-        except ValueError as e:
-            raise typer.BadParameter(str(e)) from None
-        mrp_from_ledger(request, as_json=as_json, url=url, local=local)
 
-    @app.command("policies")
-    def policies(
-        *,
-        from_ledger: FromLedger = False,
-        service_level: Annotated[float, typer.Option(help="Cycle service level")] = 0.95,
-        ordering_cost: Annotated[float, typer.Option(help="Cost per order")] = 50.0,
-        holding_rate: Annotated[
-            float, typer.Option(help="Holding cost per year, a fraction of the unit cost")
-        ] = 0.25,
-        days: Annotated[int, typer.Option(help="Days of history")] = 90,
-        min_days: Annotated[int, typer.Option(help="Fewest days of history")] = 28,
-        min_receipts: Annotated[
-            int, typer.Option(help="Fewest receipts to measure a lead time")
-        ] = 3,
-        apply: Annotated[
-            bool, typer.Option("--apply", help="Post them as ChangePlanningParameters")
-        ] = False,
-        as_json: JsonOption = False,
-        url: UrlOption = None,
-        local: LocalOption = False,
-    ) -> None:
-        """Safety stock, reorder point and EOQ per item from the ledger's consumption and
-        lead-time history; --apply posts them as planning-parameter changes."""
-        if not from_ledger:
-            raise typer.BadParameter("policies are computed from the ledger: give --from-ledger")
-        try:
-            request = PoliciesRequest(
-                service_level=service_level, ordering_cost=ordering_cost,
-                holding_rate=holding_rate, days=days, min_days=min_days,
-                min_receipts=min_receipts, apply=apply,
-            )  # fmt: skip
-        except ValueError as e:
-            raise typer.BadParameter(str(e)) from None
-        policies_from_ledger(request, as_json=as_json, url=url, local=local)
+def mrp(  # typer passes options by name
+    *,
+    from_ledger: FromLedger = False,
+    bucket_days: Annotated[int, typer.Option(help="Days per period")] = 7,
+    horizon: Annotated[int, typer.Option(help="Periods planned")] = 12,
+    ordering_cost: Annotated[float, typer.Option(help="Cost per order (cost rules)")] = 0.0,
+    holding_rate: Annotated[
+        float, typer.Option(help="Holding cost per year, a fraction of the unit cost")
+    ] = 0.0,
+    run_id: Annotated[str | None, typer.Option(help="Default: MRP-<UTC time>")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan, save nothing")] = False,
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+    local: LocalOption = False,
+) -> None:
+    """Time-phased multi-level MRP: a JSON problem on stdin
+    (schemas/planning/mrp.input.json), or --from-ledger: plan on the plant's stock,
+    orders and BOMs and save the planned orders (superseding the last run's unfirmed
+    ones)."""
+    if not from_ledger:
+        from mims.plan_cli import run_kind
+
+        run_kind("mrp")
+        return
+    try:
+        request = MrpRequest(
+            bucket_days=bucket_days, horizon=horizon, ordering_cost=ordering_cost,
+            holding_rate=holding_rate, run_id=run_id, save=not dry_run,
+        )  # fmt: skip
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    mrp_from_ledger(request, as_json=as_json, url=url, local=local)
+
+
+def policies(
+    *,
+    from_ledger: FromLedger = False,
+    service_level: Annotated[float, typer.Option(help="Cycle service level")] = 0.95,
+    ordering_cost: Annotated[float, typer.Option(help="Cost per order")] = 50.0,
+    holding_rate: Annotated[
+        float, typer.Option(help="Holding cost per year, a fraction of the unit cost")
+    ] = 0.25,
+    days: Annotated[int, typer.Option(help="Days of history")] = 90,
+    min_days: Annotated[int, typer.Option(help="Fewest days of history")] = 28,
+    min_receipts: Annotated[int, typer.Option(help="Fewest receipts to measure a lead time")] = 3,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Post them as ChangePlanningParameters")
+    ] = False,
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+    local: LocalOption = False,
+) -> None:
+    """Safety stock, reorder point and EOQ per item from the ledger's consumption and
+    lead-time history; --apply posts them as planning-parameter changes."""
+    if not from_ledger:
+        raise typer.BadParameter("policies are computed from the ledger: give --from-ledger")
+    try:
+        request = PoliciesRequest(
+            service_level=service_level, ordering_cost=ordering_cost,
+            holding_rate=holding_rate, days=days, min_days=min_days,
+            min_receipts=min_receipts, apply=apply,
+        )  # fmt: skip
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    policies_from_ledger(request, as_json=as_json, url=url, local=local)

@@ -19,6 +19,7 @@ from commands import install_command_api
 from commands.problems import PROBLEM_JSON, problem, register_problem_type
 from ledger.writer import Ledger
 from mims.admin import router as admin_router
+from mims.api_docs import graphiql_page, install_api_docs
 from mims.dashboards import install_dashboards
 from mims.plan_ledger import router as planning_admin_router
 from mims.quality_ops import run_expiry_job
@@ -149,14 +150,21 @@ def create_app(
         version="0.1.0",
         summary="Event-sourced inventory ledger for manufacturing plants",
         lifespan=lifespan,
+        docs_url=None,  # served by install_api_docs, from files installed with MIMS
+        redoc_url=None,
     )
     install_command_api(app)
-    app.include_router(graphql_router(*QUERY_EXTENSIONS), prefix="/graphql", tags=["queries"])
+    app.include_router(
+        graphql_router(*QUERY_EXTENSIONS, ide_page=graphiql_page()),
+        prefix="/graphql",
+        tags=["queries"],
+    )
     app.include_router(admin_router)
     app.include_router(planning_admin_router)
     app.include_router(recalls_router)
     install_dashboards(app)
     install_read_side_problems(app)
+    install_api_docs(app)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:

@@ -3,6 +3,9 @@
 A solver turns the validated input model into the frames of one pure planning function,
 calls it, and shapes its frames into the output model. ``KINDS`` is what the CLI mounts
 and what the JSON Schemas under ``schemas/planning/`` are generated from.
+
+Each solver imports its planning module when it is called: `mims plan eoq` then never
+imports scipy (1.2 s), which only the stochastic models use.
 """
 
 from __future__ import annotations
@@ -18,39 +21,8 @@ import polars as pl
 from pydantic import BaseModel
 
 from planning import io_models as io
-from planning.accuracy import EVALUATION_COLUMNS, accuracy, summarise
-from planning.accuracy import HISTORY_COLUMNS as ACCURACY_HISTORY_COLUMNS
-from planning.base_stock import ITEM_COLUMNS as BASE_STOCK_COLUMNS
-from planning.base_stock import base_stock
-from planning.capacity import (
-    BOR_COLUMNS,
-    CAPACITY_COLUMNS,
-    MPS_COLUMNS,
-    ORDER_COLUMNS,
-    ROUTING_COLUMNS,
-    capacity_requirements,
-    rough_cut_capacity,
-)
-from planning.classification import ABC_COLUMNS, abc, xyz
-from planning.classification import HISTORY_COLUMNS as XYZ_HISTORY_COLUMNS
-from planning.continuous_review import ITEM_COLUMNS as RQ_COLUMNS
-from planning.continuous_review import rq_policy
-from planning.eoq import BREAK_COLUMNS, economic_order_quantity
-from planning.eoq import ITEM_COLUMNS as EOQ_COLUMNS
 from planning.errors import PlanningError
-from planning.forecasting import HISTORY_COLUMNS as FORECAST_HISTORY_COLUMNS
-from planning.forecasting import ModelSettings, backtest, forecast
 from planning.frames import Column
-from planning.kpis import ITEM_COLUMNS as KPI_COLUMNS
-from planning.kpis import inventory_kpis
-from planning.lot_sizing import PARAMETER_COLUMNS, REQUIREMENTS_COLUMNS, lot_size
-from planning.mrp import BOM_COLUMNS, DEMAND_COLUMNS, ITEM_COLUMNS, RECEIPT_COLUMNS, run_mrp
-from planning.newsvendor import ITEM_COLUMNS as NEWSVENDOR_COLUMNS
-from planning.newsvendor import newsvendor
-from planning.periodic_review import ITEM_COLUMNS as SS_COLUMNS
-from planning.periodic_review import ss_policy
-from planning.safety_stock import ITEM_COLUMNS as SAFETY_STOCK_COLUMNS
-from planning.safety_stock import safety_stock
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -96,6 +68,8 @@ class Kind:
 
 
 def solve_mrp(p: io.MrpProblem) -> io.MrpResult:
+    from planning.mrp import BOM_COLUMNS, DEMAND_COLUMNS, ITEM_COLUMNS, RECEIPT_COLUMNS, run_mrp
+
     plan = run_mrp(
         to_frame(io.MrpItem, p.items, ITEM_COLUMNS),
         to_frame(io.BomLine, p.bom, BOM_COLUMNS),
@@ -114,6 +88,8 @@ def solve_mrp(p: io.MrpProblem) -> io.MrpResult:
 
 
 def solve_lot_size(p: io.LotSizeProblem) -> io.LotSizeResult:
+    from planning.lot_sizing import PARAMETER_COLUMNS, REQUIREMENTS_COLUMNS, lot_size
+
     labels = [option.label or option.rule.value for option in p.rules]
     if len(set(labels)) != len(labels):
         raise PlanningError(
@@ -169,6 +145,9 @@ def solve_lot_size(p: io.LotSizeProblem) -> io.LotSizeResult:
 
 
 def solve_eoq(p: io.EoqProblem) -> io.EoqResult:
+    from planning.eoq import BREAK_COLUMNS, economic_order_quantity
+    from planning.eoq import ITEM_COLUMNS as EOQ_COLUMNS
+
     frame = economic_order_quantity(
         to_frame(io.EoqItem, p.items, EOQ_COLUMNS),
         to_frame(io.PriceBreak, p.price_breaks, BREAK_COLUMNS),
@@ -177,36 +156,56 @@ def solve_eoq(p: io.EoqProblem) -> io.EoqResult:
 
 
 def solve_safety_stock(p: io.SafetyStockProblem) -> io.SafetyStockResult:
+    from planning.safety_stock import ITEM_COLUMNS as SAFETY_STOCK_COLUMNS
+    from planning.safety_stock import safety_stock
+
     frame = safety_stock(to_frame(io.SafetyStockItem, p.items, SAFETY_STOCK_COLUMNS))
     return io.SafetyStockResult(items=from_frame(io.SafetyStockRow, frame))
 
 
 def solve_newsvendor(p: io.NewsvendorProblem) -> io.NewsvendorResult:
+    from planning.newsvendor import ITEM_COLUMNS as NEWSVENDOR_COLUMNS
+    from planning.newsvendor import newsvendor
+
     frame = newsvendor(to_frame(io.NewsvendorItem, p.items, NEWSVENDOR_COLUMNS))
     return io.NewsvendorResult(items=from_frame(io.NewsvendorRow, frame))
 
 
 def solve_base_stock(p: io.BaseStockProblem) -> io.BaseStockResult:
+    from planning.base_stock import ITEM_COLUMNS as BASE_STOCK_COLUMNS
+    from planning.base_stock import base_stock
+
     frame = base_stock(to_frame(io.BaseStockItem, p.items, BASE_STOCK_COLUMNS))
     return io.BaseStockResult(items=from_frame(io.BaseStockRow, frame))
 
 
 def solve_ss(p: io.SsProblem) -> io.SsResult:
+    from planning.periodic_review import ITEM_COLUMNS as SS_COLUMNS
+    from planning.periodic_review import ss_policy
+
     frame = ss_policy(to_frame(io.SsItem, p.items, SS_COLUMNS))
     return io.SsResult(items=from_frame(io.SsRow, frame))
 
 
 def solve_rq(p: io.RqProblem) -> io.RqResult:
+    from planning.continuous_review import ITEM_COLUMNS as RQ_COLUMNS
+    from planning.continuous_review import rq_policy
+
     frame = rq_policy(to_frame(io.RqItem, p.items, RQ_COLUMNS))
     return io.RqResult(items=from_frame(io.RqRow, frame))
 
 
 def solve_abc(p: io.AbcProblem) -> io.AbcResult:
+    from planning.classification import ABC_COLUMNS, abc
+
     frame = abc(to_frame(io.AbcItem, p.items, ABC_COLUMNS), rule=p.rule, a=p.a, b=p.b)
     return io.AbcResult(items=from_frame(io.AbcRow, frame))
 
 
 def solve_xyz(p: io.XyzProblem) -> io.XyzResult:
+    from planning.classification import HISTORY_COLUMNS as XYZ_HISTORY_COLUMNS
+    from planning.classification import xyz
+
     frame = xyz(
         to_frame(io.HistoryLine, p.history, XYZ_HISTORY_COLUMNS),
         x=p.x,
@@ -218,6 +217,9 @@ def solve_xyz(p: io.XyzProblem) -> io.XyzResult:
 
 
 def solve_kpi(p: io.KpiProblem) -> io.KpiResult:
+    from planning.kpis import ITEM_COLUMNS as KPI_COLUMNS
+    from planning.kpis import inventory_kpis
+
     frame = inventory_kpis(
         to_frame(io.KpiItem, p.items, KPI_COLUMNS),
         slow_moving_days=p.slow_moving_days,
@@ -227,6 +229,9 @@ def solve_kpi(p: io.KpiProblem) -> io.KpiResult:
 
 
 def solve_forecast(p: io.ForecastProblem) -> io.ForecastResult:
+    from planning.forecasting import HISTORY_COLUMNS as FORECAST_HISTORY_COLUMNS
+    from planning.forecasting import ModelSettings, backtest, forecast
+
     history = to_frame(io.HistoryLine, p.history, FORECAST_HISTORY_COLUMNS)
     settings = ModelSettings(
         season_length=p.season_length,
@@ -255,6 +260,9 @@ def solve_forecast(p: io.ForecastProblem) -> io.ForecastResult:
 
 
 def solve_accuracy(p: io.AccuracyProblem) -> io.AccuracyResult:
+    from planning.accuracy import EVALUATION_COLUMNS, accuracy, summarise
+    from planning.accuracy import HISTORY_COLUMNS as ACCURACY_HISTORY_COLUMNS
+
     evaluations = to_frame(io.EvaluationLine, p.evaluations, EVALUATION_COLUMNS)
     history = to_frame(io.HistoryLine, p.history, ACCURACY_HISTORY_COLUMNS) if p.history else None
     per_item = accuracy(evaluations, history, season_length=p.season_length)
@@ -265,6 +273,13 @@ def solve_accuracy(p: io.AccuracyProblem) -> io.AccuracyResult:
 
 
 def solve_crp(p: io.CrpProblem) -> io.CrpResult:
+    from planning.capacity import (
+        CAPACITY_COLUMNS,
+        ORDER_COLUMNS,
+        ROUTING_COLUMNS,
+        capacity_requirements,
+    )
+
     plan = capacity_requirements(
         to_frame(io.CapacityOrder, p.orders, ORDER_COLUMNS),
         to_frame(io.RoutingLine, p.routings, ROUTING_COLUMNS),
@@ -277,6 +292,8 @@ def solve_crp(p: io.CrpProblem) -> io.CrpResult:
 
 
 def solve_rccp(p: io.RccpProblem) -> io.RccpResult:
+    from planning.capacity import BOR_COLUMNS, CAPACITY_COLUMNS, MPS_COLUMNS, rough_cut_capacity
+
     load = rough_cut_capacity(
         to_frame(io.MpsLine, p.mps, MPS_COLUMNS),
         to_frame(io.BillOfResourcesLine, p.bill_of_resources, BOR_COLUMNS),

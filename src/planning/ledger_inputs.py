@@ -59,7 +59,7 @@ import polars as pl
 from ledger import commands as c
 from ledger.planned_orders import ExceptionKind, PegKind, PlannedOrderKind
 from ledger.values import LotSizeRule as LedgerRule
-from planning.lot_sizing import LotSizeRule as PlanningRule
+from planning.lot_size_rules import LotSizeRule as PlanningRule
 from planning.mrp import MrpPlan, run_mrp
 from planning.quantities import QUANTITY_DECIMALS, round_to_precision, snap
 from projections import frames

@@ -54,7 +54,6 @@ Quantities: order quantities are rounded up to the row's ``precision`` (see
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -62,6 +61,7 @@ import polars as pl
 
 from planning.errors import PlanningError
 from planning.frames import Column, conform, optional, require
+from planning.lot_size_rules import LotSizeRule
 from planning.quantities import FloatArray, ceil_to_precision, round_to_precision, snap
 
 IntArray = npt.NDArray[np.int64]
@@ -70,19 +70,6 @@ BoolArray = npt.NDArray[np.bool_]
 TOLERANCE = 1e-9
 # A lot covering less than this many units is no lot (Wagner-Whitin's "no setup needed").
 NOTHING = 1e-12
-
-
-class LotSizeRule(StrEnum):
-    LOT_FOR_LOT = "lot_for_lot"
-    FIXED_ORDER_QUANTITY = "fixed_order_quantity"
-    MULTIPLE = "multiple"
-    MINIMUM = "minimum"
-    PERIOD_ORDER_QUANTITY = "period_order_quantity"
-    EOQ = "eoq"
-    SILVER_MEAL = "silver_meal"
-    LEAST_UNIT_COST = "least_unit_cost"
-    PART_PERIOD_BALANCING = "part_period_balancing"
-    WAGNER_WHITIN = "wagner_whitin"
 
 
 RULE_NAMES = [rule.value for rule in LotSizeRule]

@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 from fastapi import Request
+from fastapi.responses import HTMLResponse
 from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.fastapi import GraphQLRouter
@@ -85,9 +86,22 @@ def sdl(*extensions: type) -> str:
     return build_schema(*extensions).as_str() + "\n"
 
 
-def graphql_router(*extensions: type) -> GraphQLRouter[Context, None]:
-    """GraphQL at /graphql (GraphiQL in a browser); the composition root puts the read
-    models and the runner on ``app.state``. Header ``X-Min-Position`` = ``minPosition``."""
+class _Router(GraphQLRouter[Context, None]):
+    """Strawberry's router, with the GraphiQL page the composition root gives (strawberry's
+    own loads its scripts from a CDN: a blank page on a plant without internet)."""
+
+    def __init__(self, schema: strawberry.Schema, *, ide_page: str | None, **kwargs: Any) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if ide_page else None, **kwargs)
+        self.ide_page = ide_page or ""
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:  # noqa: ARG002
+        return HTMLResponse(self.ide_page)
+
+
+def graphql_router(*extensions: type, ide_page: str | None = None) -> GraphQLRouter[Context, None]:
+    """GraphQL at /graphql, and ``ide_page`` (GraphiQL's HTML) for a browser, none if not
+    given; the composition root puts the read models and the runner on ``app.state``.
+    Header ``X-Min-Position`` = ``minPosition``."""
 
     async def context(request: Request) -> Context:
         ctx = Context(
@@ -101,10 +115,7 @@ def graphql_router(*extensions: type) -> GraphQLRouter[Context, None]:
         await ctx.ready(None)
         return ctx
 
-    router: GraphQLRouter[Context, None] = GraphQLRouter(
-        build_schema(*extensions), context_getter=context, graphql_ide="graphiql"
-    )
-    return router
+    return _Router(build_schema(*extensions), ide_page=ide_page, context_getter=context)
 
 
 __all__: list[Any] = ["build_schema", "graphql_router", "sdl"]

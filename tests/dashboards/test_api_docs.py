@@ -1,0 +1,133 @@
+"""/docs (Swagger UI) and GraphiQL work on a plant network without internet access: in
+Chromium with every request to another host than the server's aborted, each page renders
+and runs a request, and no request to another host was even attempted."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import Page, Route, expect
+
+from mims.api_docs import STATIC
+from mims.server import create_app
+from mims.settings import Settings
+from tests.servers import serving
+
+SERVER_HOST = "127.0.0.1"
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    tmp = tmp_path_factory.mktemp("docs")
+    return Settings(database_url=f"sqlite:///{tmp}/events.db", read_model_path=tmp / "read.duckdb")
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings) -> Iterator[str]:
+    with serving(create_app(settings)) as base:
+        yield base
+
+
+@pytest.fixture
+def offline(page: Page) -> Iterator[list[str]]:
+    """Abort every request to a host other than the server's; yields those attempted."""
+    elsewhere: list[str] = []
+
+    def route(route: Route) -> None:
+        url = route.request.url
+        if re.match(rf"^https?://{re.escape(SERVER_HOST)}(:\d+)?/", url):
+            route.continue_()
+        else:
+            elsewhere.append(url)
+            route.abort("internetdisconnected")
+
+    page.context.route("**/*", route)
+    yield elsewhere
+    assert not elsewhere, f"the page asked for files from elsewhere: {elsewhere}"
+
+
+@pytest.mark.browser
+def test_swagger_ui_lists_the_operations_and_runs_one_offline(
+    page: Page, server: str, offline: list[str]
+) -> None:
+    page.goto(f"{server}/docs")
+    # The OpenAPI document is large: the first one is built on demand.
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("MIMS", timeout=30_000)
+    receipts = page.locator('.opblock-summary-path[data-path="/v1/receipts"]')
+    expect(receipts).to_have_count(1)
+    assert page.locator(".opblock").count() >= 30
+
+    health = page.locator(".opblock", has=page.locator('[data-path="/health"]'))
+    health.locator(".opblock-summary").click()
+    health.locator("button.try-out__btn").click()
+    health.locator("button.execute").click()
+    answer = health.locator(".live-responses-table")
+    expect(answer.locator("tr.response .response-col_status")).to_have_text("200")
+    expect(answer.locator("tr.response .response-col_description")).to_contain_text(
+        '"status": "ok"'
+    )
+    assert offline == []
+
+
+@pytest.mark.browser
+def test_graphiql_renders_and_runs_a_query_offline(
+    page: Page, server: str, offline: list[str]
+) -> None:
+    page.goto(f"{server}/graphql")
+    editor = page.locator(".graphiql-query-editor")
+    expect(editor).to_contain_text("projectionStatus")
+    page.locator(".graphiql-execute-button").click()
+    result = page.locator(".graphiql-response")
+    # The first rows (CodeMirror draws only the lines in view).
+    expect(result).to_contain_text('"name": "catalog"', timeout=15_000)
+    expect(result).to_contain_text('"status": "running"')
+    # The schema was introspected: the explorer lists the query fields.
+    page.locator('button[aria-label="Show GraphiQL Explorer"]').click()
+    expect(page.locator(".graphiql-explorer-root")).to_contain_text("stockOnHand")
+    assert offline == []
+
+
+class _Sources(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [v for k, v in attrs if k in ("src", "href") and v]
+
+
+def _sources(html: str) -> list[str]:
+    parser = _Sources()
+    parser.feed(html)
+    return parser.urls
+
+
+@pytest.mark.parametrize("path", ["/docs", "/graphql"])
+def test_each_page_loads_only_files_the_server_serves(tmp_path: Path, path: str) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/events.db", read_model_path=tmp_path / "read.duckdb"
+    )
+    with TestClient(create_app(settings)) as client:
+        page = client.get(path, headers={"accept": "text/html"})
+        assert page.status_code == 200
+        urls = _sources(page.text)
+        assert len(urls) >= 3
+        for url in urls:
+            assert url.startswith("/api-docs/"), url
+            assert client.get(url).status_code == 200, url
+        assert client.get("/redoc").status_code == 404  # it came from a CDN too
+
+
+def test_every_vendored_file_has_its_licence_beside_it() -> None:
+    readme = (STATIC / "README.md").read_text()
+    for folder in ("swagger-ui", "graphiql"):
+        files = sorted(p.name for p in (STATIC / folder).iterdir())
+        assert any(name.startswith("LICENSE") for name in files), folder
+        for name in files:
+            if Path(name).suffix in (".js", ".css"):
+                assert name in readme, f"{folder}/{name} is not named in static/README.md"
