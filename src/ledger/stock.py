@@ -296,6 +296,12 @@ class Stock(LedgerAggregate):
                 aggregate._consume_reservation(self.reservation_id, self.quantity)
 
     class Moved(LedgerAggregate.Event):
+        """``meta.site`` is the site of ``from_location``; version 2 adds ``to_site``,
+        the site of ``to_location`` (None in a version 1 event, which kept only the
+        sender's site: readers take the location's site then)."""
+
+        class_version = 2
+
         from_location: str
         to_location: str
         lot: str
@@ -304,6 +310,11 @@ class Stock(LedgerAggregate):
         value: Decimal
         layers: tuple[Layer, ...]
         reference: str
+        to_site: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["to_site"] = None
 
         def apply(self, aggregate: Stock) -> None:
             aggregate._take((self.from_location, self.lot, self.status), self.quantity, self.layers)
@@ -1004,6 +1015,7 @@ class Stock(LedgerAggregate):
             value=drawn.value,
             layers=drawn.layers,
             reference=reference,
+            to_site=destination.site,
         )
         if status is AVAILABLE:
             self.hold_arrivals(meta=meta, location=destination.code, lot=lot_key)

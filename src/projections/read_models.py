@@ -73,6 +73,7 @@ EVENT_FIELDS: dict[str, object] = {
     "location": V,
     "from_location": V,
     "to_location": V,
+    "to_site": V,
     "lot": V,
     "status": V,
     "from_status": V,
@@ -455,7 +456,9 @@ SELECT {_COMMON.format(line=2)},
     CASE topic WHEN {T["LotSplit"]} THEN e.to_lot ELSE e.lot END,
     CASE topic WHEN {T["StatusChanged"]} THEN e.to_status ELSE e.status END,
     {q("quantity")}, {m("value")}, {TAIL}, {IN_REFERENCE},
-    CASE topic WHEN {T["LotSplit"]} THEN 'lot:' || e.from_lot END, {_META}
+    CASE topic WHEN {T["LotSplit"]} THEN 'lot:' || e.from_lot END,
+    actor, command_id, correlation_id,
+    CASE topic WHEN {T["Moved"]} THEN coalesce(e.to_site, site) ELSE site END
 FROM stock_page WHERE topic IN ({T["Moved"]}, {T["StatusChanged"]}, {T["LotSplit"]})"""
 REVALUED = f"""
 SELECT position, row_number() OVER (PARTITION BY position ORDER BY r.location, r.lot, r.status),
@@ -473,6 +476,11 @@ UNION ALL
 SELECT position, len(e.parts) + 1, version, recorded_at, effective_at, sku, e.location, e.to_lot,
     e.status, {q("quantity")}, {m("value")}, {TAIL}, e.reason, NULL, {_META}
 FROM stock_page WHERE topic = {T["LotsMerged"]}"""
+# A row's site is the site of the location it touches (a move between sites: the sender's
+# on the row out, the receiver's on the row in), from the catalog: exact for every event,
+# those recorded before a move named its destination's site and those whose command names
+# no single site (a lot held everywhere, a revaluation) included.
+ROW_SITE = "coalesce(l.site, nullif(mv.site, ''), '')"
 TWO_ROWS = frozenset({topic(Stock.Moved), topic(Stock.StatusChanged), topic(Stock.LotSplit)})
 
 
@@ -500,7 +508,8 @@ def page_movements_sql(source: str = "page", topics: frozenset[str] | None = Non
     return (
         stock_page_sql(source)
         + ";\nCREATE OR REPLACE TEMP TABLE page_movements AS"
-        + movement_passes(topics)
+        + f" SELECT mv.* REPLACE ({ROW_SITE} AS site) FROM ({movement_passes(topics)}) mv"
+        + " LEFT JOIN locations l ON l.code = mv.location"
     )
 
 
