@@ -190,6 +190,24 @@ class AdjustStock(Command):
         return self
 
 
+class ScrapStock(Command):
+    """Write available stock off as scrap in one step (damaged, broken, lost in handling):
+    the same rules as an issue, at the cost the item's method gives (FIFO layers, moving
+    average or standard). Held, quarantined or rejected stock goes through a disposition."""
+
+    command_name = "ScrapStock"
+
+    sku: Code
+    location: Code
+    quantity: Quantity
+    lot: LotNumber | None = None
+    reason_code: Annotated[
+        str, Field(pattern=CODE_PATTERN, max_length=32, examples=["DAMAGED"])
+    ] = Field(description="Why, as a code the plant's reports group by (not free text)")
+    note: Text = ""
+    reference: Reference = ""
+
+
 class CountStock(Command):
     command_name = "CountStock"
 
@@ -261,6 +279,7 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
     IssueStock,
     MoveStock,
     AdjustStock,
+    ScrapStock,
     CountStock,
     ReserveStock,
     ReleaseReservation,

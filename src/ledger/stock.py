@@ -437,6 +437,23 @@ class Stock(LedgerAggregate):
             if self.status is HELD:
                 aggregate._unclaim(self.location, self.lot, self.quantity, None)
 
+    class Scrapped(LedgerAggregate.Event):
+        """Available stock written off as scrap in one step, at the cost it drew (the
+        layers, or the average or standard value); ``reason_code`` says why."""
+
+        location: str
+        lot: str
+        quantity: Decimal
+        value: Decimal
+        layers: tuple[Layer, ...]
+        reason_code: str
+        note: str
+        reference: str
+
+        def apply(self, aggregate: Stock) -> None:
+            aggregate._take((self.location, self.lot, AVAILABLE), self.quantity, self.layers)
+            aggregate.value -= self.value
+
     class Adjusted(LedgerAggregate.Event):
         location: str
         lot: str
@@ -950,6 +967,43 @@ class Stock(LedgerAggregate):
             target_kind=target_kind,
             target=target,
             reservation_id=reservation_id,
+            reference=reference,
+        )
+        return drawn
+
+    def scrap(
+        self,
+        *,
+        meta: Meta,
+        item: Item,
+        place: Place,
+        quantity: Decimal,
+        lot: str | None,
+        reason_code: str,
+        note: str,
+        reference: str,
+    ) -> Draw:
+        """Write available stock off: what may be issued may be scrapped (not held,
+        quarantined, rejected or expired stock, nor stock promised to a reservation)."""
+        self._check_quantity(item, quantity)
+        lot_key = self._check_lot(item, lot, quantity)
+        self._check_place(place)
+        today = meta.effective_at.date()
+        bucket = (place.code, lot_key, AVAILABLE)
+        self._check_has(bucket, quantity)
+        self._check_not_expired(lot_key, today)
+        self._check_unreserved(bucket, quantity, today)
+        drawn = self.draw(bucket, quantity)
+        self.trigger_event(
+            self.Scrapped,
+            meta=meta,
+            location=place.code,
+            lot=lot_key,
+            quantity=quantity,
+            value=drawn.value,
+            layers=drawn.layers,
+            reason_code=reason_code,
+            note=note,
             reference=reference,
         )
         return drawn

@@ -17,8 +17,9 @@ that are not arrivals from outside, which the order events say (an output receip
 lowers ``shipped``). Because each term is a sum, a save split across two pages only
 moves a quantity between terms for the time between them. ``consumed`` also counts
 issues to cost centers and rework dispositions, ``returned`` returns to suppliers (issues
-and dispositions), ``adjusted`` what adjustments and counts took off the books (negative
-when they found stock).
+and dispositions), ``scrapped`` scrap dispositions and one-step scraps (``ScrapStock``),
+``adjusted`` what adjustments and counts took off the books (negative when they found
+stock).
 
 Untracked stock (lot "") is not a node: it has no identity to trace.
 
@@ -42,7 +43,7 @@ def _in(*classes: type) -> str:
 RECEIVED, ISSUED = f"'{topic(Stock.Received)}'", f"'{topic(Stock.Issued)}'"
 ADJUSTED, COUNTED = f"'{topic(Stock.Adjusted)}'", f"'{topic(Stock.Counted)}'"
 SPLIT, MERGED = f"'{topic(Stock.LotSplit)}'", f"'{topic(Stock.LotsMerged)}'"
-DISPOSED = f"'{topic(Stock.Disposed)}'"
+DISPOSED, SCRAPPED = f"'{topic(Stock.Disposed)}'", f"'{topic(Stock.Scrapped)}'"
 OUTPUT = f"'{topic(WorkOrder.OutputReceived)}'"
 WO_ISSUED, WO_RETURNED = (
     f"'{topic(WorkOrder.MaterialIssued)}'",
@@ -71,6 +72,7 @@ FLOW_EVENTS = (
     Stock.LotSplit,
     Stock.LotsMerged,
     Stock.Disposed,
+    Stock.Scrapped,
     WorkOrder.OutputReceived,
     WorkOrder.MaterialIssued,
     WorkOrder.MaterialReturned,
@@ -172,6 +174,12 @@ LOT_PAGE_PARTS: tuple[tuple[tuple[type, ...], str], ...] = (
         CASE e.disposition WHEN 'scrap' THEN e.location ELSE e.target END,
         {q("quantity")}, position
     FROM events JOIN stock_cards c USING (stream) WHERE topic = {DISPOSED}""",
+    ),
+    (
+        (Stock.Scrapped,),
+        f"""
+    SELECT c.sku, e.lot, 'scrapped', 'scrap', e.location, {q("quantity")}, position
+    FROM events JOIN stock_cards c USING (stream) WHERE topic = {SCRAPPED}""",
     ),
     (
         (Stock.LotSplit,),
