@@ -912,7 +912,11 @@ class Stock(LedgerAggregate):
             value=value,
             purchase_price_variance=variance,
             layer_seq=self.next_seq,
-            supplier_lot=supplier_lot if known is None else known.supplier_lot,
+            # What this receipt says, so a recall of it finds the lot; a receipt that says
+            # nothing (an output, a return) carries the lot's own.
+            supplier_lot=supplier_lot
+            if supplier_lot is not None or known is None
+            else known.supplier_lot,
             expiry=expiry,
             supplier=supplier,
             reference=reference,
