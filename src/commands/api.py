@@ -177,6 +177,12 @@ COMMAND_ROUTES: tuple[tuple[str, type[c.Command], str, str], ...] = (
     ),
     ("/adjustments", c.AdjustStock, "stock", "Adjust a balance up or down with a reason code"),
     (
+        "/scraps",
+        c.ScrapStock,
+        "stock",
+        "Write available stock off as scrap, at its cost, with a reason code",
+    ),
+    (
         "/counts",
         c.CountStock,
         "stock",

@@ -13,8 +13,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
+from ledger.codes import CodeRefused, normalise_code, normalise_reference
 from ledger.planned_orders import ExceptionKind, PegKind, PlannedOrderKind
 from ledger.values import (
     CostingMethod,
@@ -30,15 +32,49 @@ from ledger.values import (
 )
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/\-]{0,63}$"
+SUPPLIER_LOT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/\-]{0,127}$"
 
-Code = Annotated[str, Field(pattern=CODE_PATTERN, examples=["RM-STEEL-01"])]
+
+def _refused(e: CodeRefused) -> PydanticCustomError:
+    return PydanticCustomError(
+        "code_character",
+        "{reason}",
+        {"reason": str(e), "character": e.character, "code_point": e.code_point},
+    )
+
+
+def _code(value: object) -> object:
+    """Codes follow one rule (``ledger.codes``): NFKC, trimmed, ASCII, upper case."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return normalise_code(value)
+    except CodeRefused as e:
+        raise _refused(e) from None
+
+
+def _reference(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    try:
+        return normalise_reference(value)
+    except CodeRefused as e:
+        raise _refused(e) from None
+
+
+# The validator comes after the constraints so the JSON Schema keeps them; it runs first.
+AsCode = BeforeValidator(_code)
+AsReference = BeforeValidator(_reference)
+Code = Annotated[str, Field(pattern=CODE_PATTERN, examples=["RM-STEEL-01"]), AsCode]
 Quantity = Annotated[Decimal, Field(gt=0, max_digits=22, decimal_places=6, examples=["100"])]
 SignedQuantity = Annotated[Decimal, Field(max_digits=22, decimal_places=6, examples=["-2"])]
 NonNegativeQuantity = Annotated[Decimal, Field(ge=0, max_digits=22, decimal_places=6)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=24, decimal_places=10, examples=["12.50"])]
 Text = Annotated[str, Field(max_length=500)]
-Reference = Annotated[str, Field(max_length=128, examples=["PO-1001"])]
-LotNumber = Annotated[str, Field(pattern=CODE_PATTERN, examples=["L-2026-001"])]
+Reference = Annotated[str, Field(max_length=128, examples=["PO-1001"]), AsReference]
+LotNumber = Annotated[str, Field(pattern=CODE_PATTERN, examples=["L-2026-001"]), AsCode]
+SupplierLot = Annotated[str, Field(pattern=SUPPLIER_LOT_PATTERN, examples=["H-2026-118"]), AsCode]
+Party = Annotated[str, Field(min_length=1, max_length=64, examples=["ACME"]), AsReference]
 
 
 class Command(BaseModel):
@@ -137,9 +173,9 @@ class ReceiveStock(Command):
     quantity: Quantity
     unit_cost: Money
     lot: LotNumber | None = None
-    supplier_lot: Reference | None = None
+    supplier_lot: SupplierLot | None = None
     expiry: date | None = None
-    supplier: Reference | None = None
+    supplier: Party | None = None
     reference: Reference = ""
 
 
@@ -151,7 +187,7 @@ class IssueStock(Command):
     quantity: Quantity
     lot: LotNumber | None = None
     target_kind: IssueTarget
-    target: Annotated[str, Field(min_length=1, max_length=128, examples=["WO-1001"])]
+    target: Annotated[str, Field(min_length=1, max_length=128, examples=["WO-1001"]), AsReference]
     reservation_id: Reference | None = None
     reference: Reference = ""
 
@@ -188,6 +224,24 @@ class AdjustStock(Command):
             msg = "quantity_delta must not be zero"
             raise ValueError(msg)
         return self
+
+
+class ScrapStock(Command):
+    """Write available stock off as scrap in one step (damaged, broken, lost in handling):
+    the same rules as an issue, at the cost the item's method gives (FIFO layers, moving
+    average or standard). Held, quarantined or rejected stock goes through a disposition."""
+
+    command_name = "ScrapStock"
+
+    sku: Code
+    location: Code
+    quantity: Quantity
+    lot: LotNumber | None = None
+    reason_code: Annotated[
+        str, Field(pattern=CODE_PATTERN, max_length=32, examples=["DAMAGED"]), AsCode
+    ] = Field(description="Why, as a code the plant's reports group by (not free text)")
+    note: Text = ""
+    reference: Reference = ""
 
 
 class CountStock(Command):
@@ -261,6 +315,7 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
     IssueStock,
     MoveStock,
     AdjustStock,
+    ScrapStock,
     CountStock,
     ReserveStock,
     ReleaseReservation,
@@ -273,7 +328,7 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
 Hours = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=4)]
 Fraction = Annotated[Decimal, Field(ge=0, le=10, max_digits=8, decimal_places=6)]
 Version = Annotated[str, Field(min_length=1, max_length=32, examples=["A"])]
-OrderNumber = Annotated[str, Field(pattern=CODE_PATTERN, examples=["WO-1001"])]
+OrderNumber = Annotated[str, Field(pattern=CODE_PATTERN, examples=["WO-1001"]), AsCode]
 
 
 class DefineWorkCenter(Command):
@@ -433,7 +488,7 @@ class CreatePurchaseOrder(Command):
     command_name = "CreatePurchaseOrder"
 
     number: OrderNumber
-    supplier: Annotated[str, Field(min_length=1, max_length=64)]
+    supplier: Party
     lines: list[OrderLineInput] = Field(min_length=1, max_length=2000)
     over_receipt_tolerance: Fraction = Decimal("0.05")
 
@@ -450,7 +505,7 @@ class ReceiptLineInput(BaseModel):
     line: Annotated[int, Field(ge=1)]
     quantity: Quantity
     lot: LotNumber | None = None
-    supplier_lot: Reference | None = None
+    supplier_lot: SupplierLot | None = None
     expiry: date | None = None
 
 
@@ -493,7 +548,7 @@ class CreateSalesOrder(Command):
     command_name = "CreateSalesOrder"
 
     number: OrderNumber
-    customer: Annotated[str, Field(min_length=1, max_length=64)]
+    customer: Party
     lines: list[OrderLineInput] = Field(min_length=1, max_length=2000)
 
 
@@ -602,7 +657,7 @@ class RecordInspection(Command):
 
     command_name = "RecordInspection"
 
-    inspection_id: Annotated[str, Field(pattern=CODE_PATTERN)]
+    inspection_id: Annotated[str, Field(pattern=CODE_PATTERN), AsCode]
     sku: Code
     location: Code
     lot: LotNumber | None = None
@@ -617,7 +672,7 @@ class PlaceHold(Command):
 
     command_name = "PlaceHold"
 
-    hold_id: Annotated[str, Field(pattern=CODE_PATTERN, examples=["QH-2026-001"])]
+    hold_id: Annotated[str, Field(pattern=CODE_PATTERN, examples=["QH-2026-001"]), AsCode]
     sku: Code
     lot: LotNumber | None = None
     location: Code | None = None
@@ -638,7 +693,7 @@ class HoldLots(Command):
 
     command_name = "HoldLots"
 
-    hold_id: Annotated[str, Field(pattern=CODE_PATTERN)]
+    hold_id: Annotated[str, Field(pattern=CODE_PATTERN), AsCode]
     lots: list[LotInput] = Field(min_length=1, max_length=20_000)
     reason: Annotated[str, Field(min_length=1, max_length=500)]
 
@@ -646,7 +701,7 @@ class HoldLots(Command):
 class ReleaseHold(Command):
     command_name = "ReleaseHold"
 
-    hold_id: Annotated[str, Field(pattern=CODE_PATTERN)]
+    hold_id: Annotated[str, Field(pattern=CODE_PATTERN), AsCode]
     signature: SignatureInput
 
 
@@ -663,7 +718,7 @@ class DisposeStock(Command):
     status: Literal[StockStatus.REJECTED, StockStatus.QUARANTINE] = StockStatus.REJECTED
     disposition: Disposition
     reason: Annotated[str, Field(min_length=1, max_length=500)]
-    supplier: Annotated[str, Field(max_length=64)] | None = Field(
+    supplier: Annotated[str, Field(max_length=64), AsReference] | None = Field(
         default=None, description="return_to_supplier: default the lot's receipt supplier"
     )
     work_order: OrderNumber | None = Field(
@@ -786,7 +841,9 @@ class ProposePlannedOrders(Command):
 
     command_name = "ProposePlannedOrders"
 
-    run_id: Annotated[str, Field(pattern=CODE_PATTERN, max_length=48, examples=["MRP-0001"])]
+    run_id: Annotated[
+        str, Field(pattern=CODE_PATTERN, max_length=48, examples=["MRP-0001"]), AsCode
+    ]
     start_date: date = Field(description="The day period 1 starts")
     bucket_days: Annotated[int, Field(ge=1, le=366)] = 7
     horizon: Annotated[int, Field(ge=1, le=1000, description="Periods planned")]
@@ -804,9 +861,7 @@ class FirmPlannedOrder(Command):
     order_number: OrderNumber = Field(description="The purchase or work order to create")
     quantity: Quantity | None = Field(default=None, description="Default: as proposed")
     due_date: date | None = Field(default=None, description="Default: as proposed")
-    supplier: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
-        default=None, description="Purchase: the supplier"
-    )
+    supplier: Party | None = Field(default=None, description="Purchase: the supplier")
     unit_price: Money = Field(default=Decimal(0), description="Purchase: the line's price")
     confirm: bool = Field(default=False, description="Purchase: confirm the order at once")
     output_location: Code | None = Field(default=None, description="Production: output goes to")

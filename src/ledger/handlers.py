@@ -197,6 +197,23 @@ def adjust(uow: UnitOfWork, cmd: c.AdjustStock) -> dict[str, str]:
     return {"value_delta": str(adjusted.value_delta)}
 
 
+@handles(c.ScrapStock)
+def scrap(uow: UnitOfWork, cmd: c.ScrapStock) -> dict[str, str]:
+    item = uow.item(cmd.sku)
+    place = uow.place(cmd.location)
+    drawn = uow.stock(cmd.sku).scrap(
+        meta=uow.meta(place.site),
+        item=item,
+        place=place,
+        quantity=cmd.quantity,
+        lot=cmd.lot,
+        reason_code=cmd.reason_code,
+        note=cmd.note,
+        reference=cmd.reference,
+    )
+    return {"value": str(drawn.value)}
+
+
 @handles(c.CountStock)
 def count(uow: UnitOfWork, cmd: c.CountStock) -> dict[str, str]:
     item = uow.item(cmd.sku)

@@ -296,6 +296,12 @@ class Stock(LedgerAggregate):
                 aggregate._consume_reservation(self.reservation_id, self.quantity)
 
     class Moved(LedgerAggregate.Event):
+        """``meta.site`` is the site of ``from_location``; version 2 adds ``to_site``,
+        the site of ``to_location`` (None in a version 1 event, which kept only the
+        sender's site: readers take the location's site then)."""
+
+        class_version = 2
+
         from_location: str
         to_location: str
         lot: str
@@ -304,6 +310,11 @@ class Stock(LedgerAggregate):
         value: Decimal
         layers: tuple[Layer, ...]
         reference: str
+        to_site: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["to_site"] = None
 
         def apply(self, aggregate: Stock) -> None:
             aggregate._take((self.from_location, self.lot, self.status), self.quantity, self.layers)
@@ -425,6 +436,23 @@ class Stock(LedgerAggregate):
             aggregate.value -= self.value
             if self.status is HELD:
                 aggregate._unclaim(self.location, self.lot, self.quantity, None)
+
+    class Scrapped(LedgerAggregate.Event):
+        """Available stock written off as scrap in one step, at the cost it drew (the
+        layers, or the average or standard value); ``reason_code`` says why."""
+
+        location: str
+        lot: str
+        quantity: Decimal
+        value: Decimal
+        layers: tuple[Layer, ...]
+        reason_code: str
+        note: str
+        reference: str
+
+        def apply(self, aggregate: Stock) -> None:
+            aggregate._take((self.location, self.lot, AVAILABLE), self.quantity, self.layers)
+            aggregate.value -= self.value
 
     class Adjusted(LedgerAggregate.Event):
         location: str
@@ -884,7 +912,11 @@ class Stock(LedgerAggregate):
             value=value,
             purchase_price_variance=variance,
             layer_seq=self.next_seq,
-            supplier_lot=supplier_lot if known is None else known.supplier_lot,
+            # What this receipt says, so a recall of it finds the lot; a receipt that says
+            # nothing (an output, a return) carries the lot's own.
+            supplier_lot=supplier_lot
+            if supplier_lot is not None or known is None
+            else known.supplier_lot,
             expiry=expiry,
             supplier=supplier,
             reference=reference,
@@ -939,6 +971,43 @@ class Stock(LedgerAggregate):
             target_kind=target_kind,
             target=target,
             reservation_id=reservation_id,
+            reference=reference,
+        )
+        return drawn
+
+    def scrap(
+        self,
+        *,
+        meta: Meta,
+        item: Item,
+        place: Place,
+        quantity: Decimal,
+        lot: str | None,
+        reason_code: str,
+        note: str,
+        reference: str,
+    ) -> Draw:
+        """Write available stock off: what may be issued may be scrapped (not held,
+        quarantined, rejected or expired stock, nor stock promised to a reservation)."""
+        self._check_quantity(item, quantity)
+        lot_key = self._check_lot(item, lot, quantity)
+        self._check_place(place)
+        today = meta.effective_at.date()
+        bucket = (place.code, lot_key, AVAILABLE)
+        self._check_has(bucket, quantity)
+        self._check_not_expired(lot_key, today)
+        self._check_unreserved(bucket, quantity, today)
+        drawn = self.draw(bucket, quantity)
+        self.trigger_event(
+            self.Scrapped,
+            meta=meta,
+            location=place.code,
+            lot=lot_key,
+            quantity=quantity,
+            value=drawn.value,
+            layers=drawn.layers,
+            reason_code=reason_code,
+            note=note,
             reference=reference,
         )
         return drawn
@@ -1004,6 +1073,7 @@ class Stock(LedgerAggregate):
             value=drawn.value,
             layers=drawn.layers,
             reference=reference,
+            to_site=destination.site,
         )
         if status is AVAILABLE:
             self.hold_arrivals(meta=meta, location=destination.code, lot=lot_key)

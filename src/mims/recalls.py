@@ -26,9 +26,9 @@ router = APIRouter(prefix="/v1", tags=["quality"])
 
 
 class RecallHold(BaseModel):
-    hold_id: Annotated[str, Field(pattern=c.CODE_PATTERN, examples=["RECALL-2026-7"])]
+    hold_id: Annotated[str, Field(pattern=c.CODE_PATTERN, examples=["RECALL-2026-7"]), c.AsCode]
     reason: Annotated[str, Field(min_length=1, max_length=500)]
-    supplier_lot: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    supplier_lot: c.SupplierLot | None = None
     item: c.Code | None = None
     lot: c.LotNumber | None = None
 

@@ -177,14 +177,16 @@ def work_orders(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def consumption(con: duckdb.DuckDBPyConnection, since: date, until: date) -> pl.DataFrame:
     """Quantity issued per item and day (``consumption_daily``), days ``since`` <= day <=
-    ``until``; days without issues have no row. ``first_day``: the item's first issue ever."""
+    ``until``; days without issues have no row (scrap is not demand: a day of scrap only
+    is not one). ``first_day``: the item's first issue ever."""
     return _frame(
         con,
         """SELECT c.item, c.day, CAST(c.quantity AS DOUBLE) AS quantity, f.first_day
         FROM consumption_daily c
-        JOIN (SELECT item, min(day) AS first_day FROM consumption_daily GROUP BY item) f
+        JOIN (SELECT item, min(day) AS first_day FROM consumption_daily WHERE issues > 0
+              GROUP BY item) f
             USING (item)
-        WHERE c.day BETWEEN ? AND ? ORDER BY c.item, c.day""",
+        WHERE c.day BETWEEN ? AND ? AND c.issues > 0 ORDER BY c.item, c.day""",
         [since, until],
     )
 

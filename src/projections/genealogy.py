@@ -33,6 +33,9 @@ from typing import Any, Literal, NamedTuple
 import duckdb
 import pyarrow as pa
 
+# Re-exported: the query side normalises its arguments as the commands do.
+from ledger.codes import CodeRefused as CodeRefused  # noqa: PLC0414
+from ledger.codes import normalise_code as normalise_code  # noqa: PLC0414
 from projections.genealogy_models import FLOWS
 
 Direction = Literal["forward", "backward"]
@@ -338,20 +341,30 @@ def start_nodes(
     lot: str | None = None,
 ) -> list[int]:
     """The lots a trace starts from: every lot received with that supplier lot (of that
-    item, when given), or the lot (of that item, or of any item)."""
+    item, when given), with or without a supplier, or the lot (of that item, or of any
+    item). The arguments are codes, normalised as the commands normalise them
+    (``CodeRefused`` for one no command would take); codes recorded before the commands
+    normalised them are compared trimmed and in upper case, so they are found too."""
+    item, lot = (None if x is None else normalise_code(x) for x in (item, lot))
     if supplier_lot is not None:
         rows = con.execute(
             "SELECT DISTINCT r.node FROM lot_receipts r JOIN lot_nodes n ON n.id = r.node"
-            " WHERE r.supplier_lot = ? AND (CAST(? AS VARCHAR) IS NULL OR n.item = ?)"
-            " AND (CAST(? AS VARCHAR) IS NULL OR n.lot = ?) ORDER BY 1",
-            [supplier_lot, item, item, lot, lot],
+            " WHERE r.supplier_lot_key = ?"
+            " AND (CAST(? AS VARCHAR) IS NULL OR upper(n.item) = ?)"
+            " AND (CAST(? AS VARCHAR) IS NULL OR upper(n.lot) = ?) ORDER BY 1",
+            [normalise_code(supplier_lot), item, item, lot, lot],
         ).fetchall()
     elif lot is not None:
-        rows = con.execute(
-            "SELECT id FROM lot_nodes WHERE lot = ? AND (CAST(? AS VARCHAR) IS NULL OR item = ?)"
-            " ORDER BY id",
-            [lot, item, item],
-        ).fetchall()
+        # Exact first (every code recorded since the rule is normalised); a scan in upper
+        # case only when that finds nothing (a lot recorded before).
+        for compare in ("", "upper"):
+            rows = con.execute(
+                f"SELECT id FROM lot_nodes WHERE {compare}(lot) = ?"
+                f" AND (CAST(? AS VARCHAR) IS NULL OR {compare}(item) = ?) ORDER BY id",
+                [lot, item, item],
+            ).fetchall()
+            if rows:
+                break
     else:
         msg = "give a supplier lot, or a lot (and its item)"
         raise ValueError(msg)
@@ -423,9 +436,11 @@ def _uses(
 def _receipts(con: duckdb.DuckDBPyConnection, lots: dict[int, TracedLot]) -> None:
     for node, rows in groupby(
         con.execute(
-            f"""SELECT t.node, r.supplier, r.supplier_lot, r.reference, r.location,
-                {_q("r.quantity")}, r.effective_at
-            FROM traced t JOIN lot_receipts r ON r.node = t.node ORDER BY t.node, r.position"""
+            f"""SELECT t.node, coalesce(r.supplier, ''), r.supplier_lot, r.reference,
+                r.location, {_q("r.quantity")}, r.effective_at
+            FROM traced t JOIN lot_receipts r ON r.node = t.node
+            WHERE r.command_id NOT IN (SELECT command_id FROM genealogy_internal_commands)
+            ORDER BY t.node, r.position"""
         ).fetchall(),
         key=itemgetter(0),
     ):

@@ -17,8 +17,9 @@ that are not arrivals from outside, which the order events say (an output receip
 lowers ``shipped``). Because each term is a sum, a save split across two pages only
 moves a quantity between terms for the time between them. ``consumed`` also counts
 issues to cost centers and rework dispositions, ``returned`` returns to suppliers (issues
-and dispositions), ``adjusted`` what adjustments and counts took off the books (negative
-when they found stock).
+and dispositions), ``scrapped`` scrap dispositions and one-step scraps (``ScrapStock``),
+``adjusted`` what adjustments and counts took off the books (negative when they found
+stock).
 
 Untracked stock (lot "") is not a node: it has no identity to trace.
 
@@ -42,7 +43,7 @@ def _in(*classes: type) -> str:
 RECEIVED, ISSUED = f"'{topic(Stock.Received)}'", f"'{topic(Stock.Issued)}'"
 ADJUSTED, COUNTED = f"'{topic(Stock.Adjusted)}'", f"'{topic(Stock.Counted)}'"
 SPLIT, MERGED = f"'{topic(Stock.LotSplit)}'", f"'{topic(Stock.LotsMerged)}'"
-DISPOSED = f"'{topic(Stock.Disposed)}'"
+DISPOSED, SCRAPPED = f"'{topic(Stock.Disposed)}'", f"'{topic(Stock.Scrapped)}'"
 OUTPUT = f"'{topic(WorkOrder.OutputReceived)}'"
 WO_ISSUED, WO_RETURNED = (
     f"'{topic(WorkOrder.MaterialIssued)}'",
@@ -71,6 +72,7 @@ FLOW_EVENTS = (
     Stock.LotSplit,
     Stock.LotsMerged,
     Stock.Disposed,
+    Stock.Scrapped,
     WorkOrder.OutputReceived,
     WorkOrder.MaterialIssued,
     WorkOrder.MaterialReturned,
@@ -88,6 +90,7 @@ lot_genealogy = Projection(
         "lot_shipments",
         "genealogy_orders",
         "genealogy_work_order_lots",
+        "genealogy_internal_commands",
     ),
     ddl=f"""
     CREATE TABLE IF NOT EXISTS lot_nodes (
@@ -104,7 +107,7 @@ lot_genealogy = Projection(
     CREATE TABLE IF NOT EXISTS lot_receipts (
         node BIGINT, position BIGINT, supplier VARCHAR, supplier_lot VARCHAR,
         reference VARCHAR, location VARCHAR, status VARCHAR, quantity {QTY},
-        effective_at TIMESTAMPTZ);
+        effective_at TIMESTAMPTZ, command_id VARCHAR, supplier_lot_key VARCHAR);
     CREATE TABLE IF NOT EXISTS lot_shipments (
         node BIGINT, customer VARCHAR, sales_order VARCHAR, shipment VARCHAR,
         quantity {QTY}, PRIMARY KEY (node, customer, sales_order, shipment));
@@ -112,6 +115,7 @@ lot_genealogy = Projection(
         stream UUID PRIMARY KEY, kind VARCHAR, number VARCHAR, party VARCHAR);
     CREATE TABLE IF NOT EXISTS genealogy_work_order_lots (
         number VARCHAR, position BIGINT, component VARCHAR, lot VARCHAR, quantity {QTY});
+    CREATE TABLE IF NOT EXISTS genealogy_internal_commands (command_id VARCHAR PRIMARY KEY);
     """,
 )
 
@@ -172,6 +176,12 @@ LOT_PAGE_PARTS: tuple[tuple[tuple[type, ...], str], ...] = (
         CASE e.disposition WHEN 'scrap' THEN e.location ELSE e.target END,
         {q("quantity")}, position
     FROM events JOIN stock_cards c USING (stream) WHERE topic = {DISPOSED}""",
+    ),
+    (
+        (Stock.Scrapped,),
+        f"""
+    SELECT c.sku, e.lot, 'scrapped', 'scrap', e.location, {q("quantity")}, position
+    FROM events JOIN stock_cards c USING (stream) WHERE topic = {SCRAPPED}""",
     ),
     (
         (Stock.LotSplit,),
@@ -259,15 +269,33 @@ def lot_page(topics: frozenset[str]) -> str:
 
 
 lot_genealogy.on(*FLOW_EVENTS, sql=lot_page)
+# Every receipt of a lot, with or without a supplier: a recall of a supplier lot starts
+# from all of them. The receipts that are not arrivals from outside (an output, a return
+# from a work order or a customer) are told by their command's order event, which may come
+# in a later page: the traces list the others. The supplier lot's key is it trimmed and in
+# upper case, as the commands now take it, so receipts recorded before are found too.
 lot_genealogy.on(
     Stock.Received,
     sql=f"""
     INSERT INTO lot_receipts
     SELECT n.id, position, e.supplier, e.supplier_lot, e.reference, e.location, e.status,
-        {q("quantity")}, effective_at
+        {q("quantity")}, effective_at, command_id, upper(trim(e.supplier_lot))
     FROM events JOIN stock_cards c USING (stream)
     JOIN lot_nodes n ON n.item = c.sku AND n.lot = e.lot
-    WHERE topic = {RECEIVED} AND e.supplier IS NOT NULL
+    WHERE topic = {RECEIVED}
+    """,
+)
+lot_genealogy.on(
+    WorkOrder.OutputReceived,
+    WorkOrder.MaterialIssued,
+    WorkOrder.MaterialReturned,
+    SalesOrder.Returned,
+    sql=f"""
+    INSERT INTO genealogy_internal_commands
+    SELECT DISTINCT command_id FROM events
+    WHERE topic IN ({OUTPUT}, {WO_RETURNED}, {SO_RETURNED})
+       OR (topic = {WO_ISSUED} AND {q("quantity")} < 0)
+    ON CONFLICT DO NOTHING
     """,
 )
 # What each order has consumed, event by event: a by-product's parents.

@@ -73,6 +73,7 @@ EVENT_FIELDS: dict[str, object] = {
     "location": V,
     "from_location": V,
     "to_location": V,
+    "to_site": V,
     "lot": V,
     "status": V,
     "from_status": V,
@@ -408,6 +409,7 @@ STOCK_EVENTS = (
     Stock.LotSplit,
     Stock.LotsMerged,
     Stock.Disposed,
+    Stock.Scrapped,
 )
 _META = "actor, command_id, correlation_id, site"
 T = {e.__name__: f"'{topic(e)}'" for e in STOCK_EVENTS}
@@ -422,10 +424,14 @@ COUNTERPARTY = (
     f"CASE topic WHEN {T['Received']} THEN e.supplier"
     f" WHEN {T['Issued']} THEN e.target_kind || ':' || e.target"
     f" WHEN {T['Disposed']} THEN e.disposition || ':' || e.target"
+    f" WHEN {T['Scrapped']} THEN 'scrap:' || e.reason_code"
     f" WHEN {T['LotSplit']} THEN 'lot:' || e.to_lot END"
 )
 SIGNED = f"({T['Adjusted']}, {T['Counted']})"
-OUTGOING = f"({T['Issued']}, {T['Moved']}, {T['StatusChanged']}, {T['LotSplit']}, {T['Disposed']})"
+OUTGOING = (
+    f"({T['Issued']}, {T['Moved']}, {T['StatusChanged']}, {T['LotSplit']}, {T['Disposed']},"
+    f" {T['Scrapped']})"
+)
 TAIL = "split_part(topic, ':', 2) AS event_type"
 # Every stock event is one movement row out of (or into) its bucket; a move, a status
 # change and a lot split are two rows, out of one bucket and into another; a merge is one
@@ -439,8 +445,8 @@ OUT_OF_BUCKET = f"""
 SELECT {_COMMON.format(line=1)},
     CASE topic WHEN {T["Moved"]} THEN e.from_location ELSE e.location END AS location,
     CASE topic WHEN {T["LotSplit"]} THEN e.from_lot ELSE e.lot END AS lot,
-    CASE topic WHEN {T["Issued"]} THEN 'available' WHEN {T["StatusChanged"]} THEN e.from_status
-         ELSE e.status END AS status,
+    CASE WHEN topic IN ({T["Issued"]}, {T["Scrapped"]}) THEN 'available'
+         WHEN topic = {T["StatusChanged"]} THEN e.from_status ELSE e.status END AS status,
     CASE WHEN topic IN {SIGNED} THEN {q("quantity_delta")}
          WHEN topic IN {OUTGOING} THEN -{q("quantity")}
          ELSE {q("quantity")} END AS quantity_delta,
@@ -455,7 +461,9 @@ SELECT {_COMMON.format(line=2)},
     CASE topic WHEN {T["LotSplit"]} THEN e.to_lot ELSE e.lot END,
     CASE topic WHEN {T["StatusChanged"]} THEN e.to_status ELSE e.status END,
     {q("quantity")}, {m("value")}, {TAIL}, {IN_REFERENCE},
-    CASE topic WHEN {T["LotSplit"]} THEN 'lot:' || e.from_lot END, {_META}
+    CASE topic WHEN {T["LotSplit"]} THEN 'lot:' || e.from_lot END,
+    actor, command_id, correlation_id,
+    CASE topic WHEN {T["Moved"]} THEN coalesce(e.to_site, site) ELSE site END
 FROM stock_page WHERE topic IN ({T["Moved"]}, {T["StatusChanged"]}, {T["LotSplit"]})"""
 REVALUED = f"""
 SELECT position, row_number() OVER (PARTITION BY position ORDER BY r.location, r.lot, r.status),
@@ -473,6 +481,11 @@ UNION ALL
 SELECT position, len(e.parts) + 1, version, recorded_at, effective_at, sku, e.location, e.to_lot,
     e.status, {q("quantity")}, {m("value")}, {TAIL}, e.reason, NULL, {_META}
 FROM stock_page WHERE topic = {T["LotsMerged"]}"""
+# A row's site is the site of the location it touches (a move between sites: the sender's
+# on the row out, the receiver's on the row in), from the catalog: exact for every event,
+# those recorded before a move named its destination's site and those whose command names
+# no single site (a lot held everywhere, a revaluation) included.
+ROW_SITE = "coalesce(l.site, nullif(mv.site, ''), '')"
 TWO_ROWS = frozenset({topic(Stock.Moved), topic(Stock.StatusChanged), topic(Stock.LotSplit)})
 
 
@@ -500,7 +513,8 @@ def page_movements_sql(source: str = "page", topics: frozenset[str] | None = Non
     return (
         stock_page_sql(source)
         + ";\nCREATE OR REPLACE TEMP TABLE page_movements AS"
-        + movement_passes(topics)
+        + f" SELECT mv.* REPLACE ({ROW_SITE} AS site) FROM ({movement_passes(topics)}) mv"
+        + " LEFT JOIN locations l ON l.code = mv.location"
     )
 
 
@@ -648,6 +662,10 @@ cost_layers.on(
     Stock.Disposed,
     sql=_upsert_layers(_layer_rows(Stock.Disposed, "e.location", "e.status", "-")),
 )
+cost_layers.on(
+    Stock.Scrapped,
+    sql=_upsert_layers(_layer_rows(Stock.Scrapped, "e.location", "'available'", "-")),
+)
 cost_layers.finally_("DELETE FROM cost_layers WHERE quantity = 0")
 
 
@@ -737,24 +755,35 @@ reservations.on(
 )
 
 
+# Issues and scrap per item and day, side by side: scrap is not demand, so planning reads
+# the issues only (``frames.consumption``).
 consumption_daily = Projection(
     name="consumption_daily",
     tables=("consumption_daily",),
     ddl=f"""
     CREATE TABLE IF NOT EXISTS consumption_daily (
         item VARCHAR, day DATE, quantity {QTY}, value {MONEY}, issues BIGINT,
-        PRIMARY KEY (item, day));
+        scrapped {QTY}, scrapped_value {MONEY}, scraps BIGINT, PRIMARY KEY (item, day));
     """,
 )
+_ISSUED, _SCRAPPED = "event_type = 'Stock.Issued'", "event_type = 'Stock.Scrapped'"
 consumption_daily.on(
     Stock.Issued,
-    sql="""
+    Stock.Scrapped,
+    sql=f"""
     INSERT INTO consumption_daily
-    SELECT item, CAST(effective_at AS DATE), -sum(quantity_delta), -sum(value_delta), count(*)
-    FROM movements WHERE event_type = 'Stock.Issued' GROUP BY ALL
+    SELECT item, CAST(effective_at AS DATE),
+        coalesce(-sum(quantity_delta) FILTER ({_ISSUED}), 0),
+        coalesce(-sum(value_delta) FILTER ({_ISSUED}), 0), count(*) FILTER ({_ISSUED}),
+        coalesce(-sum(quantity_delta) FILTER ({_SCRAPPED}), 0),
+        coalesce(-sum(value_delta) FILTER ({_SCRAPPED}), 0), count(*) FILTER ({_SCRAPPED})
+    FROM movements WHERE {_ISSUED} OR {_SCRAPPED} GROUP BY ALL
     ON CONFLICT DO UPDATE SET quantity = consumption_daily.quantity + excluded.quantity,
         value = consumption_daily.value + excluded.value,
-        issues = consumption_daily.issues + excluded.issues
+        issues = consumption_daily.issues + excluded.issues,
+        scrapped = consumption_daily.scrapped + excluded.scrapped,
+        scrapped_value = consumption_daily.scrapped_value + excluded.scrapped_value,
+        scraps = consumption_daily.scraps + excluded.scraps
     """,
 )
 

@@ -342,7 +342,7 @@ class StockQuery:
             item=item_, available=available, expired=expired, reserved=reserved, free=free
         )
 
-    @described("Daily consumption (issues) of an item, for forecasting.")
+    @described("Daily consumption of an item: issues (for forecasting) and scrap, apart.")
     async def consumption(
         self,
         info: Info[Context, None],
@@ -351,13 +351,18 @@ class StockQuery:
         until: date | None = None,
     ) -> list[ConsumptionDay]:
         rows = await info.context.rows(
-            "SELECT item, day, quantity, value, issues FROM consumption_daily WHERE item = ?"
+            "SELECT item, day, quantity, value, issues, scrapped, scrapped_value, scraps"
+            " FROM consumption_daily WHERE item = ?"
             " AND (? IS NULL OR day >= ?) AND (? IS NULL OR day <= ?) ORDER BY day",
             [item, since, since, until, until],
         )
         return [
-            ConsumptionDay(item=i, day=d, quantity=q, value=v, issues=n) for i, d, q, v, n in rows
-        ]
+            ConsumptionDay(
+                item=i, day=d, quantity=q, value=v, issues=n, scrapped=sq, scrapped_value=sv,
+                scraps=sn,
+            )
+            for i, d, q, v, n, sq, sv, sn in rows
+        ]  # fmt: skip
 
     @described("Each projection's position, lag behind the log, health.")
     async def projection_status(self, info: Info[Context, None]) -> list[ProjectionStatus]:

@@ -65,7 +65,10 @@ class LotLink:
     )
 
 
-@strawberry.type(description="A receipt of a lot from a supplier")
+@strawberry.type(
+    description="A receipt of a lot from outside the plant (not an output or a return);"
+    " supplier is empty when the receipt named none"
+)
 class LotReceipt:
     supplier: str
     supplier_lot: str | None
@@ -187,7 +190,7 @@ class LotTrace:
     start: list[LotKey]
     lots: list[TracedLot] = strawberry.field(description="The starting lots too, at level 0")
     supplier_lots: list[SupplierLot] = strawberry.field(
-        description="Every supplier receipt among the lots found"
+        description="Every receipt from outside among the lots found"
     )
     elapsed_ms: float
 
@@ -425,6 +428,20 @@ def _one_start(supplier_lot: str | None, lot: str | None) -> None:
         raise GraphQLError(msg, extensions={"code": "BAD_START"})
 
 
+def _code(argument: str, value: str | None) -> str | None:
+    """A code argument, normalised as the commands normalise codes (trimmed, NFKC, upper
+    case); one no command would take is refused, naming the character."""
+    if value is None:
+        return None
+    try:
+        return g.normalise_code(value)
+    except g.CodeRefused as e:
+        raise GraphQLError(
+            f"{argument}: {e}",
+            extensions={"code": "BAD_CODE", "argument": argument, "codePoint": e.code_point},
+        ) from None
+
+
 @strawberry.type
 class TraceQuery:
     @described(
@@ -443,8 +460,8 @@ class TraceQuery:
         await info.context.ready(min_position)
         return await _trace(
             info.context,
-            item=item,
-            lot=lot,
+            item=_code("item", item) or "",
+            lot=_code("lot", lot) or "",
             direction="forward",
             max_depth=max_depth,
             wanted=_wanted(info),
@@ -462,8 +479,8 @@ class TraceQuery:
         await info.context.ready(min_position)
         return await _trace(
             info.context,
-            item=item,
-            lot=lot,
+            item=_code("item", item) or "",
+            lot=_code("lot", lot) or "",
             direction="backward",
             max_depth=max_depth,
             wanted=_wanted(info),
@@ -471,7 +488,9 @@ class TraceQuery:
 
     @described(
         "A recall of a supplier lot (or of a lot): every affected lot, what of it is on"
-        " hand where, what was shipped to whom, and each lot's mass balance"
+        " hand where, what was shipped to whom, and each lot's mass balance. The supplier"
+        " lot is found in every receipt of it, with or without a supplier; codes are"
+        " compared as the commands normalise them (trimmed, NFKC, upper case)"
     )
     async def recall_simulation(
         self,
@@ -482,6 +501,8 @@ class TraceQuery:
         min_position: int | None = None,
     ) -> RecallSimulation:
         _one_start(supplier_lot, lot)
+        supplier_lot = _code("supplierLot", supplier_lot)
+        item, lot = _code("item", item), _code("lot", lot)
         ctx = info.context
         await ctx.ready(min_position)
         wanted = _wanted(info)

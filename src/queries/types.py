@@ -347,9 +347,12 @@ class AvailableToPromise:
 class ConsumptionDay:
     item: str
     day: date
-    quantity: Decimal
+    quantity: Decimal = strawberry.field(description="Issued (the demand planning reads)")
     value: Decimal
     issues: int
+    scrapped: Decimal = strawberry.field(description="Written off as scrap (kept apart)")
+    scrapped_value: Decimal
+    scraps: int
 
 
 @strawberry.type

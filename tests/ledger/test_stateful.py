@@ -115,6 +115,18 @@ class LedgerMachine(RuleBasedStateMachine):
             ok,
         )
 
+    @rule(target=done, location=locations, lot=lots, q=quantities)
+    def scrap(self, location: str, lot: str, q: Decimal):
+        """One-step scrap: what an issue without a reservation may take."""
+        key = (location, lot, AVAILABLE)
+        ok = self.ref.qty(key) >= q and self.ref.free() >= q
+        if ok:
+            self.ref.add(key, -q)
+        return self.run(
+            c.ScrapStock(sku=SKU, location=location, quantity=q, lot=lot, reason_code="DAMAGED"),
+            ok,
+        )
+
     @rule(target=done, rid=reservations, location=locations, lot=lots, q=quantities)
     def issue_reserved(self, rid: str, location: str, lot: str, q: Decimal):
         key = (location, lot, AVAILABLE)
@@ -247,7 +259,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert card.balances == self.ref.balances
         assert card.reserved == sum(self.ref.reservations.values(), D(0))
         assert {k: r.quantity for k, r in card.reservations.items()} == self.ref.reservations
-        # Issues, moves, holds and reservations never promise more than is available;
+        # Issues, scraps, moves, holds and reservations never promise more than is available;
         # only a negative adjustment (stock found missing) can leave a shortage.
         assert card.reserved <= card.available or self.short
         assert card.value == sum(

@@ -116,6 +116,8 @@ def flows_of(events: list[Any]) -> dict[Lot, Counter[str]]:
             for p in e.parts:
                 add(s, p.lot, "merged_out", p.quantity)
                 add(s, e.to_lot, "merged_in", p.quantity)
+        elif isinstance(e, Stock.Scrapped):
+            add(s, e.lot, "scrapped", e.quantity)
         elif isinstance(e, Stock.Disposed) and e.disposition != "rework":
             add(s, e.lot, "scrapped" if e.disposition == "scrap" else "returned", e.quantity)
         elif isinstance(e, WorkOrder.MaterialIssued):
@@ -282,6 +284,7 @@ def ten_levels(shop: Shop) -> None:
     shop.run(c.PlaceHold(hold_id="QH-1", sku=top, lot=f"{top}-B", reason="customer complaint"))
     shop.run(c.AdjustStock(sku="L0", location="A", quantity_delta=D(-4), lot="R3",
                            reason_code="DAMAGED"))  # fmt: skip
+    shop.run(c.ScrapStock(sku="L0", location="A", quantity=D(3), lot="R2", reason_code="RUST"))
 
 
 def test_ten_levels_with_diamonds_splits_and_merges_trace_like_a_walk_over_the_ledger(
@@ -465,6 +468,7 @@ def test_splits_merges_and_dispositions_move_stock_and_cost_layers_like_the_stoc
     assert moved["Stock.LotSplit"] == 2 * 3  # out of one lot, into the other, 3 splits
     assert moved["Stock.LotsMerged"] == 3 * 3  # two lots out, the merged one in, 3 merges
     assert moved["Stock.Disposed"] == 2
+    assert moved["Stock.Scrapped"] == 1
 
 
 def assert_balances(ledger: Ledger, items: list[str], page_size: int) -> None:
@@ -555,7 +559,11 @@ def play(shop: Shop, ops: list[tuple[str, int, int]]) -> None:
                                                 quantity=D(1), lot=e.lot, reason="faulty"))  # fmt: skip
             elif kind == "scrap":
                 sku = ["RAW", "PART", "ASSY"][pick % 3]
-                if (lot := one(sku)) is not None:
+                if (lot := one(sku)) is not None and size % 3 == 0:  # in one step
+                    shop.run(c.ScrapStock(sku=sku, location="A", lot=lot[0],
+                                          quantity=D(1 + size % int(lot[1])),
+                                          reason_code="DAMAGED"))  # fmt: skip
+                elif lot is not None:
                     q = D(1 + size % int(lot[1]))
                     shop.run(c.ChangeStockStatus(sku=sku, location="A", quantity=q, lot=lot[0],
                                                  from_status="available", to_status="rejected",
