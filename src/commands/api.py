@@ -19,7 +19,12 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 from pydantic import BaseModel, Field
 
-from commands.problems import IdempotencyKeyMismatch, UnknownProblemType, problem_types
+from commands.problems import (
+    IdempotencyKeyMismatch,
+    InvalidIdempotencyKey,
+    UnknownProblemType,
+    problem_types,
+)
 from ledger import commands as c
 from ledger.errors import UnknownItem, UnknownLocation
 from ledger.stock import Stock
@@ -79,6 +84,8 @@ class Accepted(BaseModel):
 async def submit(command: C, ledger: Ledger, sender: Sender) -> Outcome:
     """Hand the command to the writer; return once its transaction has committed."""
     if sender.idempotency_key is not None:
+        if not sender.idempotency_key:
+            raise InvalidIdempotencyKey("the Idempotency-Key header is empty", field="command_id")
         if command.command_id not in (None, sender.idempotency_key):
             raise IdempotencyKeyMismatch(
                 "the Idempotency-Key header and the body's command_id differ",

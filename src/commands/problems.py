@@ -132,6 +132,14 @@ class IdempotencyKeyMismatch(errors.LedgerError):
     kind = "invalid"
 
 
+class InvalidIdempotencyKey(errors.LedgerError):
+    """The Idempotency-Key header is empty (a key is 1 to 128 characters)."""
+
+    type = "invalid-idempotency-key"
+    title = "Invalid idempotency key"
+    kind = "invalid"
+
+
 class UnknownProblemType(errors.LedgerError):
     """No problem type has this name."""
 

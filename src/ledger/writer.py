@@ -285,7 +285,20 @@ class Ledger:
     def _process(self, submissions: list[Submission]) -> None:
         pending = submissions
         existing_receipts: set[UUID] = set()
+        rounds = 0
         while pending:
+            rounds += 1
+            if rounds > self.settings.max_retries + 2:
+                # Every conflict makes progress (a stale stream is reloaded, a receipt
+                # answered); should one not, the batch is answered rather than spun on.
+                log.error("batch kept conflicting", size=len(pending), rounds=rounds)
+                for submission in pending:
+                    submission.future.set_exception(
+                        ConcurrencyConflict(
+                            "the batch kept conflicting; try again", attempts=rounds
+                        )
+                    )
+                return
             batch = self._decide(pending, existing_receipts)
             if not batch.staged:
                 self._answer(batch, {})
@@ -382,13 +395,13 @@ class Ledger:
         now: datetime,
     ) -> None:
         command = submission.command
-        if command.command_id is None or isinstance(error, ConcurrencyConflict):
+        if not command.command_id or isinstance(error, ConcurrencyConflict):
             # Nobody can resend an unnamed command; a conflict is no decision.
             batch.refused.append((submission, error))
             return
         receipt = CommandReceipt.refused_after(
             earlier,
-            id=receipt_id(command.command_id),
+            id=receipt_id(submission.envelope.command_id),
             meta=meta,
             command_type=command.command_name,
             fingerprint=command.fingerprint(),

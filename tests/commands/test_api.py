@@ -110,13 +110,21 @@ def issue(**overrides: Any) -> dict[str, Any]:
 
 
 def refused(
-    api: TestClient, ledger: Ledger, path: str, body: Any, status: int, type_: str
+    api: TestClient,
+    ledger: Ledger,
+    path: str,
+    body: Any,
+    status: int,
+    type_: str,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     before = ledger.max_position()
     answer = (
-        api.post(path, content=body, headers={"content-type": "application/json"})
+        api.post(
+            path, content=body, headers={"content-type": "application/json", **(headers or {})}
+        )
         if isinstance(body, str)
-        else api.post(path, json=body)
+        else api.post(path, json=body, headers=headers)
     )
     assert answer.status_code == status, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
@@ -410,3 +418,16 @@ def test_no_input_gets_a_500_and_refusals_change_nothing(
     if answer.status_code != 201:
         assert answer.headers["content-type"] == "application/problem+json"
         assert ledger.max_position() == before
+
+
+def test_an_empty_idempotency_key_is_refused(api: TestClient, ledger: Ledger) -> None:
+    for _ in range(2):
+        refused(
+            api,
+            ledger,
+            "/v1/issues",
+            issue(quantity="1000"),
+            422,
+            "invalid-idempotency-key",
+            headers={"Idempotency-Key": ""},
+        )

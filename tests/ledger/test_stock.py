@@ -464,3 +464,17 @@ def test_standard_cost_change_revalues_on_hand(plant: Plant) -> None:
     plant.item("FIFO")
     with pytest.raises(errors.InvalidMasterData):
         plant.ledger.execute(c.ChangeStandardCost(sku="FIFO", standard_cost=D(1)))
+
+
+def test_a_command_with_an_empty_id_is_refused_each_time_without_a_receipt(plant: Plant) -> None:
+    """An empty id names nothing: nothing to resend, so nothing is recorded (it once made
+    the writer spin on a receipt it could never find)."""
+    plant.item("STEEL")
+    unnamed = c.IssueStock(
+        sku="STEEL", location="A", quantity=D(1), target_kind="work_order", target="WO-1"
+    ).model_copy(update={"command_id": ""})
+    position = plant.ledger.max_position()
+    for _ in range(3):
+        with pytest.raises(errors.InsufficientStock):
+            plant.ledger.execute(unnamed, timeout=10)
+    assert plant.ledger.max_position() == position
