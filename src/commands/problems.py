@@ -118,9 +118,12 @@ def internal_error(exc: Exception, instance: str) -> Problem:
     )
 
 
-def _json(found: Problem) -> JSONResponse:
+def _json(found: Problem, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
-        found[1], status_code=found[0], media_type=PROBLEM_JSON, headers=replay_headers(found)
+        found[1],
+        status_code=found[0],
+        media_type=PROBLEM_JSON,
+        headers={**(replay_headers(found) or {}), **(headers or {})},
     )
 
 
@@ -206,7 +209,8 @@ def install_problem_handlers(app: FastAPI) -> None:
                 status.phrase,
                 str(exc.detail),
                 instance=request.url.path,
-            )
+            ),
+            exc.headers,  # a 405's Allow
         )
 
     @app.exception_handler(StoreOperationalError)

@@ -431,3 +431,16 @@ def test_an_empty_idempotency_key_is_refused(api: TestClient, ledger: Ledger) ->
             "invalid-idempotency-key",
             headers={"Idempotency-Key": ""},
         )
+
+
+def test_a_method_not_allowed_names_the_allowed_ones(api: TestClient) -> None:
+    for method, path, allowed in (
+        ("GET", "/v1/issues", "POST"),
+        ("TRACE", "/v1/locations/A", "GET"),
+        ("DELETE", "/health", "GET"),
+    ):
+        answer = api.request(method, path)
+        assert answer.status_code == 405
+        assert answer.headers["allow"] == allowed
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["type"] == "/problems/method-not-allowed"
