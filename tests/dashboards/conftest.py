@@ -139,7 +139,9 @@ def post_scenario(plant: Plant) -> None:
             "quantity": "120.5",
             "target_kind": "work_order",
             "target": "WO-1001",
-            "effective_at": iso(plant.coil_2_at + timedelta(hours=1)),
+            # Exactly a day ago, so always on yesterday's date: an hour later crossed
+            # midnight when the suite ran after 23:00 UTC and merged the two days.
+            "effective_at": iso(plant.coil_2_at),
         },
     )
     plant.post(
