@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from commands.api import problems_router, router
 from commands.lane import CommandLane
-from commands.problems import install_problem_handlers
+from commands.problems import document_problems, install_problem_handlers
 
 
 def install_command_api(app: FastAPI) -> None:
@@ -15,4 +15,5 @@ def install_command_api(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(problems_router)
     install_problem_handlers(app)
+    document_problems(app)
     app.add_middleware(CommandLane)

@@ -22,7 +22,9 @@ from pydantic import BaseModel, Field
 from commands.problems import (
     IdempotencyKeyMismatch,
     InvalidIdempotencyKey,
+    ResponsesDoc,
     UnknownProblemType,
+    problem_responses,
     problem_types,
 )
 from ledger import commands as c
@@ -129,7 +131,11 @@ def accepted_body(outcome: Outcome) -> dict[str, object]:
 
 router = APIRouter(prefix="/v1")
 CREATED = status.HTTP_201_CREATED
-ACCEPTED: dict[int | str, dict[str, object]] = {201: {"model": Accepted}}
+# What a command can answer: 201 (posted, or replayed), or a problem: an unknown id (404),
+# a rule of the ledger (409), a body over the limit (413), invalid input (422), the event
+# store unreachable (503).
+ACCEPTED: ResponsesDoc = {201: {"model": Accepted}, **problem_responses(404, 409, 413, 422, 503)}
+READ_ANSWERS = problem_responses(404, 422, 503)
 
 
 COMMAND_ROUTES: tuple[tuple[str, type[c.Command], str, str], ...] = (
@@ -530,7 +536,7 @@ class LocationOut(BaseModel):
     blocked_reason: str
 
 
-@router.get("/items/{sku}", tags=["master data"])
+@router.get("/items/{sku}", tags=["master data"], responses=READ_ANSWERS)
 def get_item(sku: str, ledger: LedgerDep) -> ItemOut:
     item = ledger.item(sku)
     if item is None:
@@ -551,7 +557,7 @@ def get_item(sku: str, ledger: LedgerDep) -> ItemOut:
     )
 
 
-@router.get("/locations/{code}", tags=["master data"])
+@router.get("/locations/{code}", tags=["master data"], responses=READ_ANSWERS)
 def get_location(code: str, ledger: LedgerDep) -> LocationOut:
     location = ledger.location(code)
     if location is None:
@@ -569,7 +575,7 @@ def get_location(code: str, ledger: LedgerDep) -> LocationOut:
     )
 
 
-@router.get("/stock/{sku}", tags=["stock"])
+@router.get("/stock/{sku}", tags=["stock"], responses=READ_ANSWERS)
 def get_stock_card(sku: str, ledger: LedgerDep) -> StockCard:
     """The item's stock card as the ledger decides with it (not a read model)."""
     stock = ledger.stock(sku)
@@ -588,7 +594,7 @@ class ProblemType(BaseModel):
     description: str
 
 
-@problems_router.get("/problems/{slug}", tags=["errors"])
+@problems_router.get("/problems/{slug}", tags=["errors"], responses=problem_responses(404))
 def describe_problem(slug: str) -> ProblemType:
     """What a problem ``type`` means (the ``type`` URIs of error answers resolve here)."""
     types = problem_types()

@@ -16,8 +16,11 @@ import structlog
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ledger import errors
 
@@ -190,6 +193,108 @@ def problem_types() -> dict[str, tuple[int, str, str]]:
     )
 
 
+# --- the problem answers in the OpenAPI document ----------------------------------------
+
+
+class InvalidField(BaseModel):
+    field: str
+    reason: str
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem: every answer that is not a success."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str = Field(description="Stable URI of the problem type; GET it for what it means")
+    title: str
+    status: int
+    detail: str
+    instance: str = Field(description="The path that answered")
+    field: str | None = Field(default=None, description="The offending input, where there is one")
+    errors: list[InvalidField] | None = Field(
+        default=None, description="Every invalid field (validation errors)"
+    )
+    replayed: bool | None = Field(
+        default=None, description="Answered from an earlier send of the same command id"
+    )
+
+
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+WHY: Mapping[int, str] = {
+    400: "The request is malformed (a GraphQL query that does not parse or validate)",
+    404: "An id in the request names nothing (item, location, lot, order...)",
+    405: "This path does not take that method (see the Allow header)",
+    409: "A rule of the ledger said no (insufficient stock, a blocked location...)",
+    413: "The body is larger than the limit",
+    422: "A field is missing, malformed or out of range",
+    503: "The event store or the read models cannot answer now; retry",
+}
+ResponsesDoc = dict[int | str, dict[str, Any]]
+
+
+def problem_responses(*statuses: int) -> ResponsesDoc:
+    """OpenAPI ``responses`` for the problem answers a route gives (for ``responses=``)."""
+    return {
+        code: {
+            "description": WHY.get(code, HTTPStatus(code).phrase),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+        }
+        for code in statuses
+    }
+
+
+def document_problems(app: FastAPI) -> None:
+    """Make ``app.openapi()`` describe the answers as they are sent: the ``Problem`` schema,
+    and FastAPI's default 422 (``application/json`` HTTPValidationError, which this API
+    never sends) replaced by the problem answer."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        doc = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
+        )
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        problem_schema = ProblemDetails.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        schemas.update(problem_schema.pop("$defs", {}))
+        schemas["Problem"] = problem_schema
+        invalid = problem_responses(422)[422]
+        for operations in doc.get("paths", {}).values():
+            for operation in operations.values():
+                answers = operation.get("responses", {})
+                if "application/json" in answers.get("422", {}).get("content", {}):
+                    answers["422"] = invalid
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the path takes, over all the routes that serve it (Starlette names only
+    the first route that matched the path): each method is tried against every route."""
+    return ", ".join(
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.routes
+        )
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.LedgerError)
     async def ledger_error(request: Request, exc: errors.LedgerError) -> JSONResponse:
@@ -202,6 +307,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = HTTPStatus(exc.status_code)
+        headers = dict(exc.headers or {})
+        if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+            headers["Allow"] = allowed_methods(request)
         return _json(
             problem(
                 exc.status_code,
@@ -210,7 +318,7 @@ def install_problem_handlers(app: FastAPI) -> None:
                 str(exc.detail),
                 instance=request.url.path,
             ),
-            exc.headers,  # a 405's Allow
+            headers,
         )
 
     @app.exception_handler(StoreOperationalError)

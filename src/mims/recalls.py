@@ -17,7 +17,15 @@ import orjson
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
-from commands.api import CREATED, SenderDep, accepted_body, accepted_headers, submit
+from commands.api import (
+    CREATED,
+    Accepted,
+    SenderDep,
+    accepted_body,
+    accepted_headers,
+    submit,
+)
+from commands.problems import problem_responses
 from ledger import commands as c
 from ledger.errors import UnknownLot
 from projections.genealogy import affected_lots
@@ -40,7 +48,21 @@ class RecallHold(BaseModel):
         return self
 
 
-@router.post("/recalls/hold", status_code=CREATED)
+class RecallLotHeld(BaseModel):
+    hold_id: str
+    item: str
+    lot: str
+
+
+class RecallHeld(Accepted):
+    holds: list[RecallLotHeld]
+
+
+@router.post(
+    "/recalls/hold",
+    status_code=CREATED,
+    responses={CREATED: {"model": RecallHeld}, **problem_responses(404, 409, 422, 503)},
+)
 async def hold_recalled_lots(body: RecallHold, request: Request, sender: SenderDep) -> Response:
     """Hold every lot on hand that the recall of a supplier lot (or a lot) reaches."""
     state = request.app.state

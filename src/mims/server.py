@@ -16,10 +16,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from commands import install_command_api
-from commands.problems import PROBLEM_JSON, problem, register_problem_type
+from commands.problems import PROBLEM_JSON, problem, problem_responses, register_problem_type
 from ledger.writer import Ledger
 from mims.admin import router as admin_router
-from mims.api_docs import graphiql_page, install_api_docs
+from mims.api_docs import document_graphql, graphiql_page, install_api_docs
 from mims.dashboards import install_dashboards
 from mims.plan_ledger import router as planning_admin_router
 from mims.quality_ops import run_expiry_job
@@ -155,7 +155,12 @@ def create_app(
     )
     install_command_api(app)
     app.include_router(
-        graphql_router(*QUERY_EXTENSIONS, ide_page=graphiql_page()),
+        document_graphql(
+            graphql_router(*QUERY_EXTENSIONS, ide_page=graphiql_page()),
+            # a request strawberry cannot read (400), a bad X-Min-Position (422), the read
+            # models behind it (503)
+            problem_responses(400, 422, 503),
+        ),
         prefix="/graphql",
         tags=["queries"],
     )

@@ -7,7 +7,8 @@ from functools import partial
 from typing import Any
 
 import strawberry
-from fastapi import Request
+from cross_web import HTTPException as GraphQLHTTPException  # what strawberry raises
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
@@ -96,6 +97,37 @@ class _Router(GraphQLRouter[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:  # noqa: ARG002
         return HTMLResponse(self.ide_page)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A body that is JSON but not an object (``"AAA"``, ``[1]``) is a 400, not a crash
+        inside strawberry."""
+        found = super().parse_json(data)
+        items = found if isinstance(found, list) else [found]
+        if not items or not all(isinstance(item, dict) for item in items):
+            raise GraphQLHTTPException(400, "The request body must be a JSON object")
+        return found
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        """``?variables=`` (empty) means no variables, as an absent parameter does."""
+        found = dict(params)
+        if found.get("variables") == "":
+            del found["variables"]
+        return super().parse_query_params(found)
+
+    async def parse_http_body(self, request: Any) -> Any:
+        found = await super().parse_http_body(request)
+        for item in found if isinstance(found, list) else [found]:
+            if not isinstance(item.operation_name, str | None):
+                raise GraphQLHTTPException(400, "operationName must be a string or null")
+        return found
+
+    async def run(self, *args: Any, **kwargs: Any) -> Any:
+        """A request strawberry cannot take (no query, a body that is not JSON...) answers
+        a problem like every other route, not strawberry's plain-text line."""
+        try:
+            return await super().run(*args, **kwargs)
+        except GraphQLHTTPException as e:
+            raise HTTPException(e.status_code, e.reason) from None
 
 
 def graphql_router(*extensions: type, ide_page: str | None = None) -> GraphQLRouter[Context, None]:

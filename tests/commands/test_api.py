@@ -438,9 +438,31 @@ def test_a_method_not_allowed_names_the_allowed_ones(api: TestClient) -> None:
         ("GET", "/v1/issues", "POST"),
         ("TRACE", "/v1/locations/A", "GET"),
         ("DELETE", "/health", "GET"),
+        ("OPTIONS", "/graphql", "GET, POST"),  # two routes serve it: both are named
     ):
         answer = api.request(method, path)
         assert answer.status_code == 405
         assert answer.headers["allow"] == allowed
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["type"] == "/problems/method-not-allowed"
+
+
+def test_a_graphql_request_that_cannot_be_read_is_a_problem(api: TestClient) -> None:
+    for body in ('"AAA"', "[1]", '{"query": "{ __typename }", "operationName": {}}', "{"):
+        answer = api.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+        assert answer.status_code == 400, body  # was a 500 (or strawberry's plain text)
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["type"] == "/problems/bad-request"
+
+
+def test_the_openapi_document_describes_problem_answers(api: TestClient) -> None:
+    doc = api.get("/openapi.json").json()
+    receipts = doc["paths"]["/v1/receipts"]["post"]["responses"]
+    assert set(receipts) == {"201", "404", "409", "413", "422", "503"}
+    for code in ("404", "409", "413", "422", "503"):
+        assert list(receipts[code]["content"]) == ["application/problem+json"]
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    problem = doc["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail", "instance"}
+    graphql = doc["paths"]["/graphql"]["post"]
+    assert graphql["requestBody"]["content"]["application/json"]["schema"]["required"] == ["query"]

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+
+from commands.problems import ResponsesDoc
 
 STATIC = Path(__file__).parent / "static"
 MOUNT = "/api-docs"
@@ -43,3 +46,75 @@ def install_api_docs(app: FastAPI) -> None:
             # No badge from the public validator service.
             swagger_ui_parameters={"validatorUrl": None},
         )
+
+
+GRAPHQL_REQUEST = {
+    "type": "object",
+    "required": ["query"],
+    "properties": {
+        "query": {"type": "string", "minLength": 1, "description": "The GraphQL document"},
+        "variables": {"type": ["object", "null"]},
+        "operationName": {"type": ["string", "null"]},
+    },
+}
+GRAPHQL_RESULT = {
+    "type": "object",
+    "description": "A GraphQL result: errors of the query itself come here, with status 200",
+    "properties": {
+        "data": {"type": ["object", "null"]},
+        "errors": {"type": "array", "items": {"type": "object"}},
+        "extensions": {"type": "object"},
+    },
+}
+MIN_POSITION = {
+    "name": "x-min-position",
+    "in": "header",
+    "required": False,
+    "description": "Answer once the read models have reached this log position "
+    "(a command's `position`): read your own writes",
+    "schema": {"type": "string", "pattern": "^[0-9]{0,19}$"},
+}
+
+
+def document_graphql(router: APIRouter, problems: ResponsesDoc) -> APIRouter:
+    """Describe /graphql in the OpenAPI document as it answers (strawberry's routes declare
+    no body and no problem answers). ``problems``: the problem answers of both methods."""
+    result = {"application/json": {"schema": GRAPHQL_RESULT}}
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        if "GET" in (route.methods or ()):
+            route.responses = {
+                200: {
+                    "description": "GraphiQL's page for a browser; the result of `query`",
+                    "content": {"text/html": {"schema": {"type": "string"}}, **result},
+                },
+                **problems,
+            }
+            route.openapi_extra = {
+                "parameters": [
+                    {
+                        "name": "query",
+                        "in": "query",
+                        "description": "Without it, a browser gets GraphiQL's page",
+                        "schema": {"type": "string", "minLength": 1},
+                    },
+                    {
+                        "name": "variables",
+                        "in": "query",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    {"name": "operationName", "in": "query", "schema": {"type": "string"}},
+                    MIN_POSITION,
+                ]
+            }
+        elif "POST" in (route.methods or ()):
+            route.responses = {200: {"description": "The result", "content": result}, **problems}
+            route.openapi_extra = {
+                "parameters": [MIN_POSITION],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": GRAPHQL_REQUEST}},
+                },
+            }
+    return router
