@@ -32,13 +32,24 @@ AGGREGATES: tuple[type[LedgerAggregate], ...] = (
 )
 
 
+BASE_FIELDS = frozenset(LedgerAggregate.Created.__dataclass_fields__)
+
+
+def _recorded(event: type) -> bool:
+    """An event class the ledger records. eventsourcing gives every aggregate an ``Event``
+    and a ``Created`` class; a ``Created`` is one of the ledger's events only where the
+    aggregate declares its own (work, purchase and sales orders: it carries their fields),
+    the others are created by a named event (``Registered``, ``Defined``...)."""
+    if not issubclass(event, LedgerAggregate.Event) or event.__name__ == "Event":
+        return False
+    return event.__name__ != "Created" or bool(set(event.__dataclass_fields__) - BASE_FIELDS)
+
+
 def event_classes() -> list[type[LedgerAggregate.Event]]:
     """The concrete event classes, named ``Aggregate.Event`` like their topics."""
     return [
         value
         for aggregate in AGGREGATES
         for value in vars(aggregate).values()
-        if isinstance(value, type)
-        and issubclass(value, LedgerAggregate.Event)
-        and value.__name__ not in ("Event", "Created")
+        if isinstance(value, type) and _recorded(value)
     ]
