@@ -8,6 +8,7 @@ said no, 503 the event store is unreachable, 500 a bug (logged, never explained)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -282,17 +283,35 @@ def document_problems(app: FastAPI) -> None:
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
+def _documented_methods(app: FastAPI, path: str) -> set[str] | None:
+    """The methods the OpenAPI document gives ``path``: a concrete path's own, before those
+    of templated paths that also match it (OpenAPI's rule: `/v1/items/standard-cost` is not
+    `/v1/items/{sku}`); None when the document does not know the path."""
+    paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
+    if path in paths:
+        return {m.upper() for m in paths[path]}
+    found = [
+        {m.upper() for m in operations}
+        for template, operations in paths.items()
+        if "{" in template and re.fullmatch(re.sub(r"\{[^/}]+\}", "[^/]+", template), path)
+    ]
+    return set().union(*found) if found else None
+
+
 def allowed_methods(request: Request) -> str:
-    """Every method the path takes, over all the routes that serve it (Starlette names only
-    the first route that matched the path): each method is tried against every route."""
-    return ", ".join(
-        method
-        for method in METHODS
-        if any(
-            route.matches({**request.scope, "method": method})[0] is Match.FULL
-            for route in request.app.routes
-        )
-    )
+    """Every method the path takes: as documented, or for the pages the document leaves out,
+    over all the routes that serve it (Starlette names only the first that matched)."""
+    documented = _documented_methods(request.app, request.url.path)
+    if documented is None:
+        documented = {
+            method
+            for method in METHODS
+            if any(
+                route.matches({**request.scope, "method": method})[0] is Match.FULL
+                for route in request.app.routes
+            )
+        }
+    return ", ".join(m for m in METHODS if m in documented)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
