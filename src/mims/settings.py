@@ -6,16 +6,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ledger.store import store_env
+from ledger.store import database_scheme, store_env
 from ledger.writer import WriterSettings
 from mims.relay import RelaySettings
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MIMS_", extra="ignore")
+    # No input in a validation error: MIMS_DATABASE_URL may hold a password.
+    model_config = SettingsConfigDict(env_prefix="MIMS_", extra="ignore", hide_input_in_errors=True)
 
     environment: Literal["development", "production"] = "development"
     database_url: str = Field(
@@ -52,16 +53,22 @@ class Settings(BaseSettings):
     log_level: str = "info"
     log_json: bool = False
 
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, url: str) -> str:
+        database_scheme(url)  # a mistyped scheme is named here, its password never
+        return url
+
     @model_validator(mode="after")
     def _production_is_not_embedded(self) -> Settings:
-        if self.environment == "production" and not self.database_url.startswith("postgres"):
+        if self.environment == "production" and not self.uses_postgres:
             msg = "MIMS_ENVIRONMENT=production needs MIMS_DATABASE_URL=postgresql://..."
             raise ValueError(msg)
         return self
 
     @property
     def uses_postgres(self) -> bool:
-        return self.database_url.startswith("postgres")
+        return database_scheme(self.database_url) == "postgresql"
 
     def store_env(self) -> dict[str, str]:
         return store_env(self.database_url, pool_size=self.postgres_pool_size)
