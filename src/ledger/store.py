@@ -48,7 +48,7 @@ def database_scheme(url: str) -> str:
         named = f"scheme {scheme!r}" if scheme else "no scheme"
         msg = (
             f"database URL {redacted(url)!r} has {named}: use memory://,"
-            " sqlite:///path or postgresql://user:password@host:5432/dbname"
+            " sqlite:///path or postgresql://USER@HOST:5432/DBNAME"
         )
         raise ValueError(msg)
     return "postgresql" if scheme == "postgres" else scheme

@@ -146,7 +146,9 @@ def schemas_check(root: Path = typer.Option(Path("schemas"), help="Folder to che
 
 
 def main() -> None:
-    app()
+    from mims.cli_errors import run_cli
+
+    run_cli(app)
 
 
 @app.command()
