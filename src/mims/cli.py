@@ -53,6 +53,7 @@ def serve(
 ) -> None:
     """Serve the command API, GraphQL and the dashboards."""
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
 
     from mims.logs import configure_logging
     from mims.settings import Settings
@@ -62,13 +63,26 @@ def serve(
     count = workers or settings.workers
     if count > 1 and not settings.uses_postgres:
         raise typer.BadParameter("several workers need MIMS_DATABASE_URL=postgresql://...")
-    uvicorn.run(
+    config = uvicorn.Config(
         "mims.asgi:app",
         host=host or settings.host,
         port=port or settings.port,
         workers=count,
         log_level=settings.log_level,
         access_log=False,
+    )
+    if count == 1:
+        server = uvicorn.Server(config)
+        server.run()
+        if not server.started:
+            raise SystemExit(STARTUP_FAILURE)
+        return
+    from mims.workers import serve_workers
+
+    serve_workers(
+        config,
+        start_seconds=settings.worker_start_seconds,
+        healthcheck_seconds=settings.worker_healthcheck_seconds,
     )
 
 

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from commands import install_command_api
 from commands.problems import PROBLEM_JSON, problem, register_problem_type
 from ledger.writer import Ledger
+from mims.access import AccessMiddleware
 from mims.admin import router as admin_router
 from mims.api_docs import graphiql_page, install_api_docs
 from mims.dashboards import install_dashboards
@@ -142,6 +143,10 @@ def create_app(
                 waker.stop()
             if own_models:
                 models.close()
+                if models.path is not None and models.path != settings.read_model_path:
+                    # A worker's own file (see open_read_models): rebuilt at each start.
+                    models.path.unlink(missing_ok=True)
+                    models.path.with_name(models.path.name + ".wal").unlink(missing_ok=True)
             if own_ledger:
                 the_ledger.close()
 
@@ -165,6 +170,8 @@ def create_app(
     install_dashboards(app)
     install_read_side_problems(app)
     install_api_docs(app)
+    # Outermost (added last): every answer, the command lane's too, names its worker.
+    app.add_middleware(AccessMiddleware, access_log=settings.access_log)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:

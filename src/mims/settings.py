@@ -35,6 +35,16 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes")
+    worker_start_seconds: float = Field(
+        default=120,
+        gt=0,
+        description="How long a starting worker may take to serve before it is restarted",
+    )
+    worker_healthcheck_seconds: float = Field(
+        default=10,
+        gt=0,
+        description="How long a serving worker may take to answer the supervisor's ping",
+    )
     batch_max: int = Field(default=256, ge=1, le=10_000)
     batch_wait_ms: float = Field(default=1.0, ge=0, le=1_000)
     cache_size: int = Field(default=50_000, ge=100)
@@ -52,6 +62,7 @@ class Settings(BaseSettings):
     )
     log_level: str = "info"
     log_json: bool = False
+    access_log: bool = Field(default=True, description="One log line per HTTP request")
 
     @field_validator("database_url")
     @classmethod
