@@ -77,13 +77,22 @@ def serve(
         if not server.started:
             raise SystemExit(STARTUP_FAILURE)
         return
+    import shutil
+
+    from mims.metrics import prepare_multiprocess_dir
     from mims.workers import serve_workers
 
-    serve_workers(
-        config,
-        start_seconds=settings.worker_start_seconds,
-        healthcheck_seconds=settings.worker_healthcheck_seconds,
-    )
+    # Set before any worker starts: each writes its samples there, a scrape sums them.
+    samples = prepare_multiprocess_dir() if settings.metrics_enabled else None
+    try:
+        serve_workers(
+            config,
+            start_seconds=settings.worker_start_seconds,
+            healthcheck_seconds=settings.worker_healthcheck_seconds,
+        )
+    finally:
+        if samples is not None:
+            shutil.rmtree(samples, ignore_errors=True)
 
 
 @demo_app.command("load")

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     expiry_interval_minutes: float = Field(
         default=60, ge=0, description="How often the server holds expired lots (0: never)"
     )
+    ready_max_lag: int = Field(
+        default=10_000,
+        ge=0,
+        description="/health/ready answers 503 while a read model is more events behind",
+    )
+    metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics")
     log_level: str = "info"
     log_json: bool = False
     access_log: bool = Field(default=True, description="One log line per HTTP request")

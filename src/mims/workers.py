@@ -22,6 +22,8 @@ import structlog
 from uvicorn.config import STARTUP_FAILURE, Config
 from uvicorn.supervisors.multiprocess import Multiprocess, Process
 
+from mims.metrics import worker_gone
+
 log = structlog.get_logger("mims.workers")
 
 
@@ -107,6 +109,8 @@ class Supervisor(Multiprocess):
             process.kill()
             process.join()
             self._watch.pop(id(process), None)
+            if process.pid is not None:
+                worker_gone(process.pid)
             if process.exitcode == STARTUP_FAILURE and not watch.ready:
                 log.error("worker failed to start: stopping", pid=process.pid, reason=reason)
                 self.should_exit.set()
