@@ -55,6 +55,7 @@ def test_both_workers_answer_and_replay_each_others_commands(two_workers: Server
     assert first.json().get("duplicate") is not True
     posted_by = first.headers["X-Mims-Worker"]
     replayed_by: set[str] = set()
+    replays = 0
     for _ in range(200):
         again = httpx.post(
             f"{url}/v1/locations",
@@ -67,9 +68,17 @@ def test_both_workers_answer_and_replay_each_others_commands(two_workers: Server
         assert again.headers["Idempotent-Replayed"] == "true"
         assert again.json()["events"] == first.json()["events"]
         replayed_by.add(again.headers["X-Mims-Worker"])
+        replays += 1
         if replayed_by - {posted_by}:
             break
     assert replayed_by - {posted_by}, f"every replay went to worker {posted_by}"
+    # Whichever worker answers the scrape, it counts the commands of both.
+    metrics = httpx.get(f"{url}/metrics", timeout=30).text
+    assert 'mims_commands_total{command="RegisterLocation",outcome="accepted"} 1.0' in metrics
+    duplicates = (
+        f'mims_commands_total{{command="RegisterLocation",outcome="duplicate"}} {replays}.0'
+    )
+    assert duplicates in metrics, metrics
 
 
 def test_a_worker_that_dies_is_replaced_and_its_cause_logged(two_workers: ServerProcess) -> None:
