@@ -69,7 +69,8 @@ def serve(
         port=port or settings.port,
         workers=count,
         log_level=settings.log_level,
-        access_log=False,
+        access_log=False,  # mims.access logs each request, with its correlation id
+        log_config=None,  # uvicorn's lines go through structlog (mims.logs)
     )
     if count == 1:
         server = uvicorn.Server(config)
