@@ -82,7 +82,8 @@ class ServerProcess:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
-        msg = "mims serve did not answer /health"
+        self.stop()  # never leave a server (and its database connections) behind
+        msg = f"mims serve did not answer /health: {self.log()[-2000:]}"
         raise RuntimeError(msg)
 
     def log(self) -> str:

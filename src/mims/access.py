@@ -39,11 +39,12 @@ class AccessMiddleware:
         given = next((v for k, v in headers if k == CORRELATION_HEADER), None)
         if given is not None and _CORRELATION_ID.fullmatch(given):
             correlation = given
-        else:  # none, or one we would not echo: the request gets its own
+        else:
             correlation = uuid4().hex.encode()
-            headers = [(k, v) for k, v in headers if k != CORRELATION_HEADER]
-            headers.append((CORRELATION_HEADER, correlation))
-            scope = {**scope, "headers": headers}
+            if given is None:  # the command's events record the one made for it
+                scope = {**scope, "headers": [*headers, (CORRELATION_HEADER, correlation)]}
+            # A given one we would not echo (too long, odd bytes) stays for the API to
+            # judge; the logs and the answer use the one made here.
         correlation_id = correlation.decode()
         structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
         status = 500

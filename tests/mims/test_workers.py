@@ -41,8 +41,11 @@ def two_workers(pg_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
         MIMS_READ_MODEL_PATH=str(tmp_path / "read_models.duckdb"),
         MIMS_EXPIRY_INTERVAL_MINUTES="0",
     )
-    with server.start(timeout=START):
+    server.start(timeout=START)
+    try:
         yield server
+    finally:
+        server.stop()
 
 
 def test_both_workers_answer_and_replay_each_others_commands(two_workers: ServerProcess) -> None:
