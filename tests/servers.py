@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -68,6 +69,7 @@ class ServerProcess:
             env=self.env,
             stdout=self.stderr,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its workers too are stopped with it (a process group)
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -80,7 +82,8 @@ class ServerProcess:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
-        msg = "mims serve did not answer /health"
+        self.stop()  # never leave a server (and its database connections) behind
+        msg = f"mims serve did not answer /health: {self.log()[-2000:]}"
         raise RuntimeError(msg)
 
     def log(self) -> str:
@@ -93,14 +96,29 @@ class ServerProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(10)
+        self._kill_group()
+
+    def _kill_group(self) -> None:
+        """Worker processes left behind by a supervisor that was killed."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+    def owns(self, pid: int) -> bool:
+        """Whether ``pid`` is one of this server's processes (in its process group)."""
+        try:
+            return self.process is not None and os.getpgid(pid) == self.process.pid
+        except ProcessLookupError:
+            return False
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(15)
+                self.process.wait(60)
             except subprocess.TimeoutExpired:
                 self.kill()
+        self._kill_group()
 
     def __enter__(self) -> Self:
         return self.start()

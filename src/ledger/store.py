@@ -29,10 +29,34 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
+SCHEMES = ("memory", "sqlite", "postgresql", "postgres")
+_PASSWORD = re.compile(r"^(?P<user>[^:@/]*):[^@]*@")
+
+
+def redacted(url: str) -> str:
+    """The URL with its password replaced by ``***``: the only form of a database URL
+    that may appear in an error or a log line."""
+    scheme, sep, rest = url.partition("://") if "://" in url else ("", "", url)
+    return scheme + sep + _PASSWORD.sub(r"\g<user>:***@", rest, count=1)
+
+
+def database_scheme(url: str) -> str:
+    """The URL's scheme (``postgresql+psycopg`` counts as ``postgresql``), or ValueError
+    with a message that names it (never the password) and says what to write."""
+    scheme = url.split("://", 1)[0].split("+", maxsplit=1)[0].lower() if "://" in url else ""
+    if scheme not in SCHEMES:
+        named = f"scheme {scheme!r}" if scheme else "no scheme"
+        msg = (
+            f"database URL {redacted(url)!r} has {named}: use memory://,"
+            " sqlite:///path or postgresql://USER@HOST:5432/DBNAME"
+        )
+        raise ValueError(msg)
+    return "postgresql" if scheme == "postgres" else scheme
+
 
 def store_env(url: str, *, pool_size: int = 10) -> dict[str, str]:
+    scheme = database_scheme(url)
     parts = urlsplit(url)
-    scheme = parts.scheme.split("+")[0]
     if scheme == "memory":
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     if scheme == "sqlite":
@@ -46,7 +70,7 @@ def store_env(url: str, *, pool_size: int = 10) -> dict[str, str]:
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "30",
         }
-    if scheme in ("postgres", "postgresql"):
+    if scheme == "postgresql":
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -73,7 +97,7 @@ def store_env(url: str, *, pool_size: int = 10) -> dict[str, str]:
             env["POSTGRES_SCHEMA"] = query["schema"]
             _create_schema(env, query["schema"])
         return env
-    msg = f"unsupported database URL {url!r}: use memory://, sqlite:///path or postgresql://"
+    msg = f"unsupported database URL {redacted(url)!r}"  # unreachable: database_scheme checked
     raise ValueError(msg)
 
 

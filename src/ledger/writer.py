@@ -99,6 +99,23 @@ class Submission:
     envelope: Envelope
     future: Future[Outcome] = field(default_factory=Future)
     attempts: int = 0
+    submitted_at: float = field(default_factory=time.perf_counter)
+
+
+class WriterObserver:
+    """Told what the writer does, for metrics; the composition root adds one to
+    ``Ledger.observers`` (the ledger itself knows no metrics library). Called in the
+    writer's thread: an observer must be quick and must not raise."""
+
+    def answered(self, command_type: str, outcome: str, seconds: float) -> None:
+        """A command's answer: ``accepted``, ``duplicate``, or the refusal's error name."""
+
+    def committed(self, commands: int, aggregates: int) -> None:
+        """One ``save()`` of a batch went through."""
+
+    def conflicted(self, retried: int) -> None:
+        """A batch's ``save()`` met a concurrency conflict; ``retried`` commands are
+        decided again."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,6 +166,7 @@ class Ledger:
         self._lock = threading.Lock()
         self._closed = False
         self.listeners: list[Callable[[int], None]] = []
+        self.observers: list[WriterObserver] = []
         self.stats = {"batches": 0, "commands": 0, "conflicts": 0}
 
     # --- submitting -------------------------------------------------------------------
@@ -165,6 +183,8 @@ class Ledger:
             effective_at=command.effective_at or now,
         )
         submission = Submission(command=command, envelope=envelope)
+        if self.observers:
+            submission.future.add_done_callback(lambda future: self._observe(submission, future))
         self._ensure_started()
         self._queue.put(submission)
         return submission.future
@@ -184,6 +204,25 @@ class Ledger:
     ) -> Outcome:
         future = self.submit(command, actor=actor, correlation_id=correlation_id)
         return await asyncio.wrap_future(future)
+
+    def _observe(self, submission: Submission, future: Future[Outcome]) -> None:
+        error = None if future.cancelled() else future.exception()
+        if future.cancelled():
+            outcome = "cancelled"
+        elif error is None:
+            outcome = "duplicate" if future.result().duplicate else "accepted"
+        else:
+            outcome = type(error).__name__
+        seconds = time.perf_counter() - submission.submitted_at
+        for observer in self.observers:
+            observer.answered(submission.command.command_name, outcome, seconds)
+
+    def _observe_batch(self, committed: _Batch | None = None, conflicted: int = 0) -> None:
+        for observer in self.observers:
+            if committed is not None:
+                observer.committed(len(committed.accepted), len(committed.staged))
+            else:
+                observer.conflicted(conflicted)
 
     def close(self) -> None:
         with self._lock:
@@ -308,6 +347,7 @@ class Ledger:
             except IntegrityError:
                 self.stats["conflicts"] += 1
                 pending = self._after_conflict(batch, pending, existing_receipts)
+                self._observe_batch(conflicted=len(pending))
                 continue
             for key, aggregate in batch.staged.items():
                 if isinstance(aggregate, CommandReceipt):
@@ -319,6 +359,7 @@ class Ledger:
                 self._cache.popitem(last=False)
             self.stats["batches"] += 1
             self.stats["commands"] += len(batch.accepted)
+            self._observe_batch(committed=batch)
             self._answer(batch, positions)
             top = max(positions.values(), default=0)
             for listener in self.listeners:
@@ -531,4 +572,4 @@ class Ledger:
             self._receipts.popitem(last=False)
 
 
-__all__ = ["Ledger", "LedgerError", "Outcome", "WriterSettings"]
+__all__ = ["Ledger", "LedgerError", "Outcome", "WriterObserver", "WriterSettings"]

@@ -53,6 +53,7 @@ def serve(
 ) -> None:
     """Serve the command API, GraphQL and the dashboards."""
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
 
     from mims.logs import configure_logging
     from mims.settings import Settings
@@ -62,14 +63,37 @@ def serve(
     count = workers or settings.workers
     if count > 1 and not settings.uses_postgres:
         raise typer.BadParameter("several workers need MIMS_DATABASE_URL=postgresql://...")
-    uvicorn.run(
+    config = uvicorn.Config(
         "mims.asgi:app",
         host=host or settings.host,
         port=port or settings.port,
         workers=count,
         log_level=settings.log_level,
-        access_log=False,
+        access_log=False,  # mims.access logs each request, with its correlation id
+        log_config=None,  # uvicorn's lines go through structlog (mims.logs)
     )
+    if count == 1:
+        server = uvicorn.Server(config)
+        server.run()
+        if not server.started:
+            raise SystemExit(STARTUP_FAILURE)
+        return
+    import shutil
+
+    from mims.metrics import prepare_multiprocess_dir
+    from mims.workers import serve_workers
+
+    # Set before any worker starts: each writes its samples there, a scrape sums them.
+    samples = prepare_multiprocess_dir() if settings.metrics_enabled else None
+    try:
+        serve_workers(
+            config,
+            start_seconds=settings.worker_start_seconds,
+            healthcheck_seconds=settings.worker_healthcheck_seconds,
+        )
+    finally:
+        if samples is not None:
+            shutil.rmtree(samples, ignore_errors=True)
 
 
 @demo_app.command("load")
@@ -146,7 +170,9 @@ def schemas_check(root: Path = typer.Option(Path("schemas"), help="Folder to che
 
 
 def main() -> None:
-    app()
+    from mims.cli_errors import run_cli
+
+    run_cli(app)
 
 
 @app.command()

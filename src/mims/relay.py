@@ -68,6 +68,7 @@ class Relay:
         self.settings = settings
         self.tracking = ledger.app.factory.tracking_recorder()
         self.published = 0
+        self.connected = False  # to NATS, with the stream in place (readiness says so)
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -100,6 +101,7 @@ class Relay:
         try:
             js = nc.jetstream()
             await ensure_stream(js, self.settings)
+            self.connected = True
             wake = self._wake or asyncio.Event()
             while not stop.is_set():
                 while await self.publish_page(js):
@@ -115,6 +117,7 @@ class Relay:
                 waiter.cancel()
                 stopper.cancel()
         finally:
+            self.connected = False
             await nc.close()
 
     async def publish_page(self, js: Any) -> int:

@@ -18,9 +18,12 @@ from fastapi.responses import JSONResponse
 from commands import install_command_api
 from commands.problems import PROBLEM_JSON, problem, problem_responses, register_problem_type
 from ledger.writer import Ledger
+from mims.access import AccessMiddleware
 from mims.admin import router as admin_router
 from mims.api_docs import document_graphql, graphiql_page, install_api_docs
 from mims.dashboards import install_dashboards
+from mims.health import install_health, sample_every
+from mims.metrics import Metrics
 from mims.plan_ledger import router as planning_admin_router
 from mims.quality_ops import run_expiry_job
 from mims.recalls import router as recalls_router
@@ -34,6 +37,8 @@ from queries.context import PositionProblem
 from queries.schema import graphql_router
 
 log = structlog.get_logger("mims.server")
+
+SAMPLE_SECONDS = 5.0  # how often a worker refreshes its read-side gauges
 
 # Query types of packages `queries` may not import, added to the GraphQL schema here.
 QUERY_EXTENSIONS: tuple[type, ...] = (MrpRunQuery,)
@@ -72,20 +77,21 @@ def open_read_models(path: Path) -> ReadModels:
 @asynccontextmanager
 async def background_jobs(
     settings: Settings, ledger: Ledger, models: ReadModels
-) -> AsyncIterator[None]:
-    """The server's own jobs: the NATS relay (when MIMS_NATS_URL is set) and the expiry
-    job (every MIMS_EXPIRY_INTERVAL_MINUTES)."""
+) -> AsyncIterator[Relay | None]:
+    """The server's own jobs: the NATS relay (when MIMS_NATS_URL is set), yielded for the
+    readiness check, and the expiry job (every MIMS_EXPIRY_INTERVAL_MINUTES)."""
     stop_relay = asyncio.Event()
     relay = None
-    if settings.nats_url:
-        relay = asyncio.create_task(Relay(ledger, settings.relay_settings()).run(stop_relay))
+    the_relay = Relay(ledger, settings.relay_settings()) if settings.nats_url else None
+    if the_relay is not None:
+        relay = asyncio.create_task(the_relay.run(stop_relay))
     expiry = None
     if settings.expiry_interval_minutes > 0:
         expiry = asyncio.create_task(
             run_expiry_job(ledger, models, settings.expiry_interval_minutes)
         )
     try:
-        yield
+        yield the_relay
     finally:
         if expiry is not None:
             expiry.cancel()
@@ -115,6 +121,7 @@ def create_app(
 ) -> FastAPI:
     """Build the ASGI app. Nothing connects until the app starts (lifespan)."""
     settings = settings or Settings()
+    metrics = Metrics() if settings.metrics_enabled else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -132,16 +139,29 @@ def create_app(
         if isinstance(the_ledger.app.recorder, PostgresApplicationRecorder):
             waker = PostgresWaker(the_ledger.app.recorder, runner.wake).start()
         runner.start()
+        sampler = None
+        if metrics is not None:
+            the_ledger.observers.append(metrics)
+            sampler = asyncio.create_task(sample_every(app.state, metrics, SAMPLE_SECONDS))
         tune_garbage_collector()
         try:
-            async with background_jobs(settings, the_ledger, models):
+            async with background_jobs(settings, the_ledger, models) as relay:
+                app.state.relay = relay
                 yield
         finally:
+            if sampler is not None:
+                sampler.cancel()
+            if metrics is not None:
+                the_ledger.observers.remove(metrics)
             runner.stop()
             if waker is not None:
                 waker.stop()
             if own_models:
                 models.close()
+                if models.path is not None and models.path != settings.read_model_path:
+                    # A worker's own file (see open_read_models): rebuilt at each start.
+                    models.path.unlink(missing_ok=True)
+                    models.path.with_name(models.path.name + ".wal").unlink(missing_ok=True)
             if own_ledger:
                 the_ledger.close()
 
@@ -170,9 +190,8 @@ def create_app(
     install_dashboards(app)
     install_read_side_problems(app)
     install_api_docs(app)
-
-    @app.get("/health", tags=["operations"])
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
+    install_health(app, max_lag=settings.ready_max_lag, metrics=metrics)
+    # Outermost (added last): every answer, the command lane's too, names its worker.
+    app.add_middleware(AccessMiddleware, access_log=settings.access_log)
 
     return app

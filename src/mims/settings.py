@@ -6,16 +6,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ledger.store import store_env
+from ledger.store import database_scheme, store_env
 from ledger.writer import WriterSettings
 from mims.relay import RelaySettings
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MIMS_", extra="ignore")
+    # No input in a validation error: MIMS_DATABASE_URL may hold a password.
+    model_config = SettingsConfigDict(env_prefix="MIMS_", extra="ignore", hide_input_in_errors=True)
 
     environment: Literal["development", "production"] = "development"
     database_url: str = Field(
@@ -34,6 +35,16 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes")
+    worker_start_seconds: float = Field(
+        default=120,
+        gt=0,
+        description="How long a starting worker may take to serve before it is restarted",
+    )
+    worker_healthcheck_seconds: float = Field(
+        default=10,
+        gt=0,
+        description="How long a serving worker may take to answer the supervisor's ping",
+    )
     batch_max: int = Field(default=256, ge=1, le=10_000)
     batch_wait_ms: float = Field(default=1.0, ge=0, le=1_000)
     cache_size: int = Field(default=50_000, ge=100)
@@ -49,19 +60,32 @@ class Settings(BaseSettings):
     expiry_interval_minutes: float = Field(
         default=60, ge=0, description="How often the server holds expired lots (0: never)"
     )
+    ready_max_lag: int = Field(
+        default=10_000,
+        ge=0,
+        description="/health/ready answers 503 while a read model is more events behind",
+    )
+    metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics")
     log_level: str = "info"
     log_json: bool = False
+    access_log: bool = Field(default=True, description="One log line per HTTP request")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, url: str) -> str:
+        database_scheme(url)  # a mistyped scheme is named here, its password never
+        return url
 
     @model_validator(mode="after")
     def _production_is_not_embedded(self) -> Settings:
-        if self.environment == "production" and not self.database_url.startswith("postgres"):
+        if self.environment == "production" and not self.uses_postgres:
             msg = "MIMS_ENVIRONMENT=production needs MIMS_DATABASE_URL=postgresql://..."
             raise ValueError(msg)
         return self
 
     @property
     def uses_postgres(self) -> bool:
-        return self.database_url.startswith("postgres")
+        return database_scheme(self.database_url) == "postgresql"
 
     def store_env(self) -> dict[str, str]:
         return store_env(self.database_url, pool_size=self.postgres_pool_size)
