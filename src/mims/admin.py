@@ -61,7 +61,9 @@ def rebuild_and_adopt(
 
     try:
         built = rebuild_into(ledger.app.recorder, fresh, names, on_page=progress)
-        job.result = {"adopted": runner.adopt(str(fresh), built), "built": built}
+        adopted = runner.adopt(str(fresh), built)
+        stopped = [str(s) for s in runner.stopped() if s.name in adopted]
+        job.result = {"adopted": adopted, "built": built, "stopped": stopped}
         job.state = "done"
     except Exception as e:  # noqa: BLE001 - the job reports it
         job.state, job.error = "failed", str(e)
@@ -109,6 +111,7 @@ def audit_verify(request: Request) -> dict[str, Any]:
     found = verify(state.ledger, state.read_models, state.runner)
     return {
         "checked_at": datetime.now().astimezone().isoformat(),
+        "stopped": [str(s) for s in state.runner.stopped()],
         "differences": [
             {**asdict(d), "ledger": str(d.ledger), "read_model": str(d.read_model), "text": str(d)}
             for d in found
