@@ -18,11 +18,13 @@ from typing import Annotated, Any
 import httpx
 import typer
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from rich.console import Console
 from rich.table import Table
 
+from ledger import commands as c
 from ledger.errors import LedgerError
+from ledger.values import UNIT_COST
 from ledger.writer import Ledger
 from mims.cli_ops import LocalOption, UrlOption, _server
 from planning.errors import PlanningError
@@ -44,22 +46,34 @@ def _run_id(prefix: str) -> str:
     return f"{prefix}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
 
 
+# As strict as the commands: finite figures within the ledger's ranges, written without
+# surrounding spaces; a run id is a code (ledger.codes); no unknown fields.
+STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+Cost = Annotated[float, Field(ge=0, le=float(UNIT_COST.largest)), c.AsFigure]
+Rate = Annotated[float, Field(ge=0, le=100, description="Per year, of the unit cost"), c.AsFigure]
+Days = Annotated[int, Field(ge=1, le=3650), c.AsFigure]
+
+
 class MrpRequest(BaseModel):
-    bucket_days: Annotated[int, Field(ge=1, le=366)] = 7
-    horizon: Annotated[int, Field(ge=1, le=520)] = 12
-    ordering_cost: Annotated[float, Field(ge=0)] = 0.0
-    holding_rate: Annotated[float, Field(ge=0)] = 0.0
-    run_id: str | None = None
+    model_config = STRICT
+
+    bucket_days: Annotated[int, Field(ge=1, le=366), c.AsFigure] = 7
+    horizon: Annotated[int, Field(ge=1, le=520), c.AsFigure] = 12
+    ordering_cost: Cost = 0.0
+    holding_rate: Rate = 0.0
+    run_id: Annotated[str, Field(pattern=c.CODE_PATTERN), c.AsCode] | None = None
     save: bool = True
 
 
 class PoliciesRequest(BaseModel):
-    service_level: Annotated[float, Field(gt=0, lt=1)] = 0.95
-    ordering_cost: Annotated[float, Field(gt=0)] = 50.0
-    holding_rate: Annotated[float, Field(gt=0)] = 0.25
-    days: Annotated[int, Field(ge=1, le=3650)] = 90
-    min_days: Annotated[int, Field(ge=1, le=3650)] = 28
-    min_receipts: Annotated[int, Field(ge=2, le=1000)] = 3
+    model_config = STRICT
+
+    service_level: Annotated[float, Field(gt=0, lt=1), c.AsFigure] = 0.95
+    ordering_cost: Annotated[Cost, Field(gt=0)] = 50.0
+    holding_rate: Annotated[Rate, Field(gt=0)] = 0.25
+    days: Days = 90
+    min_days: Days = 28
+    min_receipts: Annotated[int, Field(ge=2, le=1000), c.AsFigure] = 3
     apply: bool = False
 
     @model_validator(mode="after")
@@ -227,7 +241,9 @@ def _ask(url: str | None, local: bool, path: str, body: BaseModel) -> dict[str, 
     base = _server(url, local)
     if base is None:
         return None
-    answer = httpx.post(f"{base}/admin/planning/{path}", json=body.model_dump(), timeout=600)
+    answer = httpx.post(
+        f"{base}/admin/planning/{path}", json=body.model_dump(mode="json"), timeout=600
+    )
     if answer.status_code != 200:  # noqa: PLR2004
         problem = answer.json()
         raise _fail(f"refused: {problem.get('detail', answer.text)}")
