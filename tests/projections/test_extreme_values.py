@@ -198,3 +198,97 @@ def test_a_receipt_beyond_the_value_range_is_refused_and_changes_nothing() -> No
         assert ledger.max_position() == before
     finally:
         ledger.close()
+
+
+HOURS = Declared(c.ReportOperation, "labour_hours")
+hours = st.sampled_from([D(0), HOURS.quantum, D(1), HOURS.largest])
+flow = st.fixed_dictionaries(
+    {
+        "rate": costs,
+        "price": costs,
+        "per": quantities,
+        "made": quantities,
+        "bought": quantities,
+        "issued": quantities,
+        "good": quantities,
+        "hours": hours,
+        "output": quantities,
+        "shipped": quantities,
+    }
+)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(figures=flow)
+def test_extreme_figures_through_orders_and_work_orders(figures: dict[str, Decimal]) -> None:
+    """Buy, make and ship at the ranges' edges: every command the flow takes either is
+    refused as a whole or reaches every read model, exactly."""
+    from datetime import UTC, datetime, timedelta
+
+    today = datetime.now(UTC).date()
+    ledger = Ledger(store_env("memory://"), WriterSettings(batch_wait=0))
+    models = ReadModels(None)
+    try:
+        plant = Plant(ledger)
+        plant.item("RAW", precision=6)
+        plant.item("MADE", precision=6, kind="finished_good")
+        f = figures
+        for command in (
+            c.DefineWorkCenter(code="WC", labour_rate=f["rate"], machine_rate=f["rate"]),
+            c.DefineBom(
+                parent="MADE", version="A", effective_from=today - timedelta(days=1),
+                lines=[c.BomLineInput(component="RAW", quantity=f["per"])],
+            ),
+            c.DefineRouting(
+                item="MADE", version="A", effective_from=today - timedelta(days=1),
+                operations=[c.OperationInput(seq=10, work_center="WC", setup_hours=f["hours"],
+                                             run_hours_per_unit=f["hours"])],
+            ),
+            c.CreatePurchaseOrder(
+                number="PO-1", supplier="SUP",
+                lines=[c.OrderLineInput(line=1, sku="RAW", quantity=f["bought"],
+                                        due_date=today, unit_price=f["price"])],
+            ),
+            c.ConfirmPurchaseOrder(number="PO-1"),
+            c.ReceivePurchaseOrder(
+                number="PO-1", location="A",
+                lines=[c.ReceiptLineInput(line=1, quantity=f["bought"])],
+            ),
+            c.CreateWorkOrder(
+                number="WO-1", item="MADE", quantity=f["made"], due_date=today,
+                output_location="B", supply_location="A",
+            ),
+            c.ReleaseWorkOrder(number="WO-1"),
+            c.IssueToWorkOrder(number="WO-1", component="RAW", location="A", quantity=f["issued"]),
+            c.ReportOperation(
+                number="WO-1", operation=10, good=f["good"], labour_hours=f["hours"],
+                machine_hours=f["hours"],
+            ),
+            c.ReceiveWorkOrderOutput(number="WO-1", quantity=f["output"]),
+            c.CloseWorkOrder(number="WO-1"),
+            c.CreateSalesOrder(
+                number="SO-1", customer="CUST",
+                lines=[c.OrderLineInput(line=1, sku="MADE", quantity=f["shipped"],
+                                        due_date=today, unit_price=f["price"])],
+            ),
+            c.AllocateSalesOrder(number="SO-1"),
+        ):  # fmt: skip
+            try:
+                ledger.execute(command)
+            except LedgerError:
+                continue
+        runner = ProjectionRunner(ledger.app.recorder, models, page_size=5)
+        runner.catch_up()
+        failed = [(s.name, s.error) for s in runner.statuses() if s.status != "running"]
+        assert failed == []
+        with models.reader() as con:
+            for relation in every_relation(models):
+                con.execute(f"SELECT * FROM {relation}").fetchall()
+        assert [str(d) for d in verify(ledger, models, runner, attempts=1)] == []
+    finally:
+        models.close()
+        ledger.close()
