@@ -24,6 +24,7 @@ from ledger.writer import Ledger, WriterSettings
 from mims.audit import verify
 from projections.runner import ProjectionRunner
 from projections.view import ReadModels
+from queries.query import _as_of_stock
 from tests.ledger.conftest import Plant
 
 D = Decimal
@@ -176,6 +177,10 @@ def test_extreme_figures_reach_every_read_model_exactly(
         with models.reader() as con:
             for relation in every_relation(models):
                 con.execute(f"SELECT * FROM {relation}").fetchall()
+            # GraphQL's asOf answers from the ledger rows with SQL of its own.
+            as_of = con.execute(_as_of_stock("effective_at <= now()")).fetchall()
+            live = con.execute("SELECT * FROM stock_on_hand").fetchall()
+            assert sorted(as_of, key=repr) == sorted(live, key=repr)
         assert [str(d) for d in verify(ledger, models, runner, attempts=1)] == []
     finally:
         models.close()
