@@ -28,7 +28,12 @@ from ledger.values import UNIT_COST
 from ledger.writer import Ledger
 from mims.cli_ops import LocalOption, UrlOption, _server
 from planning.errors import PlanningError
-from planning.ledger_inputs import LedgerMrpRun, MrpSettings, plan_from_read_models
+from planning.ledger_inputs import (
+    LedgerMrpRun,
+    MrpSettings,
+    plan_from_read_models,
+    to_decimal,
+)
 from planning.ledger_policies import PolicyRun, PolicySettings, propose_policies
 from projections.runner import ProjectionRunner
 from projections.view import ReadModels
@@ -148,13 +153,26 @@ def plan_mrp(ledger: Ledger, models: ReadModels, request: MrpRequest) -> dict[st
     return mrp_summary(run, saved)
 
 
+# The proposal's quantities, answered as decimal strings (as posted by --apply); its
+# statistics (demand and lead-time mean and deviation) and unit cost stay numbers.
+POLICY_QUANTITIES = (
+    "safety_stock", "reorder_point", "eoq", "minimum_lot", "current_safety_stock",
+    "current_reorder_point", "current_lot_size_quantity",
+)  # fmt: skip
+
+
+def _proposal(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: str(to_decimal(v)) if k in POLICY_QUANTITIES and v is not None else _text(v)
+        for k, v in row.items()
+    }
+
+
 def policies_summary(run: PolicyRun, applied: list[dict[str, Any]] | None) -> dict[str, Any]:
     return {
         "run_id": run.run_id,
         "reason": run.reason(),
-        "proposals": [
-            {k: _text(v) for k, v in row.items()} for row in run.proposals.iter_rows(named=True)
-        ],
+        "proposals": [_proposal(row) for row in run.proposals.iter_rows(named=True)],
         "skipped": [dict(zip(("item", "reason"), r, strict=True)) for r in run.skipped.iter_rows()],
         "applied": applied,
     }
@@ -322,9 +340,9 @@ def print_policies(found: dict[str, Any]) -> None:
             f"{p['demand_mean']:.3f} ± {p['demand_std']:.3f}",
             f"{p['lead_time']:.1f} ± {p['lead_time_std']:.1f} ({source})",
             f"{p['unit_cost']:.2f}",
-            f"{p['current_safety_stock']:g} → {p['safety_stock']:g}",
-            f"{p['current_reorder_point']:g} → {p['reorder_point']:g}",
-            f"{p['eoq']:g}",
+            f"{p['current_safety_stock']} → {p['safety_stock']}",
+            f"{p['current_reorder_point']} → {p['reorder_point']}",
+            str(p["eoq"]),
         )
     console.print(table if found["proposals"] else "no item has enough history for a proposal")
     if found["skipped"]:
