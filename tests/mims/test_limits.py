@@ -77,6 +77,13 @@ def test_a_body_past_the_limit_is_413_on_every_route(server: tuple[str, Ledger],
     assert ledger.max_position() == before
 
 
+def test_the_413_problem_type_explains_itself(server: tuple[str, Ledger]) -> None:
+    url, _ = server
+    answer = httpx.get(f"{url}/problems/payload-too-large")
+    assert answer.status_code == 200, answer.text
+    assert "MIMS_MAX_BODY_BYTES" in answer.text
+
+
 def test_a_body_within_the_limit_is_served(server: tuple[str, Ledger]) -> None:
     url, _ = server
     answer = httpx.post(f"{url}/graphql", json={"query": "{ __typename }"})
