@@ -27,13 +27,13 @@ from commands.api import (
     accepted_headers,
     submit,
 )
+from commands.limits import DEFAULT_MAX_BODY, send_too_large
 from commands.problems import (
     PROBLEM_JSON,
     Problem,
     from_ledger_error,
     from_validation_errors,
     internal_error,
-    problem,
     replay_headers,
     store_unavailable,
 )
@@ -41,14 +41,13 @@ from ledger import commands as c
 from ledger.errors import LedgerError
 
 LANE: dict[str, type[c.Command]] = {f"/v1{path}": command for path, command, _, _ in COMMAND_ROUTES}
-MAX_BODY = 1 << 20
 
 
 class BodyTooLarge(Exception):
     pass
 
 
-async def _body(receive: Receive) -> bytes:
+async def _body(receive: Receive, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     more = True
@@ -56,7 +55,7 @@ async def _body(receive: Receive) -> bytes:
         message: Message = await receive()
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY:
+        if size > limit:
             raise BodyTooLarge
         chunks.append(chunk)
         more = message.get("more_body", False)
@@ -88,8 +87,9 @@ def _sender(headers: list[tuple[bytes, bytes]], path: str) -> Sender | Problem:
 
 
 class CommandLane:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, max_body: int = DEFAULT_MAX_BODY) -> None:
         self.app = app
+        self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         command_type = LANE.get(scope["path"]) if scope["type"] == "http" else None
@@ -101,9 +101,8 @@ class CommandLane:
         try:
             answer = await self._answer(scope, receive, command_type, path)
         except BodyTooLarge:
-            answer = problem(
-                413, "payload-too-large", "Payload Too Large", "at most 1 MiB", instance=path
-            )
+            await send_too_large(send, self.max_body, path)
+            return
         if isinstance(answer, tuple):
             code, content, media = answer[0], orjson.dumps(answer[1]), PROBLEM_JSON
             extra = replay_headers(answer)
@@ -121,7 +120,7 @@ class CommandLane:
     async def _answer(
         self, scope: Scope, receive: Receive, command_type: type[c.Command], path: str
     ) -> Any:
-        body = await _body(receive)
+        body = await _body(receive, self.max_body)
         sender = _sender(scope["headers"], path)
         if isinstance(sender, tuple):
             return sender

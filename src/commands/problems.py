@@ -179,6 +179,11 @@ def problem_types() -> dict[str, tuple[int, str, str]]:
                 "A field is missing, malformed or out of range.",
             ),
             "not-found": (404, "Not found", "No such resource."),
+            "payload-too-large": (
+                413,
+                "Payload Too Large",
+                "The request body is larger than MIMS_MAX_BODY_BYTES (1 MiB by default).",
+            ),
             "method-not-allowed": (
                 405,
                 "Method Not Allowed",

@@ -19,6 +19,8 @@ from pydantic_core import PydanticCustomError
 from ledger.codes import CodeRefused, normalise_code, normalise_reference
 from ledger.planned_orders import ExceptionKind, PegKind, PlannedOrderKind
 from ledger.values import (
+    QUANTITY,
+    UNIT_COST,
     CostingMethod,
     Disposition,
     IssueTarget,
@@ -62,14 +64,44 @@ def _reference(value: object) -> object:
         raise _refused(e) from None
 
 
+def _figure(value: object) -> object:
+    """A decimal is written as one: " 5 " is refused, as a code with spaces would be."""
+    if isinstance(value, str) and value != value.strip():
+        raise PydanticCustomError(
+            "decimal_whitespace", "a number is written without spaces around it", {"text": value}
+        )
+    return value
+
+
 # The validator comes after the constraints so the JSON Schema keeps them; it runs first.
 AsCode = BeforeValidator(_code)
 AsReference = BeforeValidator(_reference)
+AsFigure = BeforeValidator(_figure)
 Code = Annotated[str, Field(pattern=CODE_PATTERN, examples=["RM-STEEL-01"]), AsCode]
-Quantity = Annotated[Decimal, Field(gt=0, max_digits=22, decimal_places=6, examples=["100"])]
-SignedQuantity = Annotated[Decimal, Field(max_digits=22, decimal_places=6, examples=["-2"])]
-NonNegativeQuantity = Annotated[Decimal, Field(ge=0, max_digits=22, decimal_places=6)]
-Money = Annotated[Decimal, Field(ge=0, max_digits=24, decimal_places=10, examples=["12.50"])]
+# Quantities and unit costs take their range from ledger.values (12 integer digits each,
+# 6 and 10 decimals), which every read-model column holding them is sized from.
+_QD, _QP = QUANTITY.digits, QUANTITY.decimals
+_CD, _CP = UNIT_COST.digits, UNIT_COST.decimals
+_QTY_RANGE = f"A decimal of at most {QUANTITY.integer_digits} integer digits and {_QP} decimals."
+_COST_RANGE = f"A decimal of at most {UNIT_COST.integer_digits} integer digits and {_CP} decimals."
+Quantity = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=_QD, decimal_places=_QP, examples=["100"], description=_QTY_RANGE),
+    AsFigure,
+]
+SignedQuantity = Annotated[
+    Decimal,
+    Field(max_digits=_QD, decimal_places=_QP, examples=["-2"], description=_QTY_RANGE),
+    AsFigure,
+]
+NonNegativeQuantity = Annotated[
+    Decimal, Field(ge=0, max_digits=_QD, decimal_places=_QP, description=_QTY_RANGE), AsFigure
+]
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=_CD, decimal_places=_CP, examples=["12.50"], description=_COST_RANGE),
+    AsFigure,
+]
 Text = Annotated[str, Field(max_length=500)]
 Reference = Annotated[str, Field(max_length=128, examples=["PO-1001"]), AsReference]
 LotNumber = Annotated[str, Field(pattern=CODE_PATTERN, examples=["L-2026-001"]), AsCode]
@@ -325,8 +357,8 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
 
 # --- engineering --------------------------------------------------------------------------
 
-Hours = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=4)]
-Fraction = Annotated[Decimal, Field(ge=0, le=10, max_digits=8, decimal_places=6)]
+Hours = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=4), AsFigure]
+Fraction = Annotated[Decimal, Field(ge=0, le=10, max_digits=8, decimal_places=6), AsFigure]
 Version = Annotated[str, Field(min_length=1, max_length=32, examples=["A"])]
 OrderNumber = Annotated[str, Field(pattern=CODE_PATTERN, examples=["WO-1001"]), AsCode]
 
@@ -629,8 +661,8 @@ class CharacteristicInput(BaseModel):
 
     name: Annotated[str, Field(min_length=1, max_length=64, examples=["tensile strength"])]
     unit: Annotated[str, Field(max_length=16, examples=["MPa"])] = ""
-    lower: Decimal | None = None
-    upper: Decimal | None = None
+    lower: Annotated[Decimal, Field(max_digits=24, decimal_places=10), AsFigure] | None = None
+    upper: Annotated[Decimal, Field(max_digits=24, decimal_places=10), AsFigure] | None = None
 
 
 class DefineSpecification(Command):
@@ -648,7 +680,7 @@ class MeasurementInput(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     characteristic: Annotated[str, Field(min_length=1, max_length=64)]
-    value: Annotated[Decimal, Field(max_digits=24, decimal_places=10)]
+    value: Annotated[Decimal, Field(max_digits=24, decimal_places=10), AsFigure]
 
 
 class RecordInspection(Command):

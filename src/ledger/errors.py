@@ -120,6 +120,14 @@ class PrecisionExceeded(InvalidForItem):
     title = "Quantity exceeds the unit of measure's precision"
 
 
+class OutOfRange(InvalidForItem):
+    """A value (quantity times unit cost), or a bucket's balance after the command, would
+    leave the range the ledger and its read models hold exactly (``ledger.values``)."""
+
+    type = "out-of-range"
+    title = "Figure out of range"
+
+
 class LotRuleViolated(InvalidForItem):
     """Lot or serial number missing, given where not tracked, or a serial quantity other than 1."""
 

@@ -33,6 +33,7 @@ from ledger.errors import (
     LocationNotStockable,
     LotExpired,
     LotRuleViolated,
+    OutOfRange,
     PrecisionExceeded,
     ReservationMismatch,
     StockNotAvailable,
@@ -41,7 +42,9 @@ from ledger.errors import (
 )
 from ledger.quality import HeldPart, InspectionNotPassed, SignatureRequired, StockOnHold
 from ledger.values import (
+    QUANTITY,
     SEGREGATION_KINDS,
+    VALUE,
     ZERO,
     CostingMethod,
     Disposition,
@@ -690,6 +693,28 @@ class Stock(LedgerAggregate):
                 precision=item.precision,
             )
 
+    def _check_range(
+        self, quantity: Decimal, value: Decimal, *values: Decimal, field: str = "quantity"
+    ) -> None:
+        """Stock coming in (``quantity`` worth ``value``) keeps the card, and so every
+        bucket and read-model row of it, within the ledger's ranges (``ledger.values``)."""
+        on_hand = self.on_hand + quantity
+        if not QUANTITY.holds(on_hand):
+            raise OutOfRange(
+                f"{self.sku} would hold {on_hand}, more than the largest quantity"
+                f" {QUANTITY.largest}",
+                field=field,
+                largest=QUANTITY.largest,
+            )
+        for figure in (value, self.value + value, *values):
+            if not VALUE.holds(figure):
+                raise OutOfRange(
+                    f"a value of {figure} for {self.sku} is beyond the largest value"
+                    f" {VALUE.largest}",
+                    field=field,
+                    largest=VALUE.largest,
+                )
+
     @staticmethod
     def _check_lot(item: Item, lot: str | None, quantity: Decimal | None) -> str:
         if item.tracking is Tracking.NONE:
@@ -899,6 +924,7 @@ class Stock(LedgerAggregate):
         else:
             value = quantity * unit_cost
             variance = ZERO
+        self._check_range(quantity, value, variance)
         if status is None:
             status = StockStatus.QUARANTINE if item.inspection_required else AVAILABLE
         self.trigger_event(
@@ -1224,6 +1250,7 @@ class Stock(LedgerAggregate):
                 lot=lot_key,
             )
         value_delta, layers = self._delta_costs(bucket, quantity_delta, unit_cost)
+        self._check_range(quantity_delta, value_delta, field="quantity_delta")
         self.trigger_event(
             self.Adjusted,
             meta=meta,
@@ -1263,6 +1290,7 @@ class Stock(LedgerAggregate):
         book = self.quantity_in(bucket)
         variance = counted_quantity - book
         value_delta, layers = self._delta_costs(bucket, variance, None) if variance else (ZERO, ())
+        self._check_range(variance, value_delta, field="counted_quantity")
         self.trigger_event(
             self.Counted,
             meta=meta,
@@ -1362,6 +1390,7 @@ class Stock(LedgerAggregate):
             )
             for (location, lot, status), quantity in sorted(self.balances.items())
         )
+        self._check_range(ZERO, self.on_hand * (new_unit_cost - old), field="new_unit_cost")
         self.trigger_event(
             self.Revalued,
             meta=meta,

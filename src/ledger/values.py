@@ -8,11 +8,71 @@ Issued removes). Fields that can go either way say so in their name: ``quantity_
 
 from __future__ import annotations
 
+import decimal
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from uuid import UUID
+
+
+@dataclass(frozen=True)
+class Range:
+    """How many integer digits and decimals one kind of figure may have, from the command
+    that brings it in to every read-model column that holds it (``column``)."""
+
+    name: str
+    integer_digits: int
+    decimals: int
+
+    @property
+    def digits(self) -> int:
+        return self.integer_digits + self.decimals
+
+    @property
+    def quantum(self) -> Decimal:
+        return Decimal(1).scaleb(-self.decimals)
+
+    @property
+    def largest(self) -> Decimal:
+        return Decimal(10) ** self.integer_digits - self.quantum
+
+    @property
+    def column(self) -> str:
+        """DuckDB's widest decimal at this scale: sums of many figures of the range keep
+        38 - digits spare integer digits."""
+        return f"DECIMAL(38,{self.decimals})"
+
+    def holds(self, figure: Decimal) -> bool:
+        return (
+            figure.is_finite()
+            and abs(figure) <= self.largest
+            and figure == figure.quantize(self.quantum, context=LEDGER_CONTEXT)
+        )
+
+
+# The one range of each kind of figure. A value is a quantity times a unit cost, so its
+# decimals are theirs added (6 + 10); its integer digits are bounded on their own, and a
+# command whose value (or whose bucket's balance) would leave the range is refused.
+QUANTITY = Range("quantity", integer_digits=12, decimals=6)
+UNIT_COST = Range("unit cost", integer_digits=12, decimals=10)
+VALUE = Range("value", integer_digits=18, decimals=16)
+
+# Enough digits that no product or sum of figures in range is ever rounded (a quantity
+# times a unit cost has up to 24 + 16 digits; Python's default context keeps 28). Set
+# as the default of every thread started from now on, and of this one.
+LEDGER_PRECISION = 80
+LEDGER_CONTEXT = decimal.Context(prec=LEDGER_PRECISION, rounding=ROUND_HALF_EVEN)
+decimal.DefaultContext.prec = max(decimal.DefaultContext.prec, LEDGER_PRECISION)
+decimal.getcontext().prec = max(decimal.getcontext().prec, LEDGER_PRECISION)
+
+
+def ledger_precision() -> None:
+    """Give the calling thread the ledger's precision (a thread that touched decimals
+    before the ledger was imported keeps Python's 28 digits otherwise)."""
+    context = decimal.getcontext()
+    context.prec = max(context.prec, LEDGER_PRECISION)
+
 
 # Money is kept exact wherever the arithmetic allows (FIFO and standard cost multiply
 # decimals exactly); a moving average divides, so its issue values are rounded to this.

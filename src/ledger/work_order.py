@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Self
 
 from ledger.aggregate import LedgerAggregate
 from ledger.engineering import Backflush
-from ledger.errors import InvalidMasterData, LedgerError, PrecisionExceeded
+from ledger.errors import InvalidMasterData, LedgerError, OutOfRange, PrecisionExceeded
 from ledger.ids import derived_id
-from ledger.values import ZERO, Meta, round_value
+from ledger.values import VALUE, ZERO, Meta, round_value
 
 
 class WorkOrderState(LedgerError):
@@ -464,6 +464,15 @@ class WorkOrder(LedgerAggregate):
                 started=started,
                 reported=done.good + done.scrap,
             )
+        conversion = labour_hours * planned.labour_rate + machine_hours * planned.machine_rate
+        for figure in (conversion, self.wip_value + conversion):
+            if not VALUE.holds(figure):  # the WIP (and the output it values) stays in range
+                raise OutOfRange(
+                    f"operation {operation} of {self.number} would bring the work in progress"
+                    f" to {figure}, beyond the largest value {VALUE.largest}",
+                    field="labour_hours",
+                    largest=VALUE.largest,
+                )
         self.trigger_event(
             self.OperationReported,
             meta=meta,
@@ -474,8 +483,7 @@ class WorkOrder(LedgerAggregate):
             rework=rework,
             labour_hours=labour_hours,
             machine_hours=machine_hours,
-            conversion_value=labour_hours * planned.labour_rate
-            + machine_hours * planned.machine_rate,
+            conversion_value=conversion,
         )
 
     @property

@@ -61,7 +61,7 @@ from ledger.receipt import CommandReceipt
 from ledger.stock import Place, Stock
 from ledger.store import StoreQueries
 from ledger.unit_of_work import Envelope, UnitOfWork
-from ledger.values import EventRef, Meta
+from ledger.values import EventRef, Meta, ledger_precision
 
 log = structlog.get_logger("mims.ledger.writer")
 
@@ -268,6 +268,7 @@ class Ledger:
     # --- the writer thread --------------------------------------------------------------
 
     def _run(self) -> None:
+        ledger_precision()  # decided values are never rounded by the thread's context
         while True:
             first = self._queue.get()
             if first is None:

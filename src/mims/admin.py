@@ -12,10 +12,11 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import structlog
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from ledger.writer import Ledger
 from mims.audit import verify
@@ -25,6 +26,7 @@ from projections.runner import ProjectionRunner
 from projections.view import ReadModels
 
 router = APIRouter(prefix="/admin", tags=["operations"])
+log = structlog.get_logger("mims.admin")
 
 
 @dataclass
@@ -38,11 +40,35 @@ class Job:
     error: str | None = None
 
 
+# A job record is kept for its caller to poll, bounded: its error text is cut to
+# MAX_ERROR characters and, past MAX_JOBS records, the oldest finished ones are dropped.
+MAX_JOBS = 100
+MAX_ERROR = 2_000
 JOBS: dict[str, Job] = {}
+_jobs_lock = threading.Lock()
+
+
+def keep(job: Job) -> None:
+    with _jobs_lock:
+        JOBS[job.id] = job
+        finished = [j.id for j in JOBS.values() if j.state != "running"]  # oldest first
+        for old in finished[: max(0, len(JOBS) - MAX_JOBS)]:
+            del JOBS[old]
+
+
+def failed(job: Job, error: Exception) -> None:
+    text = str(error)
+    if len(text) > MAX_ERROR:
+        text = f"{text[:MAX_ERROR]}... ({len(text) - MAX_ERROR} more characters in the log)"
+    job.state, job.error = "failed", text
 
 
 class RebuildRequest(BaseModel):
-    names: list[str] | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    names: list[Annotated[str, Field(pattern=r"^[a-z_]{1,64}$")]] | None = Field(
+        default=None, max_length=64
+    )
 
 
 def rebuild_and_adopt(
@@ -61,10 +87,13 @@ def rebuild_and_adopt(
 
     try:
         built = rebuild_into(ledger.app.recorder, fresh, names, on_page=progress)
-        job.result = {"adopted": runner.adopt(str(fresh), built), "built": built}
+        adopted = runner.adopt(str(fresh), built)
+        stopped = [str(s) for s in runner.stopped() if s.name in adopted]
+        job.result = {"adopted": adopted, "built": built, "stopped": stopped}
         job.state = "done"
-    except Exception as e:  # noqa: BLE001 - the job reports it
-        job.state, job.error = "failed", str(e)
+    except Exception as e:
+        log.exception("rebuild failed", job=job.id)
+        failed(job, e)
     finally:
         fresh.unlink(missing_ok=True)
         fresh.with_name(fresh.name + ".wal").unlink(missing_ok=True)
@@ -86,7 +115,7 @@ def projection_status(request: Request) -> dict[str, Any]:
 def rebuild(request: Request, body: RebuildRequest) -> dict[str, str]:
     state = request.app.state
     job = Job(id=uuid.uuid4().hex[:12], kind="rebuild")
-    JOBS[job.id] = job
+    keep(job)
     threading.Thread(
         target=rebuild_and_adopt,
         args=(state.ledger, state.read_models, state.runner, body.names, job),
@@ -109,6 +138,7 @@ def audit_verify(request: Request) -> dict[str, Any]:
     found = verify(state.ledger, state.read_models, state.runner)
     return {
         "checked_at": datetime.now().astimezone().isoformat(),
+        "stopped": [str(s) for s in state.runner.stopped()],
         "differences": [
             {**asdict(d), "ledger": str(d.ledger), "read_model": str(d.read_model), "text": str(d)}
             for d in found

@@ -134,11 +134,15 @@ def rebuild(
                 time.sleep(0.2)
             if state["state"] == "failed":
                 raise typer.Exit(_fail(f"rebuild failed: {state['error']}"))
-            adopted = state["result"]["adopted"]
+            adopted, stopped = state["result"]["adopted"], state["result"].get("stopped", [])
         else:
-            adopted = _rebuild_locally(names, progress, task)
+            adopted, stopped = _rebuild_locally(names, progress, task)
     for projection, position in adopted.items():
         console.print(f"rebuilt {projection} to position {position}, swapped in")
+    if stopped:  # rebuilt as far as its events allow: the event that stops it is named
+        for text in stopped:
+            console.print(f"[red]stopped[/red] {text}")
+        raise typer.Exit(1)
 
 
 def _fail(message: str) -> int:
@@ -146,7 +150,9 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _rebuild_locally(names: list[str] | None, progress: Progress, task: Any) -> dict[str, int]:
+def _rebuild_locally(
+    names: list[str] | None, progress: Progress, task: Any
+) -> tuple[dict[str, int], list[str]]:
     from ledger.writer import Ledger
     from mims.settings import Settings
     from projections.operations import rebuild_into
@@ -166,7 +172,9 @@ def _rebuild_locally(names: list[str] | None, progress: Progress, task: Any) -> 
         )
         models = ReadModels(live)
         try:
-            return ProjectionRunner(ledger.app.recorder, models).adopt(str(fresh), built)
+            runner = ProjectionRunner(ledger.app.recorder, models)
+            adopted = runner.adopt(str(fresh), built)
+            return adopted, [str(s) for s in runner.stopped() if s.name in adopted]
         finally:
             models.close()
     finally:
@@ -265,17 +273,22 @@ def audit_verify(url: UrlOption = None, local: LocalOption = False) -> None:
     if server:
         answer = httpx.post(f"{server}/admin/audit/verify", timeout=600).json()
         texts = [d["text"] for d in answer["differences"]]
+        stopped = answer.get("stopped", [])
     else:
-        texts = [str(d) for d in _verify_locally()]
+        texts, stopped = _verify_locally()
+    for text in stopped:  # the cause of differences, named first
+        console.print(f"[red]stopped[/red] {text}")
     for text in texts:
         console.print(f"[red]difference[/red] {text}")
+    if stopped and not texts:
+        raise typer.Exit(1)
     if texts:
         console.print(f"{len(texts)} differences between the ledger and the read models")
         raise typer.Exit(1)
     console.print("the read models agree with the ledger")
 
 
-def _verify_locally() -> list[Any]:
+def _verify_locally() -> tuple[list[str], list[str]]:
     from ledger.writer import Ledger
     from mims.audit import verify
     from mims.settings import Settings
@@ -286,7 +299,9 @@ def _verify_locally() -> list[Any]:
     ledger = Ledger(settings.store_env(), settings.writer_settings())
     models = ReadModels(settings.read_model_path)
     try:
-        return verify(ledger, models, ProjectionRunner(ledger.app.recorder, models))
+        runner = ProjectionRunner(ledger.app.recorder, models)
+        found = verify(ledger, models, runner)
+        return [str(d) for d in found], [str(s) for s in runner.stopped()]
     finally:
         models.close()
         ledger.close()

@@ -18,15 +18,22 @@ from typing import Annotated, Any
 import httpx
 import typer
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from rich.console import Console
 from rich.table import Table
 
+from ledger import commands as c
 from ledger.errors import LedgerError
+from ledger.values import UNIT_COST
 from ledger.writer import Ledger
 from mims.cli_ops import LocalOption, UrlOption, _server
 from planning.errors import PlanningError
-from planning.ledger_inputs import LedgerMrpRun, MrpSettings, plan_from_read_models
+from planning.ledger_inputs import (
+    LedgerMrpRun,
+    MrpSettings,
+    plan_from_read_models,
+    to_decimal,
+)
 from planning.ledger_policies import PolicyRun, PolicySettings, propose_policies
 from projections.runner import ProjectionRunner
 from projections.view import ReadModels
@@ -44,22 +51,34 @@ def _run_id(prefix: str) -> str:
     return f"{prefix}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
 
 
+# As strict as the commands: finite figures within the ledger's ranges, written without
+# surrounding spaces; a run id is a code (ledger.codes); no unknown fields.
+STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+Cost = Annotated[float, Field(ge=0, le=float(UNIT_COST.largest)), c.AsFigure]
+Rate = Annotated[float, Field(ge=0, le=100, description="Per year, of the unit cost"), c.AsFigure]
+Days = Annotated[int, Field(ge=1, le=3650), c.AsFigure]
+
+
 class MrpRequest(BaseModel):
-    bucket_days: Annotated[int, Field(ge=1, le=366)] = 7
-    horizon: Annotated[int, Field(ge=1, le=520)] = 12
-    ordering_cost: Annotated[float, Field(ge=0)] = 0.0
-    holding_rate: Annotated[float, Field(ge=0)] = 0.0
-    run_id: str | None = None
+    model_config = STRICT
+
+    bucket_days: Annotated[int, Field(ge=1, le=366), c.AsFigure] = 7
+    horizon: Annotated[int, Field(ge=1, le=520), c.AsFigure] = 12
+    ordering_cost: Cost = 0.0
+    holding_rate: Rate = 0.0
+    run_id: Annotated[str, Field(pattern=c.CODE_PATTERN), c.AsCode] | None = None
     save: bool = True
 
 
 class PoliciesRequest(BaseModel):
-    service_level: Annotated[float, Field(gt=0, lt=1)] = 0.95
-    ordering_cost: Annotated[float, Field(gt=0)] = 50.0
-    holding_rate: Annotated[float, Field(gt=0)] = 0.25
-    days: Annotated[int, Field(ge=1, le=3650)] = 90
-    min_days: Annotated[int, Field(ge=1, le=3650)] = 28
-    min_receipts: Annotated[int, Field(ge=2, le=1000)] = 3
+    model_config = STRICT
+
+    service_level: Annotated[float, Field(gt=0, lt=1), c.AsFigure] = 0.95
+    ordering_cost: Annotated[Cost, Field(gt=0)] = 50.0
+    holding_rate: Annotated[Rate, Field(gt=0)] = 0.25
+    days: Days = 90
+    min_days: Days = 28
+    min_receipts: Annotated[int, Field(ge=2, le=1000), c.AsFigure] = 3
     apply: bool = False
 
     @model_validator(mode="after")
@@ -134,13 +153,26 @@ def plan_mrp(ledger: Ledger, models: ReadModels, request: MrpRequest) -> dict[st
     return mrp_summary(run, saved)
 
 
+# The proposal's quantities, answered as decimal strings (as posted by --apply); its
+# statistics (demand and lead-time mean and deviation) and unit cost stay numbers.
+POLICY_QUANTITIES = (
+    "safety_stock", "reorder_point", "eoq", "minimum_lot", "current_safety_stock",
+    "current_reorder_point", "current_lot_size_quantity",
+)  # fmt: skip
+
+
+def _proposal(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: str(to_decimal(v)) if k in POLICY_QUANTITIES and v is not None else _text(v)
+        for k, v in row.items()
+    }
+
+
 def policies_summary(run: PolicyRun, applied: list[dict[str, Any]] | None) -> dict[str, Any]:
     return {
         "run_id": run.run_id,
         "reason": run.reason(),
-        "proposals": [
-            {k: _text(v) for k, v in row.items()} for row in run.proposals.iter_rows(named=True)
-        ],
+        "proposals": [_proposal(row) for row in run.proposals.iter_rows(named=True)],
         "skipped": [dict(zip(("item", "reason"), r, strict=True)) for r in run.skipped.iter_rows()],
         "applied": applied,
     }
@@ -227,7 +259,9 @@ def _ask(url: str | None, local: bool, path: str, body: BaseModel) -> dict[str, 
     base = _server(url, local)
     if base is None:
         return None
-    answer = httpx.post(f"{base}/admin/planning/{path}", json=body.model_dump(), timeout=600)
+    answer = httpx.post(
+        f"{base}/admin/planning/{path}", json=body.model_dump(mode="json"), timeout=600
+    )
     if answer.status_code != 200:  # noqa: PLR2004
         problem = answer.json()
         raise _fail(f"refused: {problem.get('detail', answer.text)}")
@@ -306,9 +340,9 @@ def print_policies(found: dict[str, Any]) -> None:
             f"{p['demand_mean']:.3f} ± {p['demand_std']:.3f}",
             f"{p['lead_time']:.1f} ± {p['lead_time_std']:.1f} ({source})",
             f"{p['unit_cost']:.2f}",
-            f"{p['current_safety_stock']:g} → {p['safety_stock']:g}",
-            f"{p['current_reorder_point']:g} → {p['reorder_point']:g}",
-            f"{p['eoq']:g}",
+            f"{p['current_safety_stock']} → {p['safety_stock']}",
+            f"{p['current_reorder_point']} → {p['reorder_point']}",
+            str(p["eoq"]),
         )
     console.print(table if found["proposals"] else "no item has enough history for a proposal")
     if found["skipped"]:

@@ -173,7 +173,7 @@ def create_app(
         docs_url=None,  # served by install_api_docs, from files installed with MIMS
         redoc_url=None,
     )
-    install_command_api(app)
+    install_command_api(app, max_body=settings.max_body_bytes)
     app.include_router(
         document_graphql(
             graphql_router(*QUERY_EXTENSIONS, ide_page=graphiql_page()),

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         description="How long a resent refused command gets the same refusal (accepted: always)",
     )
     postgres_pool_size: int = Field(default=10, ge=1, le=200)
+    max_body_bytes: int = Field(
+        default=1 << 20,
+        ge=1024,
+        le=1 << 30,
+        description="Largest request body on any route; a larger one is answered 413",
+    )
     expiry_interval_minutes: float = Field(
         default=60, ge=0, description="How often the server holds expired lots (0: never)"
     )

@@ -19,6 +19,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from ledger.values import UNIT_COST
 from planning.errors import PlanningError
 from planning.ledger_inputs import LedgerMrpRun, MrpSettings, plan_from_read_models, to_decimal
 from projections.view import ReadModels
@@ -26,6 +27,7 @@ from projections.view import ReadModels
 PREVIEW = "PREVIEW"
 MAX_HORIZON = 520
 MAX_BUCKET_DAYS = 366
+MAX_HOLDING_RATE = 100  # per year, of the unit cost (the admin route's bound too)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -169,8 +171,11 @@ def _settings(
     if not 1 <= horizon <= MAX_HORIZON:
         msg = f"horizon must be 1..{MAX_HORIZON} periods"
         raise GraphQLError(msg, extensions={"code": "BAD_USER_INPUT"})
-    if ordering_cost < 0 or holding_rate < 0:
-        msg = "orderingCost and holdingRate must not be negative"
+    if not (0 <= ordering_cost <= UNIT_COST.largest and 0 <= holding_rate <= MAX_HOLDING_RATE):
+        msg = (
+            f"orderingCost must be 0..{UNIT_COST.largest} and holdingRate"
+            f" 0..{MAX_HOLDING_RATE} (per year)"
+        )
         raise GraphQLError(msg, extensions={"code": "BAD_USER_INPUT"})
     return MrpSettings(
         start=datetime.now(UTC).date(),

@@ -2,23 +2,52 @@
 
 Field names are the frame column names of the pure functions, so a row of JSON is a row
 of the input frame. Quantities of the MRP and lot sizing accept exact decimals (JSON
-numbers or strings); outputs are JSON numbers (MRP quantities are exact to 1e-6, see
-``planning.quantities``). Unknown fields are refused, so a misspelt field is named in the
+numbers or strings). Every quantity a plan proposes (``PlannedQuantity``: MRP records,
+planned orders, pegging, exceptions, lot-size schedules, order quantities, safety stocks,
+reorder points, order-up-to and base-stock levels) is answered as a decimal string on the
+ledger's grid of 1e-6 of a unit (``planning.quantities``). Costs, rates, probabilities and
+statistics (means, deviations, coefficients of variation, expected values, forecasts,
+accuracy measures, hours) stay JSON numbers: they are estimates of float models, not
+quantities anyone posts. Unknown fields are refused, so a misspelt field is named in the
 error instead of being silently ignored. The JSON Schemas under ``schemas/planning/`` are
 generated from these models.
 """
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from planning.forecasting import ModelName
 from planning.lot_size_rules import LotSizeRule
 
 Quantity = Annotated[Decimal, Field(ge=0, description="units (a decimal: number or string)")]
+QUANTITY_DECIMALS = 6
+
+
+def _on_grid(value: object) -> object:
+    """A planning float as the decimal it stands for, on the grid of 1e-6 of a unit."""
+    if isinstance(value, float) and math.isfinite(value):
+        return Decimal(f"{value:.{QUANTITY_DECIMALS}f}")
+    return value
+
+
+def _plain(value: Decimal) -> str:
+    """ "12.5", never "12.500000" or "1.25E+1"."""
+    text = format(value, "f")
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text in ("", "-0") else text
+
+
+PlannedQuantity = Annotated[
+    Decimal,
+    BeforeValidator(_on_grid),
+    PlainSerializer(_plain, return_type=str, when_used="json"),
+    Field(description="units, a decimal string exact to 1e-6"),
+]
 Money = Annotated[float, Field(ge=0)]
 Probability = Annotated[float, Field(gt=0, lt=1)]
 Period = Annotated[int, Field(description="period number (1..T; below 1 is past due)")]
@@ -89,12 +118,12 @@ class MrpProblem(Problem):
 class MrpRecord(Row):
     item: str
     period: int
-    gross_requirements: float
-    scheduled_receipts: float
-    projected_available: float
-    net_requirements: float
-    planned_order_receipts: float
-    planned_order_releases: float
+    gross_requirements: PlannedQuantity
+    scheduled_receipts: PlannedQuantity
+    projected_available: PlannedQuantity
+    net_requirements: PlannedQuantity
+    planned_order_receipts: PlannedQuantity
+    planned_order_releases: PlannedQuantity
 
 
 class PlannedOrder(Row):
@@ -102,14 +131,14 @@ class PlannedOrder(Row):
     low_level_code: int
     release_period: int
     receipt_period: int
-    quantity: float
+    quantity: PlannedQuantity
     past_due: bool
 
 
 class Pegging(Row):
     item: str
     period: int
-    quantity: float
+    quantity: PlannedQuantity
     source: Literal["demand", "planned_order"]
     parent: str | None
     parent_release_period: int | None
@@ -123,7 +152,7 @@ class MrpException(Row):
     order: str | None
     period: int
     suggested_period: int | None
-    quantity: float
+    quantity: PlannedQuantity
     message: str
 
 
@@ -136,7 +165,7 @@ class MrpItemSummary(Row):
     setup_cost: float
     holding_cost: float
     total_cost: float
-    ending_balance: float
+    ending_balance: PlannedQuantity
 
 
 class MrpResult(Result):
@@ -172,9 +201,9 @@ class LotSizeProblem(Problem):
 class LotSizePlan(Row):
     label: str
     rule: LotSizeRule
-    planned_receipts: list[float]
+    planned_receipts: list[PlannedQuantity]
     orders: list[int]
-    ending_inventory: list[float]
+    ending_inventory: list[PlannedQuantity]
     order_count: int
     setup_cost: float
     holding_cost: float
@@ -214,11 +243,11 @@ class EoqProblem(Problem):
 
 class EoqRow(Row):
     item: str
-    order_quantity: float
+    order_quantity: PlannedQuantity
     unit_price: float
     orders_per_year: float
     cycle_days: float
-    maximum_inventory: float
+    maximum_inventory: PlannedQuantity
     ordering_cost_per_year: float
     holding_cost_per_year: float
     purchase_cost_per_year: float
@@ -253,8 +282,8 @@ class SafetyStockRow(Row):
     item: str
     sigma_protection: float
     safety_factor: float | None
-    safety_stock: float
-    reorder_point: float
+    safety_stock: PlannedQuantity
+    reorder_point: PlannedQuantity
     cycle_service_level: float
     expected_shortage_per_cycle: float
     fill_rate: float | None
@@ -285,7 +314,7 @@ class NewsvendorProblem(Problem):
 class NewsvendorRow(Row):
     item: str
     critical_ratio: float
-    order_quantity: float
+    order_quantity: PlannedQuantity
     order_quantity_integer: int
     expected_sales: float
     expected_leftover: float
@@ -319,7 +348,7 @@ class BaseStockProblem(Problem):
 class BaseStockRow(Row):
     item: str
     critical_ratio: float
-    base_stock_level: float
+    base_stock_level: PlannedQuantity
     expected_cost: float
     expected_on_hand: float
     expected_backorders: float
@@ -351,8 +380,8 @@ class SsProblem(Problem):
 
 class SsRow(Row):
     item: str
-    reorder_point: float
-    order_up_to: float
+    reorder_point: PlannedQuantity
+    order_up_to: PlannedQuantity
     expected_cost: float
     orders_per_period: float
     myopic_level: float
@@ -382,9 +411,9 @@ class RqProblem(Problem):
 
 class RqRow(Row):
     item: str
-    order_quantity: float
-    reorder_point: float
-    safety_stock: float
+    order_quantity: PlannedQuantity
+    reorder_point: PlannedQuantity
+    safety_stock: PlannedQuantity
     cycle_service_level: float
     expected_shortage_per_cycle: float
     fill_rate: float

@@ -25,7 +25,9 @@ def rebuild_into(
     on_page: OnPage | None = None,
 ) -> dict[str, int]:
     """Build the named projections (all when None) from the whole log into a new file;
-    returns each one's position. Their master data (catalog) is built alongside."""
+    returns each one's position. Their master data (catalog) is built alongside. A
+    projection that cannot apply an event stops there (the file's tracking row says so,
+    and ``ProjectionRunner.adopt`` keeps it); the others are built to the head."""
     wanted = list(BY_NAME) if names is None else list(names)
     unknown = [n for n in wanted if n not in BY_NAME]
     if unknown:

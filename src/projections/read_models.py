@@ -31,9 +31,12 @@ from ledger.catalog import event_classes
 from ledger.item import Item
 from ledger.location import Location
 from ledger.stock import Stock
+from ledger.values import QUANTITY, VALUE
 
-QTY = "DECIMAL(38,6)"
-MONEY = "DECIMAL(38,16)"
+# Sized from the ledger's ranges (ledger.values): a column holds every figure a command
+# can bring in, exactly, and sums of many of them.
+QTY = QUANTITY.column
+MONEY = VALUE.column
 # A handler's SQL, or a function making it from the event types of the page.
 SQL = str | Callable[[frozenset[str]], str]
 # A quotient (DuckDB divides decimals in DOUBLE): kept to the ledger's 6 places, so no
@@ -802,18 +805,48 @@ USES_MOVEMENTS = frozenset({"stock_ledger", "stock_on_hand", "consumption_daily"
 # Views over the tables: what dashboards and planners read. A moving-average item's
 # bucket is valued at the item's average (its value is item-level by definition); FIFO and
 # standard buckets carry their exact value.
-STOCK_VIEWS = f"""
+# Quotients of values, to 6 decimals (half up). DuckDB multiplies decimals within 38
+# digits (a quantity times a value of the ledger's ranges may need 40) and divides them in
+# DOUBLE (15-16 digits). Figures of a plant's usual size take that fast path, as before;
+# larger ones are worked exactly in integers of the columns' smallest units (HUGEINT: a
+# value in 1e-16, a quantity in 1e-6), which costs ten times more per row.
+FAST_PATH = "1e15"
+DECIMAL_ARITHMETIC = f"""
+CREATE OR REPLACE MACRO decimal_units(x) AS
+    CAST(replace(CAST(x AS VARCHAR), '.', '') AS HUGEINT);
+CREATE OR REPLACE MACRO from_micro_units(m) AS CAST(
+    CAST(m // 1000000 AS {UNIT_MONEY}) + CAST(m % 1000000 AS {UNIT_MONEY}) * 0.000001
+    AS {UNIT_MONEY});
+-- round(v * p / w) in 1e-6 units, for 0 <= p <= w, without a product beyond v's size.
+CREATE OR REPLACE MACRO share_micro(vu, pu, wu) AS sign(vu) * (
+    (abs(vu) // wu) * pu + ((abs(vu) % wu) * pu) // wu + 5000000000) // 10000000000;
+-- value * part / whole (part of the whole quantity), to 6 decimals.
+CREATE OR REPLACE MACRO value_share(value, part, whole) AS CASE
+    WHEN whole = 0 THEN NULL
+    WHEN abs(CAST(value AS DOUBLE) * CAST(part AS DOUBLE)) < {FAST_PATH}
+        THEN CAST(round(part * value / whole, 6) AS {UNIT_MONEY})
+    ELSE from_micro_units(share_micro(decimal_units(value), decimal_units(part),
+        decimal_units(whole))) END;
+-- value / quantity, to 6 decimals.
+CREATE OR REPLACE MACRO unit_value(value, quantity) AS CASE
+    WHEN quantity = 0 THEN NULL
+    WHEN abs(CAST(value AS DOUBLE)) < {FAST_PATH}
+        THEN CAST(round(value / quantity, 6) AS {UNIT_MONEY})
+    ELSE sign(value) * sign(quantity) * from_micro_units((abs(decimal_units(value))
+        + abs(decimal_units(quantity)) * 5000) // (abs(decimal_units(quantity)) * 10000)) END;
+"""
+
+STOCK_VIEWS = """
 CREATE OR REPLACE VIEW stock_on_hand AS
 SELECT b.item, b.location, b.lot, b.status, b.quantity,
     CASE WHEN i.costing_method = 'moving_average'
-         THEN CAST(round(b.quantity * v.value / nullif(v.quantity, 0), 6) AS {UNIT_MONEY})
+         THEN value_share(v.value, b.quantity, v.quantity)
          ELSE b.value END AS value
 FROM stock_balances b JOIN items i ON i.sku = b.item JOIN item_valuation v ON v.item = b.item;
 
 CREATE OR REPLACE VIEW valuation AS
 SELECT v.item, i.costing_method, v.quantity, v.value,
-    CASE WHEN v.quantity <> 0 THEN CAST(round(v.value / v.quantity, 6) AS {UNIT_MONEY})
-    END AS unit_cost
+    unit_value(v.value, v.quantity) AS unit_cost
 FROM item_valuation v JOIN items i ON i.sku = v.item;
 
 CREATE OR REPLACE VIEW lot_status AS

@@ -88,6 +88,14 @@ class Status:
     failed_position: int | None
     updated_at: datetime | None
 
+    def __str__(self) -> str:
+        if self.status != "failed":
+            return f"{self.name} {self.status} at position {self.position}"
+        return (
+            f"{self.name} stopped at position {self.position}: the event at position"
+            f" {self.failed_position} failed ({self.error})"
+        )
+
 
 class ProjectionRunner:
     def __init__(
@@ -144,6 +152,10 @@ class ProjectionRunner:
 
     def statuses(self) -> list[Status]:
         return [replace(s) for _, s in sorted(self._tracking.items())]
+
+    def stopped(self) -> list[Status]:
+        """The projections stopped on an event they could not apply (until rebuilt)."""
+        return [s for s in self.statuses() if s.status == "failed"]
 
     @property
     def position(self) -> int:
@@ -483,9 +495,15 @@ class ProjectionRunner:
             con = self.con
             con.execute(f"ATTACH '{path}' AS rebuilt (READ_ONLY)")
             try:
-                found = dict(
-                    con.execute("SELECT name, position FROM rebuilt.projection_tracking").fetchall()
-                )
+                # A projection that stopped on an event in the rebuild is swapped in
+                # stopped, with its failure: rebuilding again would stop there again.
+                found = {
+                    name: (position, status, error, failed)
+                    for name, position, status, error, failed in con.execute(
+                        "SELECT name, position, status, error, failed_position"
+                        " FROM rebuilt.projection_tracking"
+                    ).fetchall()
+                }
                 con.execute("BEGIN TRANSACTION")
                 try:
                     for projection in wanted:
@@ -493,10 +511,10 @@ class ProjectionRunner:
                             con.execute(f"DELETE FROM main.{table}")
                             con.execute(f"INSERT INTO main.{table} SELECT * FROM rebuilt.{table}")
                         con.execute(
-                            "UPDATE projection_tracking SET position = ?, status = 'running',"
-                            " error = NULL, failed_position = NULL, updated_at = now()"
+                            "UPDATE projection_tracking SET position = ?, status = ?,"
+                            " error = ?, failed_position = ?, updated_at = now()"
                             " WHERE name = ?",
-                            [found[projection.name], projection.name],
+                            [*found[projection.name], projection.name],
                         )
                     con.execute("COMMIT")
                 except BaseException:
@@ -504,7 +522,7 @@ class ProjectionRunner:
                     raise
             finally:
                 con.execute("DETACH rebuilt")
-            return {p.name: int(found[p.name]) for p in wanted}
+            return {p.name: int(found[p.name][0]) for p in wanted}
 
         swapped: dict[str, int] = self.submit(swap)
         if "lot_genealogy" in swapped:  # other edges: the graph in memory reads them again

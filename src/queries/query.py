@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import base64
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from projections.read_models import UNIT_MONEY
 from queries.context import Context, described, selected
 from queries.types import (
     AvailableToPromise,
@@ -43,6 +42,7 @@ from queries.types import (
 
 MAX_PAGE = 1000
 ZERO = Decimal(0)
+UNIT_COST_PLACES = Decimal("0.000001")
 STOCK_COLUMNS = "item, location, lot, status, quantity, value"
 # Nearly unique texts cost most of a filtered scan of the ledger (17 ms of an item's 50
 # rows out of 1.2M, 4 ms without them): read only when the query asks for them.
@@ -121,7 +121,7 @@ def _as_of_stock(window: str) -> str:
     v AS (SELECT item, sum(quantity_delta) AS q, sum(value_delta) AS val FROM l GROUP BY item)
     SELECT b.item, b.location, b.lot, b.status, b.quantity,
         CASE WHEN i.costing_method = 'moving_average'
-             THEN CAST(round(b.quantity * v.val / nullif(v.q, 0), 6) AS {UNIT_MONEY})
+             THEN value_share(v.val, b.quantity, v.q)
              ELSE b.value END AS value
     FROM b JOIN items i ON i.sku = b.item JOIN v ON v.item = b.item"""
 
@@ -299,7 +299,8 @@ class StockQuery:
                     costing_method=CostingMethod(m),
                     quantity=q,
                     value=v,
-                    unit_cost=(v / q) if q else None,
+                    # to 6 places like the valuation view (a quotient never ends otherwise)
+                    unit_cost=(v / q).quantize(UNIT_COST_PLACES, ROUND_HALF_UP) if q else None,
                 )
                 for i, m, q, v in items
             ],

@@ -4,12 +4,20 @@ a running server."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import httpx
+import orjson
 import pytest
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
 from typer.testing import CliRunner
 
+from ledger import commands as c
+from ledger.ids import stock_id
+from ledger.stock import Stock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.cli import app
@@ -98,3 +106,81 @@ def test_with_a_running_server_the_cli_asks_it(plant: dict[str, str]) -> None:
         code, out = run("projections", "status", "--url", server.url)
         assert code == 0, out
         assert "consumption_daily" in out
+
+
+def plant_an_event_beyond_the_ranges(url: str) -> tuple[int, int]:
+    """The issue's receipt (1e12 at 1e11, worth 1e23), as a version before the ranges
+    accepted it; then a later, ordinary receipt. Returns both positions."""
+    ledger = Ledger(store_env(url), WriterSettings(batch_wait=0))
+    try:
+        stock = ledger.stock("FIFO-PLAIN")
+        assert stock is not None
+        now = datetime.now(UTC).isoformat()
+        big = {
+            "timestamp": now,
+            "meta": {"actor": "old", "command_id": "big", "correlation_id": "big", "site": "S",
+                     "effective_at": now},
+            "location": "A", "lot": "", "status": "available", "quantity": "1000000000000",
+            "unit_cost": "100000000000", "value": "100000000000000000000000",
+            "purchase_price_variance": "0", "layer_seq": stock.next_seq, "supplier_lot": None,
+            "expiry": None, "supplier": None, "reference": "",
+        }  # fmt: skip
+        ledger.app.recorder.insert_events(
+            [
+                StoredEvent(
+                    originator_id=stock_id("FIFO-PLAIN"),
+                    originator_version=stock.version + 1,
+                    topic=get_topic(Stock.Received),
+                    state=orjson.dumps(big),
+                )
+            ]
+        )
+        poisoned = ledger.max_position()
+        ledger.execute(
+            c.ReceiveStock(sku="AVG", location="B", quantity=Decimal(3), unit_cost=Decimal(2))
+        )
+        return poisoned, ledger.max_position()
+    finally:
+        ledger.close()
+
+
+def test_a_projection_stopped_by_an_event_is_named_by_rebuild_and_audit(
+    plant: dict[str, str],
+) -> None:
+    poisoned, head = plant_an_event_beyond_the_ranges(plant["MIMS_DATABASE_URL"])
+    stopped = f"stock_ledger stopped at position {poisoned - 1}: the event at position {poisoned}"
+    # The rebuild finishes, builds the others to the head, and names what stopped.
+    code, out = run("projections", "rebuild", "--all")
+    assert code == 1, out
+    assert f"rebuilt catalog to position {head}" in out
+    assert stopped in " ".join(out.split())
+    code, out = run("audit", "verify")
+    assert code == 1, out
+    assert stopped in " ".join(out.split())
+    code, out = run("projections", "status")
+    assert "failed" in out
+    with ServerProcess(
+        plant["MIMS_DATABASE_URL"], MIMS_READ_MODEL_PATH=plant["MIMS_READ_MODEL_PATH"]
+    ) as server:
+        projections = {
+            p["name"]: p for p in httpx.get(f"{server.url}/admin/projections").json()["projections"]
+        }
+        assert projections["stock_ledger"]["status"] == "failed"
+        assert projections["stock_ledger"]["failed_position"] == poisoned
+        # The other read models see the later receipt.
+        assert projections["reservations"]["position"] == head
+        assert projections["catalog"]["position"] == head
+        code, out = run("projections", "rebuild", "--all", "--url", server.url)
+        assert code == 1, out
+        assert stopped in " ".join(out.split())
+        code, out = run("audit", "verify", "--url", server.url)
+        assert code == 1, out
+        assert stopped in " ".join(out.split())
+        answer = httpx.post(
+            f"{server.url}/graphql",
+            json={"query": "{ projectionStatus { name status failedPosition } }"},
+        ).json()
+        status = {p["name"]: p for p in answer["data"]["projectionStatus"]}
+        assert status["stock_on_hand"] == {
+            "name": "stock_on_hand", "status": "failed", "failedPosition": poisoned
+        }  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,34 @@ def test_readme_documents_every_input_column() -> None:
     for spec in specs:
         for column in spec:
             assert column.name in readme, column.name
+
+
+def test_mrp_answers_quantities_as_exact_decimal_strings() -> None:
+    """The README promises decimals: 3 units of A need 0.3 kg of resin (0.1 per A), which
+    a float answers as 0.30000000000000004 and the CLI as "0.3"."""
+    from mims.cli import app as mims
+
+    problem = {
+        "horizon": 2,
+        "items": [
+            {"item": "A", "lead_time": 0},
+            {"item": "RESIN", "lead_time": 0, "precision": 6},
+        ],
+        "bom": [{"parent": "A", "component": "RESIN", "quantity_per": "0.1"}],
+        "demand": [{"item": "A", "period": 1, "quantity": "3"}],
+    }
+    outcome = runner.invoke(mims, ["plan", "mrp"], input=json.dumps(problem))
+    assert outcome.exit_code == 0, outcome.output
+    result = json.loads(outcome.stdout)
+    orders = {o["item"]: o["quantity"] for o in result["planned_orders"]}
+    assert orders == {"A": "3", "RESIN": "0.3"}
+    quantities = [
+        *(r[f] for r in result["records"] for f in r if f not in ("item", "period")),
+        *(p["quantity"] for p in result["pegging"]),
+        *(x["quantity"] for x in result["exceptions"]),
+        *(i["ending_balance"] for i in result["items"]),
+    ]
+    assert quantities
+    assert all(isinstance(q, str) and Decimal(q).is_finite() for q in quantities), quantities
+    # Costs stay numbers (documented: estimates, not quantities).
+    assert all(isinstance(i["total_cost"], (int, float)) for i in result["items"])
