@@ -43,7 +43,8 @@ def failures(report: Path) -> Counter[str]:
             for check in checks:
                 if check["status"] == "failure":
                     failure = check["failure_info"]["failure"]
-                    found[f"{label} {failure['code']} {failure.get('title', '')}"] += 1
+                    why = " | ".join(failure.get("message", "").splitlines()[:3])
+                    found[f"{label} {failure['code']} {failure.get('title', '')}: {why}"] += 1
     return found
 
 

@@ -228,7 +228,7 @@ class ProblemDetails(BaseModel):
 
 PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
 WHY: Mapping[int, str] = {
-    400: "The request is malformed (a GraphQL query that does not parse or validate)",
+    400: "The request cannot be read: a body that is not JSON, a GraphQL request without a query",
     404: "An id in the request names nothing (item, location, lot, order...)",
     405: "This path does not take that method (see the Allow header)",
     409: "A rule of the ledger said no (insufficient stock, a blocked location...)",

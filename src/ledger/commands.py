@@ -9,12 +9,23 @@ OpenAPI document come from the same definitions. Every command may carry the cli
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from ledger.codes import CodeRefused, normalise_code, normalise_reference
 from ledger.planned_orders import ExceptionKind, PegKind, PlannedOrderKind
@@ -64,19 +75,56 @@ def _reference(value: object) -> object:
         raise _refused(e) from None
 
 
+# A decimal sent as text is written plainly: digits, one point, an optional minus sign.
+# No spaces around it (" 5 "), no exponent ("1e3"), no "+", "NaN", "Infinity" or "1_000":
+# what a scanner or a spreadsheet means by a quantity, and what the OpenAPI document says.
+DECIMAL_TEXT = r"^-?[0-9]+(\.[0-9]+)?$"
+_DECIMAL_TEXT = re.compile(DECIMAL_TEXT)
+
+
 def _figure(value: object) -> object:
-    """A decimal is written as one: " 5 " is refused, as a code with spaces would be."""
+    """A decimal is written as one: " 5 " is refused, as a code with spaces would be, and
+    ``true`` is no number (pydantic's lax mode reads it as 1)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("decimal_type", "a number, not true or false", {"value": value})
     if isinstance(value, str) and value != value.strip():
         raise PydanticCustomError(
             "decimal_whitespace", "a number is written without spaces around it", {"text": value}
         )
+    if isinstance(value, str) and not _DECIMAL_TEXT.match(value):
+        raise PydanticCustomError(
+            "decimal_text",
+            "a decimal is written as digits with an optional point and minus sign, like -12.5",
+            {"text": value},
+        )
     return value
+
+
+class _Figure:
+    """``_figure`` before the field's own validation, and ``DECIMAL_TEXT`` on the string
+    form of a decimal in the JSON Schema (pydantic declares it as any string)."""
+
+    def __get_pydantic_core_schema__(
+        self, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(_figure, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        if schema.get("type") in ("number", "integer"):  # a float or an int also takes text
+            schema = {"anyOf": [schema, {"type": "string"}]}
+        for form in schema.get("anyOf", [schema]):
+            if form.get("type") == "string":
+                form["pattern"] = DECIMAL_TEXT
+        return schema
 
 
 # The validator comes after the constraints so the JSON Schema keeps them; it runs first.
 AsCode = BeforeValidator(_code)
 AsReference = BeforeValidator(_reference)
-AsFigure = BeforeValidator(_figure)
+AsFigure = _Figure()
 Code = Annotated[str, Field(pattern=CODE_PATTERN, examples=["RM-STEEL-01"]), AsCode]
 # Quantities and unit costs take their range from ledger.values (12 integer digits each,
 # 6 and 10 decimals), which every read-model column holding them is sized from.

@@ -18,6 +18,7 @@ import structlog
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from commands.problems import problem_responses
 from ledger.writer import Ledger
 from mims.audit import verify
 from mims.quality_ops import expire_due
@@ -111,7 +112,7 @@ def projection_status(request: Request) -> dict[str, Any]:
     }
 
 
-@router.post("/projections/rebuild", status_code=202)
+@router.post("/projections/rebuild", status_code=202, responses=problem_responses(400, 413, 422))
 def rebuild(request: Request, body: RebuildRequest) -> dict[str, str]:
     state = request.app.state
     job = Job(id=uuid.uuid4().hex[:12], kind="rebuild")
@@ -124,7 +125,7 @@ def rebuild(request: Request, body: RebuildRequest) -> dict[str, str]:
     return {"job": job.id}
 
 
-@router.get("/jobs/{job_id}")
+@router.get("/jobs/{job_id}", responses=problem_responses(404))
 def job_state(job_id: str) -> dict[str, Any]:
     job = JOBS.get(job_id)
     if job is None:

@@ -18,10 +18,11 @@ from typing import Annotated, Any
 import httpx
 import typer
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from rich.console import Console
 from rich.table import Table
 
+from commands.problems import problem_responses
 from ledger import commands as c
 from ledger.errors import LedgerError
 from ledger.values import UNIT_COST
@@ -67,7 +68,7 @@ class MrpRequest(BaseModel):
     ordering_cost: Cost = 0.0
     holding_rate: Rate = 0.0
     run_id: Annotated[str, Field(pattern=c.CODE_PATTERN), c.AsCode] | None = None
-    save: bool = True
+    save: StrictBool = True  # `"save": 0` is no answer
 
 
 class PoliciesRequest(BaseModel):
@@ -79,7 +80,7 @@ class PoliciesRequest(BaseModel):
     days: Days = 90
     min_days: Days = 28
     min_receipts: Annotated[int, Field(ge=2, le=1000), c.AsFigure] = 3
-    apply: bool = False
+    apply: StrictBool = False
 
     @model_validator(mode="after")
     def _history_fits(self) -> PoliciesRequest:
@@ -207,7 +208,12 @@ def _caught_up(state: Any) -> None:
     state.runner.wait_for(state.ledger.max_position(), timeout=60)
 
 
-@router.post("/mrp")
+# The body is not JSON (400), a run id saved already (409), over the body limit (413),
+# invalid or beyond what planning takes (422), the read models behind (503).
+PLANNING_ANSWERS = problem_responses(400, 409, 413, 422, 503)
+
+
+@router.post("/mrp", responses=PLANNING_ANSWERS)
 def admin_mrp(request: Request, body: MrpRequest) -> dict[str, Any]:
     """Plan MRP from the read models (and save the run unless ``save`` is false)."""
     state = request.app.state
@@ -218,7 +224,7 @@ def admin_mrp(request: Request, body: MrpRequest) -> dict[str, Any]:
         raise HTTPException(422, str(e)) from None
 
 
-@router.post("/policies")
+@router.post("/policies", responses=PLANNING_ANSWERS)
 def admin_policies(request: Request, body: PoliciesRequest) -> dict[str, Any]:
     """Propose inventory policies from the history (and post them with ``apply``)."""
     state = request.app.state

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ledger.commands import DECIMAL_TEXT
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
@@ -468,3 +469,20 @@ def test_the_openapi_document_describes_problem_answers(api: TestClient) -> None
     assert set(problem["required"]) == {"type", "title", "status", "detail", "instance"}
     graphql = doc["paths"]["/graphql"]["post"]
     assert graphql["requestBody"]["content"]["application/json"]["schema"]["required"] == ["query"]
+
+
+@pytest.mark.parametrize("quantity", ['"1e3"', '"+5"', '"NaN"', '"1_000"', '".5"', "true"])
+def test_a_decimal_is_written_plainly(api: TestClient, ledger: Ledger, quantity: str) -> None:
+    """What the OpenAPI document's decimal pattern says is what the API takes."""
+    before = ledger.max_position()
+    answer = api.post(
+        "/v1/receipts",
+        content=f'{{"sku": "STEEL", "location": "A", "quantity": {quantity}, "unit_cost": "1"}}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["field"] == "quantity"
+    assert ledger.max_position() == before
+    doc = api.get("/openapi.json").json()["components"]["schemas"]["ReceiveStock"]
+    text = [f for f in doc["properties"]["quantity"]["anyOf"] if f["type"] == "string"]
+    assert text == [{"type": "string", "pattern": DECIMAL_TEXT}]
