@@ -32,10 +32,11 @@ import pyarrow as pa
 import structlog
 from eventsourcing.persistence import ApplicationRecorder
 
-from projections.catalog import BY_NAME, USES_MOVEMENTS, Projection
-from projections.pages import head_position, read_page
-from projections.read_models import STOCK_TOPICS, event_struct, page_movements_sql
-from projections.view import ReadModels
+from projections.engine.decoding import event_struct
+from projections.engine.pages import head_position, read_page
+from projections.engine.view import ReadModels
+from projections.registry import BY_NAME, USES_MOVEMENTS, Projection
+from projections.stock import STOCK_TOPICS, page_movements_sql
 
 log = structlog.get_logger("mims.projections")
 
