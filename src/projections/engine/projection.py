@@ -83,6 +83,11 @@ class Projection:
             for sql in self.after:
                 con.execute(sql)
 
+    @property
+    def topics(self) -> frozenset[str]:
+        """Every event type a handler of this projection runs for."""
+        return frozenset().union(*(wanted for wanted, _ in self.handlers))
+
     def topics_read(self, topics: frozenset[str]) -> frozenset[str]:
         """Every event type whose fields the handlers run for ``topics`` may read."""
         return frozenset().union(*(wanted for wanted, _ in self.handlers if wanted & topics))
