@@ -45,9 +45,9 @@ from ledger.application import LedgerApplication
 from ledger.stock import Stock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
-from projections.operations import rebuild_into
-from projections.runner import ProjectionRunner
-from projections.view import ReadModels
+from projections.engine.operations import rebuild_into
+from projections.engine.runner import ProjectionRunner
+from projections.engine.view import ReadModels
 from queries.context import Context
 from queries.query import STOCK_COLUMNS, _as_of_stock, _window
 from queries.schema import build_schema

@@ -9,7 +9,7 @@ from it by the real projection runner every run.
 Figures, each beside the same answer computed the naive way in the same run:
 
 1. ``traceForward`` from a raw lot and ``traceBackward`` from a finished lot: the
-   recursive walk and every detail (``projections.genealogy.trace``), beside a Python
+   recursive walk and every detail (``projections.quality_trace.trace``), beside a Python
    breadth-first walk issuing one SQL query per lot against the same read model.
 2. The recall simulation of a supplier lot (walk, stock on hand, shipments, mass balance
    per lot), beside the naive walk plus one query per lot for each detail.
@@ -59,9 +59,9 @@ from ledger.values import (
 )
 from ledger.work_order import PlannedOperation, Requirement, WorkOrder
 from mims.server import tune_garbage_collector
-from projections import genealogy as g
-from projections.runner import ProjectionRunner
-from projections.view import ReadModels
+from projections import quality_trace as g
+from projections.engine.runner import ProjectionRunner
+from projections.engine.view import ReadModels
 from queries.context import Context
 from queries.schema import build_schema
 

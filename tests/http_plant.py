@@ -13,7 +13,7 @@ import httpx
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
-from projections.view import ReadModels
+from projections.engine.view import ReadModels
 from tests.servers import serving
 
 

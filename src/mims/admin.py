@@ -22,9 +22,9 @@ from commands.problems import problem_responses
 from ledger.writer import Ledger
 from mims.audit import verify
 from mims.quality_ops import expire_due
-from projections.operations import rebuild_into
-from projections.runner import ProjectionRunner
-from projections.view import ReadModels
+from projections.engine.operations import rebuild_into
+from projections.engine.runner import ProjectionRunner
+from projections.engine.view import ReadModels
 
 router = APIRouter(prefix="/admin", tags=["operations"])
 log = structlog.get_logger("mims.admin")

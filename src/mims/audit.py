@@ -18,8 +18,8 @@ from eventsourcing.utils import get_topic
 
 from ledger.stock import Stock
 from ledger.writer import Ledger
-from projections.runner import ProjectionRunner
-from projections.view import ReadModels
+from projections.engine.runner import ProjectionRunner
+from projections.engine.view import ReadModels
 
 ZERO = Decimal(0)
 

@@ -89,8 +89,8 @@ def status(url: UrlOption = None, local: LocalOption = False) -> None:
         return
     from ledger.writer import Ledger
     from mims.settings import Settings
-    from projections.runner import ProjectionRunner
-    from projections.view import ReadModels
+    from projections.engine.runner import ProjectionRunner
+    from projections.engine.view import ReadModels
 
     settings = Settings()
     ledger = Ledger(settings.store_env(), settings.writer_settings())
@@ -112,7 +112,7 @@ def rebuild(
     local: LocalOption = False,
 ) -> None:
     """Rebuild into a fresh DuckDB file, then swap it in (the old one serves meanwhile)."""
-    from projections.catalog import BY_NAME
+    from projections.registry import BY_NAME
 
     if bool(name) == all_:
         raise typer.BadParameter("name one projection, or give --all")
@@ -155,9 +155,9 @@ def _rebuild_locally(
 ) -> tuple[dict[str, int], list[str]]:
     from ledger.writer import Ledger
     from mims.settings import Settings
-    from projections.operations import rebuild_into
-    from projections.runner import ProjectionRunner
-    from projections.view import ReadModels
+    from projections.engine.operations import rebuild_into
+    from projections.engine.runner import ProjectionRunner
+    from projections.engine.view import ReadModels
 
     settings = Settings()
     ledger = Ledger(settings.store_env(), settings.writer_settings())
@@ -193,9 +193,9 @@ def run(
     from ledger.writer import Ledger
     from mims.logs import configure_logging
     from mims.settings import Settings
-    from projections.runner import ProjectionRunner
-    from projections.view import ReadModels
-    from projections.waker import PostgresWaker
+    from projections.engine.runner import ProjectionRunner
+    from projections.engine.view import ReadModels
+    from projections.engine.waker import PostgresWaker
 
     settings = Settings()
     configure_logging(settings.log_level, json=settings.log_json)
@@ -238,7 +238,7 @@ def replay(
     """Rebuild every read model as of an instant into a separate file, for an auditor."""
     from ledger.writer import Ledger
     from mims.settings import Settings
-    from projections.operations import replay_into
+    from projections.engine.operations import replay_into
 
     moment = _when(as_of, "--as-of")
     known = _when(known_at, "--known-at")
@@ -292,8 +292,8 @@ def _verify_locally() -> tuple[list[str], list[str]]:
     from ledger.writer import Ledger
     from mims.audit import verify
     from mims.settings import Settings
-    from projections.runner import ProjectionRunner
-    from projections.view import ReadModels
+    from projections.engine.runner import ProjectionRunner
+    from projections.engine.view import ReadModels
 
     settings = Settings()
     ledger = Ledger(settings.store_env(), settings.writer_settings())

@@ -21,7 +21,7 @@ from commands.problems import PROBLEM_JSON, problem, register_problem_type
 from mims.cli_errors import scrub
 from mims.metrics import CONTENT_TYPE, Metrics
 from mims.relay import Relay
-from projections.runner import ProjectionRunner
+from projections.engine.runner import ProjectionRunner
 
 STORE_TIMEOUT = 5.0
 

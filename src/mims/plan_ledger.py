@@ -36,8 +36,8 @@ from planning.ledger_inputs import (
     to_decimal,
 )
 from planning.ledger_policies import PolicyRun, PolicySettings, propose_policies
-from projections.runner import ProjectionRunner
-from projections.view import ReadModels
+from projections.engine.runner import ProjectionRunner
+from projections.engine.view import ReadModels
 
 ACTOR = "mims-plan"
 console = Console()

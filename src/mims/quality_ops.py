@@ -21,8 +21,8 @@ from rich.table import Table
 from ledger import commands as c
 from ledger.writer import Ledger
 from mims.cli_ops import LocalOption, UrlOption, _server
-from projections.runner import ProjectionRunner
-from projections.view import ReadModels
+from projections.engine.runner import ProjectionRunner
+from projections.engine.view import ReadModels
 
 log = structlog.get_logger("mims.quality")
 quality_app = typer.Typer(help="Quality operations: the expiry job.", no_args_is_help=True)

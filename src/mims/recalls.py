@@ -28,7 +28,7 @@ from commands.api import (
 from commands.problems import problem_responses
 from ledger import commands as c
 from ledger.errors import UnknownLot
-from projections.genealogy import affected_lots
+from projections.quality_trace import affected_lots
 
 router = APIRouter(prefix="/v1", tags=["quality"])
 

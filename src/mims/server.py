@@ -30,9 +30,9 @@ from mims.recalls import router as recalls_router
 from mims.relay import Relay
 from mims.settings import Settings
 from planning.graphql import MrpRunQuery
-from projections.runner import ProjectionRunner
-from projections.view import ReadModels
-from projections.waker import PostgresWaker
+from projections.engine.runner import ProjectionRunner
+from projections.engine.view import ReadModels
+from projections.engine.waker import PostgresWaker
 from queries.context import PositionProblem
 from queries.schema import graphql_router
 

@@ -22,7 +22,7 @@ from strawberry.types import Info
 from ledger.values import UNIT_COST
 from planning.errors import PlanningError
 from planning.ledger_inputs import LedgerMrpRun, MrpSettings, plan_from_read_models, to_decimal
-from projections.view import ReadModels
+from projections.engine.view import ReadModels
 
 PREVIEW = "PREVIEW"
 MAX_HORIZON = 520

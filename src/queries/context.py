@@ -12,9 +12,9 @@ from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField, Selection
 
-from projections.pages import head_position
-from projections.runner import ProjectionRunner
-from projections.view import ReadModels
+from projections.engine.pages import head_position
+from projections.engine.runner import ProjectionRunner
+from projections.engine.view import ReadModels
 
 RYW_TIMEOUT = 5.0
 F = TypeVar("F", bound=Callable[..., Any])

@@ -1,7 +1,7 @@
 """GraphQL of traceability and quality: forward and backward lot traces, the recall
 simulation with its mass balance per lot, and the quality KPIs.
 
-The traces are computed by ``projections.genealogy`` (a walk over the genealogy held in
+The traces are computed by ``projections.quality_trace`` (a walk over the genealogy held in
 memory, then one query per kind of detail for every lot found); this module only shapes
 the answer.
 """
@@ -17,7 +17,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from projections import genealogy as g
+from projections import quality_trace as g
 from queries.context import Context, described, selected
 
 ZERO = Decimal(0)

@@ -18,7 +18,7 @@ from ledger.commands import DECIMAL_TEXT
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
-from projections.view import ReadModels
+from projections.engine.view import ReadModels
 
 
 class Clock:

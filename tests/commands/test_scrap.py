@@ -16,8 +16,8 @@ from ledger import commands as c
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.audit import verify
-from projections.runner import ProjectionRunner
-from projections.view import ReadModels
+from projections.engine.runner import ProjectionRunner
+from projections.engine.view import ReadModels
 from tests.http_plant import HttpPlant, served_plant
 from tests.ledger.conftest import Plant
 

@@ -18,7 +18,7 @@ from ledger.store import store_env
 from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
-from projections.view import ReadModels
+from projections.engine.view import ReadModels
 from tests.ledger.conftest import Plant
 from tests.servers import serving
 

@@ -22,8 +22,8 @@ from ledger.errors import LedgerError
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.audit import verify
-from projections.runner import ProjectionRunner
-from projections.view import ReadModels
+from projections.engine.runner import ProjectionRunner
+from projections.engine.view import ReadModels
 from queries.query import _as_of_stock
 from tests.ledger.conftest import Plant
 

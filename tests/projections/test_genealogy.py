@@ -26,10 +26,10 @@ from ledger.store import store_env
 from ledger.values import IssueTarget
 from ledger.work_order import WorkOrder
 from ledger.writer import Ledger, WriterSettings
-from projections import genealogy as g
-from projections.genealogy_models import FLOWS
-from projections.runner import ProjectionRunner
-from projections.view import ReadModels
+from projections import quality_trace as g
+from projections.engine.runner import ProjectionRunner
+from projections.engine.view import ReadModels
+from projections.quality import FLOWS
 from tests.ledger.conftest import Plant
 
 D = Decimal

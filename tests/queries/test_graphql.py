@@ -19,8 +19,8 @@ from ledger import commands as c
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
-from projections.operations import replay_into
-from projections.view import ReadModels
+from projections.engine.operations import replay_into
+from projections.engine.view import ReadModels
 from tests.projections.history import build_history
 
 

@@ -21,8 +21,8 @@ from ledger.mapper import LedgerMapper
 from ledger.stock import Stock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
-from projections.runner import ProjectionRunner
-from projections.view import ReadModels
+from projections.engine.runner import ProjectionRunner
+from projections.engine.view import ReadModels
 from tests.http_plant import HttpPlant, served_plant
 
 D = Decimal

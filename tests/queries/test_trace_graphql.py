@@ -16,8 +16,8 @@ from ledger import commands as c
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
-from projections import genealogy as g
-from projections.view import ReadModels
+from projections import quality_trace as g
+from projections.engine.view import ReadModels
 from tests.projections.test_genealogy import LEVELS, SINCE, TODAY, Shop, ten_levels
 
 D = Decimal

@@ -22,9 +22,9 @@ from ledger.ids import stock_id
 from ledger.stock import Stock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
-from projections.catalog import PROJECTIONS
-from projections.runner import ProjectionRunner
-from projections.view import ReadModels
+from projections.engine.runner import ProjectionRunner
+from projections.engine.view import ReadModels
+from projections.registry import PROJECTIONS
 from tests.projections.history import ITEMS, build_history
 
 TABLES = [table for p in PROJECTIONS for table in p.tables]
@@ -123,7 +123,7 @@ def test_random_pages_and_crashes_give_the_same_read_models(
             if stop is not None and rng.random() < 0.5:
                 # A crash in the middle of a page: some projections committed it, some not.
                 tracking = {s.name: s.position for s in runner.statuses()}
-                from projections.pages import read_page
+                from projections.engine.pages import read_page
 
                 lowest = min(tracking.values())
                 page = read_page(ledger.app.recorder, lowest, rng.choice(pages))

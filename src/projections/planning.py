@@ -1,4 +1,5 @@
-"""Read models of planning: planned orders and MRP runs, and purchase lead times.
+"""Read models of planning: planned orders and MRP runs, purchase lead times, and the
+MRP inputs ``open_supply`` and ``open_demand``.
 
 * ``planned_orders`` (tables ``planned_orders``, ``planned_order_pegging``,
   ``planning_runs``, ``planning_exceptions``): every proposal of every saved MRP run with
@@ -8,15 +9,17 @@
   ``purchase_lead_times``): when each purchase order was placed and each of its lines
   received, so inventory policies can measure lead times from the plant's own history
   (calendar days from the order's business date to the receipt's).
+* views ``open_supply`` (open purchase-order lines and work-order output still to come, as
+  scheduled receipts) and ``open_demand`` (open sales-order lines and released work
+  orders' components still to issue), over the orders' and production's tables, readable
+  as polars frames (``projections.frames``).
 """
 
 from __future__ import annotations
 
 from ledger.orders import PurchaseOrder
 from ledger.planned_orders import PlannedOrder, PlanningBoard
-from projections.read_models import QTY, Projection, q, topic
-
-LATEST = "QUALIFY row_number() OVER (PARTITION BY stream ORDER BY position DESC) = 1"
+from projections.engine.projection import LATEST, QTY, Projection, q, topic
 
 planned_orders = Projection(
     name="planned_orders",
@@ -136,4 +139,25 @@ CREATE OR REPLACE VIEW purchase_lead_times AS
 SELECT r.sku AS item, r.number, r.line, o.supplier, o.placed_at, r.received_at, r.quantity,
     date_diff('day', CAST(o.placed_at AS DATE), CAST(r.received_at AS DATE)) AS lead_time_days
 FROM purchase_receipts r JOIN purchase_orders_placed o USING (number);
+
+CREATE OR REPLACE VIEW open_supply AS
+SELECT 'purchase_order' AS kind, number AS reference, line, sku AS item, due_date,
+    greatest(0, ordered - received - cancelled) AS quantity
+FROM purchase_order_lines
+WHERE status IN ('draft', 'confirmed') AND ordered - received - cancelled > 0
+UNION ALL
+SELECT 'work_order', number, 0, item, due_date,
+    greatest(0, quantity - received - coalesce(s.scrap, 0))
+FROM work_orders LEFT JOIN (SELECT number, sum(scrap) AS scrap FROM wip_operations
+                            GROUP BY number) s USING (number)
+WHERE status IN ('created', 'released') AND quantity - received - coalesce(s.scrap, 0) > 0;
+
+CREATE OR REPLACE VIEW open_demand AS
+SELECT 'sales_order' AS kind, number AS reference, line, sku AS item, due_date,
+    greatest(0, ordered - shipped) AS quantity
+FROM sales_order_lines WHERE ordered - shipped > 0
+UNION ALL
+SELECT 'work_order', r.number, 0, r.component, w.due_date, greatest(0, r.required - r.issued)
+FROM work_order_requirements r JOIN work_orders w USING (number)
+WHERE w.status = 'released' AND r.required > 0 AND r.required - r.issued > 0;
 """

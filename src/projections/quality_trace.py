@@ -36,7 +36,7 @@ import pyarrow as pa
 # Re-exported: the query side normalises its arguments as the commands do.
 from ledger.codes import CodeRefused as CodeRefused  # noqa: PLC0414
 from ledger.codes import normalise_code as normalise_code  # noqa: PLC0414
-from projections.genealogy_models import FLOWS
+from projections.quality import FLOWS
 
 Direction = Literal["forward", "backward"]
 ZERO = Decimal(0)

@@ -33,7 +33,7 @@ from ledger.orders import SalesOrder
 from ledger.quality import Inspection
 from ledger.stock import Stock
 from ledger.work_order import WorkOrder
-from projections.read_models import QTY, Projection, q, topic
+from projections.engine.projection import QTY, Projection, q, topic
 
 
 def _in(*classes: type) -> str:
@@ -380,7 +380,7 @@ lot_genealogy.on(
 )
 
 # The mass balance of every lot: what came in equals what went out plus what is on hand.
-GENEALOGY_VIEWS = f"""
+QUALITY_VIEWS = f"""
 CREATE OR REPLACE VIEW lot_balance AS
 SELECT n.id AS node, n.item, n.lot, {", ".join(f"coalesce(f.{x}, 0) AS {x}" for x in FLOWS)},
     coalesce(h.on_hand, 0) AS on_hand,
@@ -436,4 +436,4 @@ quality.on(
     """,
 )
 
-GENEALOGY_PROJECTIONS: tuple[Projection, ...] = (lot_genealogy, quality)
+QUALITY_PROJECTIONS: tuple[Projection, ...] = (lot_genealogy, quality)

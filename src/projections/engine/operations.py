@@ -8,10 +8,10 @@ from pathlib import Path
 
 from eventsourcing.persistence import ApplicationRecorder
 
-from projections.catalog import BY_NAME
-from projections.read_models import catalog
-from projections.runner import ProjectionRunner, Window
-from projections.view import ReadModels
+from projections.engine.runner import ProjectionRunner, Window
+from projections.engine.view import ReadModels
+from projections.master_data import catalog
+from projections.registry import BY_NAME
 
 OnPage = Callable[[int, int], None]
 

@@ -32,10 +32,11 @@ import pyarrow as pa
 import structlog
 from eventsourcing.persistence import ApplicationRecorder
 
-from projections.catalog import BY_NAME, USES_MOVEMENTS, Projection
-from projections.pages import head_position, read_page
-from projections.read_models import STOCK_TOPICS, event_struct, page_movements_sql
-from projections.view import ReadModels
+from projections.engine.decoding import event_struct
+from projections.engine.pages import head_position, read_page
+from projections.engine.view import ReadModels
+from projections.registry import BY_NAME, USES_MOVEMENTS, Projection
+from projections.stock import STOCK_TOPICS, page_movements_sql
 
 log = structlog.get_logger("mims.projections")
 
@@ -137,6 +138,9 @@ class ProjectionRunner:
         self._events_window = self._movements_window = ""
         self._small: bool | None = None
         self._stages: dict[frozenset[str], str] = {}
+        handled = frozenset().union(*(p.topics for p in self.projections))
+        # The movement rows read every stock event's fields.
+        self._handled = handled | STOCK_TOPICS if handled & STOCK_TOPICS else handled
         self._load_tracking()
 
     # --- positions (kept in memory, written with every page) ---------------------------
@@ -348,17 +352,19 @@ class ProjectionRunner:
             self._tracking[projection.name].updated_at = now
 
     def _stage_sql(self, topics: frozenset[str], *, small: bool) -> str:
-        """A catch-up page parses every field any event has; a page of a few events only
-        the fields its handlers can read (the struct's width, not its rows, is what a
-        small page's statements cost)."""
+        """A catch-up page parses every field of the event types the projections read; a
+        page of a few events only the fields its handlers can read (the struct's width,
+        not its rows, is what a small page's statements cost). Event types no projection
+        reads (command receipts...) are not parsed."""
         if not small:
-            return STAGE_PAGE.replace("{struct}", event_struct())
-        read = set(topics)
-        for projection in self.projections:
-            read |= projection.topics_read(topics)
-        if read & STOCK_TOPICS:  # the movement rows read every stock event's fields
-            read |= STOCK_TOPICS
-        key = frozenset(read)
+            key = self._handled
+        else:
+            read = set(topics & self._handled)
+            for projection in self.projections:
+                read |= projection.topics_read(topics)
+            if read & STOCK_TOPICS:  # the movement rows read every stock event's fields
+                read |= STOCK_TOPICS
+            key = frozenset(read)
         sql = self._stages.get(key)
         if sql is None:
             sql = self._stages[key] = STAGE_PAGE.replace("{struct}", event_struct(key))

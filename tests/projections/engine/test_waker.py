@@ -12,9 +12,9 @@ import pytest
 from ledger import commands as c
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
-from projections.runner import ProjectionRunner
-from projections.view import ReadModels
-from projections.waker import PostgresWaker
+from projections.engine.runner import ProjectionRunner
+from projections.engine.view import ReadModels
+from projections.engine.waker import PostgresWaker
 from tests.conftest import PG_BASE
 from tests.ledger.conftest import Plant
 

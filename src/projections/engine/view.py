@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import structlog
 
-from projections.catalog import PROJECTIONS, VIEWS, Projection
-from projections.genealogy import LotGraph
+from projections.quality_trace import LotGraph
+from projections.registry import PROJECTIONS, VIEWS, Projection
 
 log = structlog.get_logger("mims.projections")
 
