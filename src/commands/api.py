@@ -8,15 +8,13 @@ header ``Idempotent-Replayed: true``, and posts nothing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, TypeVar
 from uuid import UUID
 
-import orjson
-from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, Field
 
 from commands.problems import (
@@ -52,17 +50,6 @@ class Sender:
 
 
 HEADER_MAX_LENGTH = 128
-
-
-async def get_sender(
-    x_actor: Annotated[str | None, Header(max_length=HEADER_MAX_LENGTH)] = None,
-    x_correlation_id: Annotated[str | None, Header(max_length=HEADER_MAX_LENGTH)] = None,
-    idempotency_key: Annotated[str | None, Header(max_length=HEADER_MAX_LENGTH)] = None,
-) -> Sender:
-    return Sender(x_actor or "anonymous", x_correlation_id, idempotency_key)
-
-
-SenderDep = Annotated[Sender, Depends(get_sender)]
 
 
 class EventOut(BaseModel):
@@ -103,18 +90,6 @@ def accepted_headers(outcome: Outcome) -> dict[str, str] | None:
     return {"Idempotent-Replayed": "true"} if outcome.duplicate else None
 
 
-async def post(command: C, ledger: Ledger, sender: Sender) -> Response:
-    # The body is rendered with orjson (the route's ``Accepted`` model documents it):
-    # validating our own answer again would cost a third of the request's time.
-    outcome = await submit(command, ledger, sender)
-    return Response(
-        orjson.dumps(accepted_body(outcome)),
-        status_code=CREATED,
-        media_type="application/json",
-        headers=accepted_headers(outcome),
-    )
-
-
 def accepted_body(outcome: Outcome) -> dict[str, object]:
     return {
         "command_id": outcome.command_id,
@@ -136,278 +111,6 @@ CREATED = status.HTTP_201_CREATED
 # store unreachable (503).
 ACCEPTED: ResponsesDoc = {201: {"model": Accepted}, **problem_responses(404, 409, 413, 422, 503)}
 READ_ANSWERS = problem_responses(404, 422, 503)
-
-
-COMMAND_ROUTES: tuple[tuple[str, type[c.Command], str, str], ...] = (
-    (
-        "/items",
-        c.RegisterItem,
-        "master data",
-        "Register an item (SKU) with its unit, tracking, costing and planning parameters",
-    ),
-    (
-        "/items/planning-parameters",
-        c.ChangePlanningParameters,
-        "master data",
-        "Change an item's lead time, lot sizing, safety stock or reorder point",
-    ),
-    (
-        "/items/standard-cost",
-        c.ChangeStandardCost,
-        "master data",
-        "Change a standard-costed item's standard cost; on-hand stock is revalued",
-    ),
-    (
-        "/locations",
-        c.RegisterLocation,
-        "master data",
-        "Register a site, warehouse, zone or bin under its parent",
-    ),
-    (
-        "/locations/block",
-        c.BlockLocation,
-        "master data",
-        "Block a location (and everything under it) for movements",
-    ),
-    ("/locations/unblock", c.UnblockLocation, "master data", "Lift a location's block"),
-    (
-        "/receipts",
-        c.ReceiveStock,
-        "stock",
-        "Receive stock into a location, at a unit cost, optionally as a lot",
-    ),
-    (
-        "/issues",
-        c.IssueStock,
-        "stock",
-        "Issue available stock to a work order, cost center or customer",
-    ),
-    (
-        "/moves",
-        c.MoveStock,
-        "stock",
-        "Move stock between locations; its status and cost travel with it",
-    ),
-    ("/adjustments", c.AdjustStock, "stock", "Adjust a balance up or down with a reason code"),
-    (
-        "/scraps",
-        c.ScrapStock,
-        "stock",
-        "Write available stock off as scrap, at its cost, with a reason code",
-    ),
-    (
-        "/counts",
-        c.CountStock,
-        "stock",
-        "Record a physical count; the variance against the book is posted",
-    ),
-    (
-        "/reservations",
-        c.ReserveStock,
-        "stock",
-        "Reserve available stock for a demand, for the item or pinned to a location and lot",
-    ),
-    (
-        "/reservations/release",
-        c.ReleaseReservation,
-        "stock",
-        "Release all or part of a reservation",
-    ),
-    (
-        "/status-changes",
-        c.ChangeStockStatus,
-        "stock",
-        "Move stock between available, quarantine, held and rejected",
-    ),
-    (
-        "/work-centers",
-        c.DefineWorkCenter,
-        "engineering",
-        "Define a work center: capacity, calendar, rates",
-    ),
-    (
-        "/boms",
-        c.DefineBom,
-        "engineering",
-        "Define a BOM version; a BOM that would contain itself is refused",
-    ),
-    (
-        "/routings",
-        c.DefineRouting,
-        "engineering",
-        "Define a routing version: operations at work centers",
-    ),
-    ("/work-orders", c.CreateWorkOrder, "production", "Create a work order"),
-    (
-        "/work-orders/release",
-        c.ReleaseWorkOrder,
-        "production",
-        "Release: snapshot BOM and routing, reserve components",
-    ),
-    (
-        "/work-orders/issue",
-        c.IssueToWorkOrder,
-        "production",
-        "Issue a component to a work order (pick list)",
-    ),
-    (
-        "/work-orders/return",
-        c.ReturnFromWorkOrder,
-        "production",
-        "Return a component from a work order to stock",
-    ),
-    (
-        "/work-orders/report",
-        c.ReportOperation,
-        "production",
-        "Report an operation: good, scrap, rework, hours; backflush",
-    ),
-    (
-        "/work-orders/receive",
-        c.ReceiveWorkOrderOutput,
-        "production",
-        "Receive output into stock, at its WIP cost",
-    ),
-    (
-        "/work-orders/complete",
-        c.CompleteWorkOrder,
-        "production",
-        "Report what is left at standard and receive all output",
-    ),
-    (
-        "/work-orders/close",
-        c.CloseWorkOrder,
-        "production",
-        "Close with variances; release what is still reserved",
-    ),
-    (
-        "/work-orders/cancel",
-        c.CancelWorkOrder,
-        "production",
-        "Cancel an order that consumed nothing",
-    ),
-    ("/purchase-orders", c.CreatePurchaseOrder, "orders", "Create a purchase order"),
-    ("/purchase-orders/confirm", c.ConfirmPurchaseOrder, "orders", "Confirm a purchase order"),
-    (
-        "/purchase-orders/receive",
-        c.ReceivePurchaseOrder,
-        "orders",
-        "Receive purchase-order lines into a location",
-    ),
-    (
-        "/purchase-orders/cancel-line",
-        c.CancelPurchaseOrderLine,
-        "orders",
-        "Cancel what is open on a line",
-    ),
-    (
-        "/purchase-orders/return",
-        c.ReturnToSupplier,
-        "orders",
-        "Return received goods to the supplier",
-    ),
-    ("/purchase-orders/close", c.ClosePurchaseOrder, "orders", "Close a purchase order"),
-    (
-        "/specifications",
-        c.DefineSpecification,
-        "quality",
-        "Define an item's quality specification (characteristics and limits)",
-    ),
-    (
-        "/inspections",
-        c.RecordInspection,
-        "quality",
-        "Record an inspection against the specification; a failure rejects what it covers",
-    ),
-    (
-        "/holds",
-        c.PlaceHold,
-        "quality",
-        "Hold a quantity, a lot or every lot of an item; holds stack",
-    ),
-    (
-        "/holds/lots",
-        c.HoldLots,
-        "quality",
-        "Hold every listed lot in one atomic step (recall containment)",
-    ),
-    ("/holds/release", c.ReleaseHold, "quality", "Release one hold, with a signature"),
-    (
-        "/dispositions",
-        c.DisposeStock,
-        "quality",
-        "Scrap, return, rework or use as is rejected or quarantined stock",
-    ),
-    ("/lots/split", c.SplitLot, "quality", "Split part of a lot off as a new lot"),
-    ("/lots/merge", c.MergeLots, "quality", "Merge lots at one location into a new lot"),
-    (
-        "/lots/expire",
-        c.ExpireLots,
-        "quality",
-        "Hold the item's lots past their expiry (reason: expired)",
-    ),
-    ("/sales-orders", c.CreateSalesOrder, "orders", "Create a sales order"),
-    (
-        "/sales-orders/allocate",
-        c.AllocateSalesOrder,
-        "orders",
-        "Allocate available stock, first to expire first",
-    ),
-    ("/sales-orders/pick", c.PickSalesOrder, "orders", "Record picking of allocated stock"),
-    (
-        "/sales-orders/ship",
-        c.ShipSalesOrder,
-        "orders",
-        "Ship to the customer, from allocations first",
-    ),
-    (
-        "/sales-orders/return",
-        c.ReturnSalesOrder,
-        "orders",
-        "Take back shipped goods (into quarantine)",
-    ),
-    (
-        "/planned-orders",
-        c.ProposePlannedOrders,
-        "planning",
-        "Save an MRP run's planned orders; the previous run's unfirmed ones are superseded",
-    ),
-    (
-        "/planned-orders/firm",
-        c.FirmPlannedOrder,
-        "planning",
-        "Firm a planned order into a purchase order or a work order",
-    ),
-)
-
-
-def _command_endpoint(command: type[c.Command]) -> Callable[..., Awaitable[Response]]:
-    async def endpoint(cmd: c.Command, ledger: Ledger, sender: Sender) -> Response:
-        return await post(cmd, ledger, sender)
-
-    # Real objects, not strings: FastAPI reads the body model and dependencies from here.
-    endpoint.__annotations__ = {
-        "cmd": command,
-        "ledger": LedgerDep,
-        "sender": SenderDep,
-        "return": Response,
-    }
-    endpoint.__name__ = command.command_name
-    return endpoint
-
-
-for _path, _command, _tag, _summary in COMMAND_ROUTES:
-    router.add_api_route(
-        _path,
-        _command_endpoint(_command),
-        methods=["POST"],
-        status_code=CREATED,
-        responses=ACCEPTED,
-        response_class=Response,
-        tags=[_tag],
-        summary=_summary,
-        name=_command.command_name,
-    )
 
 
 # --- reads for the write side's own checks (from the aggregates, not the read models) ----

@@ -1,25 +1,32 @@
-"""The command lane: POST /v1/<command> without FastAPI's per-request machinery.
+"""The one HTTP path of a command: POST /v1/<command> as a plain ASGI endpoint.
 
-Under a shop floor's load the FastAPI path (middleware stack, dependency solving, body
-parsing through the stdlib json module) costs three times what deciding and committing
-the command costs, and it shares one interpreter lock with the writer. This ASGI
-middleware answers the command routes directly: the same pydantic command models
-(validated from the raw bytes by pydantic-core), the same ``submit()`` as the FastAPI
-routes, the same problem details. The FastAPI routes stay registered: they document the
-API (OpenAPI) and serve any command the lane does not know.
+Under a shop floor's load FastAPI's per-request machinery (dependency solving, body
+parsing through the stdlib json module, response validation) costs three times what
+deciding and committing the command costs, and it shares one interpreter lock with the
+writer. So a command is answered by a `CommandEndpoint`: the pydantic model validated
+from the raw bytes by pydantic-core, the headers read once, ``submit()``, the problem
+details mapped once, the 201 body rendered with orjson. Each endpoint is served as a
+Starlette route (so 404 and 405 answer as for any path) and `CommandLane` hands a POST
+to it before routing; the OpenAPI document is produced from the same `CommandRoute`
+entries (`commands.routes`), never from a second implementation.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, cast
 
 import orjson
 from eventsourcing.persistence import OperationalError as StoreOperationalError
-from pydantic import ValidationError
+from fastapi import Depends, Header, Response
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commands.api import (
-    COMMAND_ROUTES,
+    ACCEPTED,
     CREATED,
     HEADER_MAX_LENGTH,
     Sender,
@@ -31,6 +38,7 @@ from commands.limits import DEFAULT_MAX_BODY, send_too_large
 from commands.problems import (
     PROBLEM_JSON,
     Problem,
+    ResponsesDoc,
     from_ledger_error,
     from_validation_errors,
     internal_error,
@@ -40,7 +48,33 @@ from commands.problems import (
 from ledger import commands as c
 from ledger.errors import LedgerError
 
-LANE: dict[str, type[c.Command]] = {f"/v1{path}": command for path, command, _, _ in COMMAND_ROUTES}
+# What a route makes of its validated body: the command to submit, and members to add to
+# the 201 body. ``state`` is the app's: the composition root puts there what a route needs.
+Decide = Callable[[Any, State], Awaitable[tuple[c.Command, Mapping[str, object]]]]
+NOTHING_MORE: Mapping[str, object] = {}
+
+
+@dataclass(frozen=True)
+class CommandRoute:
+    """One row of the command table: where a command is posted and how it is documented."""
+
+    path: str
+    body: type[BaseModel]
+    tag: str
+    summary: str | None = None
+    # The operation's name (operationId); a command's own name by default.
+    name: str | None = None
+    description: str | None = None
+    answers: ResponsesDoc = field(default_factory=lambda: ACCEPTED)
+    # None: the body is the command.
+    decide: Decide | None = None
+
+    @property
+    def operation(self) -> str:
+        if self.name is not None:
+            return self.name
+        command_name: str = getattr(self.body, "command_name")  # noqa: B009 - a Command's
+        return command_name
 
 
 class BodyTooLarge(Exception):
@@ -62,10 +96,16 @@ async def _body(receive: Receive, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _sender(headers: list[tuple[bytes, bytes]], path: str) -> Sender | Problem:
+JSON = b"application/json"
+PROBLEM = PROBLEM_JSON.encode()
+SENDER_HEADERS = (b"x-actor", b"x-correlation-id", b"idempotency-key")
+
+
+def read_sender(headers: list[tuple[bytes, bytes]], path: str) -> Sender | Problem:
+    """Who sends the command, from the raw headers: the one place they are read."""
     found: dict[bytes, str] = {}
     for name, value in headers:
-        if name in (b"x-actor", b"x-correlation-id", b"idempotency-key"):
+        if name in SENDER_HEADERS:
             text = value.decode("latin-1")
             if len(text) > HEADER_MAX_LENGTH:
                 return from_validation_errors(
@@ -86,31 +126,31 @@ def _sender(headers: list[tuple[bytes, bytes]], path: str) -> Sender | Problem:
     )
 
 
-class CommandLane:
-    def __init__(self, app: ASGIApp, max_body: int = DEFAULT_MAX_BODY) -> None:
-        self.app = app
+def sender_headers(
+    x_actor: Annotated[str | None, Header(max_length=HEADER_MAX_LENGTH)] = None,
+    x_correlation_id: Annotated[str | None, Header(max_length=HEADER_MAX_LENGTH)] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=HEADER_MAX_LENGTH)] = None,
+) -> None:
+    """The headers `read_sender` reads, declared for the OpenAPI document only."""
+
+
+class CommandEndpoint:
+    """The ASGI app that answers one `CommandRoute`."""
+
+    def __init__(self, route: CommandRoute, max_body: int = DEFAULT_MAX_BODY) -> None:
+        self.route = route
         self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        command_type = LANE.get(scope["path"]) if scope["type"] == "http" else None
-        if command_type is None or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
         path: str = scope["path"]
-        extra: dict[str, str] | None = None
         try:
-            answer = await self._answer(scope, receive, command_type, path)
+            code, answer, extra = await self._answer(scope, receive, path)
         except BodyTooLarge:
             await send_too_large(send, self.max_body, path)
             return
-        if isinstance(answer, tuple):
-            code, content, media = answer[0], orjson.dumps(answer[1]), PROBLEM_JSON
-            extra = replay_headers(answer)
-        else:
-            code, content, media = CREATED, orjson.dumps(accepted_body(answer)), "application/json"
-            extra = accepted_headers(answer)
+        content = orjson.dumps(answer)
         headers = [
-            (b"content-type", media.encode()),
+            (b"content-type", JSON if code == CREATED else PROBLEM),
             (b"content-length", str(len(content)).encode()),
             *((k.lower().encode(), v.encode()) for k, v in (extra or {}).items()),
         ]
@@ -118,21 +158,69 @@ class CommandLane:
         await send({"type": "http.response.body", "body": content})
 
     async def _answer(
-        self, scope: Scope, receive: Receive, command_type: type[c.Command], path: str
-    ) -> Any:
+        self, scope: Scope, receive: Receive, path: str
+    ) -> tuple[int, dict[str, Any], dict[str, str] | None]:
         body = await _body(receive, self.max_body)
-        sender = _sender(scope["headers"], path)
+        sender = read_sender(scope["headers"], path)
         if isinstance(sender, tuple):
-            return sender
+            return *sender, None
         try:
-            command = command_type.model_validate_json(body)
+            found = self.route.body.model_validate_json(body)
         except ValidationError as e:
-            return from_validation_errors(e.errors(include_url=False), path)
+            return *from_validation_errors(e.errors(include_url=False), path), None
+        state: State = scope["app"].state
         try:
-            return await submit(command, scope["app"].state.ledger, sender)
+            if self.route.decide is None:
+                command, more = cast("c.Command", found), NOTHING_MORE
+            else:
+                command, more = await self.route.decide(found, state)
+            outcome = await submit(command, state.ledger, sender)
         except LedgerError as e:
-            return from_ledger_error(e, path)
+            refused = from_ledger_error(e, path)
+            return *refused, replay_headers(refused)
         except StoreOperationalError as e:
-            return store_unavailable(e, path)
+            return *store_unavailable(e, path), None
         except Exception as e:  # noqa: BLE001 - a bug answers 500, logged, and the server goes on
-            return internal_error(e, path)
+            return *internal_error(e, path), None
+        answer = accepted_body(outcome)
+        if more:
+            answer.update(more)
+        return CREATED, answer, accepted_headers(outcome)
+
+
+def documented_endpoint(route: CommandRoute) -> Callable[..., Awaitable[Response]]:
+    """A function whose signature tells FastAPI the route's body and headers, for the
+    OpenAPI document; `CommandEndpoint` answers the requests."""
+
+    async def endpoint(**_: Any) -> Response:
+        raise NotImplementedError(route.path)
+
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY, annotation=route.body),
+            inspect.Parameter(
+                "sender",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[None, Depends(sender_headers)],
+            ),
+        ],
+        return_annotation=Response,
+    )
+    endpoint.__name__ = route.operation
+    endpoint.__doc__ = route.description
+    return endpoint
+
+
+class CommandLane:
+    """Hands a POST to a command path straight to its endpoint, before routing."""
+
+    def __init__(self, app: ASGIApp, endpoints: Mapping[str, CommandEndpoint]) -> None:
+        self.app = app
+        self.endpoints = endpoints
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = self.endpoints.get(scope["path"]) if scope["type"] == "http" else None
+        if endpoint is None or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        await endpoint(scope, receive, send)

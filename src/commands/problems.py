@@ -21,7 +21,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 
 from ledger import errors
 
@@ -250,10 +250,11 @@ def problem_responses(*statuses: int) -> ResponsesDoc:
     }
 
 
-def document_problems(app: FastAPI) -> None:
+def document_problems(app: FastAPI, documented: Sequence[BaseRoute] = ()) -> None:
     """Make ``app.openapi()`` describe the answers as they are sent: the ``Problem`` schema,
     and FastAPI's default 422 (``application/json`` HTTPValidationError, which this API
-    never sends) replaced by the problem answer."""
+    never sends) replaced by the problem answer. ``documented``: routes described besides
+    ``app``'s own (the command routes, served by plain ASGI endpoints)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
@@ -263,7 +264,7 @@ def document_problems(app: FastAPI) -> None:
             version=app.version,
             summary=app.summary,
             description=app.description,
-            routes=app.routes,
+            routes=[*app.routes, *documented],
         )
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):

@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from commands.problems import PROBLEM_JSON, problem, register_problem_type
-from mims.cli_errors import scrub
+from mims.cli.errors import scrub
 from mims.metrics import CONTENT_TYPE, Metrics
 from mims.relay import Relay
 from projections.engine.runner import ProjectionRunner

@@ -1,32 +1,24 @@
-"""Quality operations of the composition root: the expiry job and its CLI.
+"""Quality operations of the composition root: the expiry job.
 
 The job asks the read models which items have available stock in lots past their expiry
 and posts `ExpireLots` for each (the ledger decides again on its own state, so a read
 model that lags only delays the job). It runs inside `mims serve` every
-`MIMS_EXPIRY_INTERVAL_MINUTES`, and on demand with `mims quality expire`.
+`MIMS_EXPIRY_INTERVAL_MINUTES`, and on demand with `mims quality expire`
+(`mims.cli.quality`).
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
-from typing import Any
 
-import httpx
 import structlog
-import typer
-from rich.console import Console
-from rich.table import Table
 
 from ledger import commands as c
 from ledger.writer import Ledger
-from mims.cli_ops import LocalOption, UrlOption, _server
-from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
 
 log = structlog.get_logger("mims.quality")
-quality_app = typer.Typer(help="Quality operations: the expiry job.", no_args_is_help=True)
-console = Console()
 ACTOR = "expiry-job"
 
 
@@ -65,36 +57,3 @@ async def run_expiry_job(ledger: Ledger, models: ReadModels, interval_minutes: f
         except Exception:
             log.exception("expiry job failed")
         await asyncio.sleep(interval_minutes * 60)
-
-
-def _table(done: list[dict[str, Any]]) -> Table:
-    table = Table(title="lots past expiry, now held")
-    for column in ("sku", "lots", "held"):
-        table.add_column(column, justify="left" if column == "sku" else "right")
-    for row in done:
-        table.add_row(row["sku"], row["lots"], row["held"])
-    return table
-
-
-@quality_app.command("expire")
-def expire(url: UrlOption = None, local: LocalOption = False) -> None:
-    """Hold every available lot past its expiry, with the reason "expired"."""
-    base = _server(url, local)
-    if base is not None:
-        answer = httpx.post(f"{base}/admin/quality/expire", timeout=300)
-        answer.raise_for_status()
-        done = answer.json()["expired"]
-    else:
-        from mims.settings import Settings
-
-        settings = Settings()
-        ledger = Ledger(settings.store_env(), settings.writer_settings())
-        models = ReadModels(settings.read_model_path)
-        try:
-            runner = ProjectionRunner(ledger.app.recorder, models)
-            runner.catch_up()
-            done = expire_due(ledger, models)
-        finally:
-            models.close()
-            ledger.close()
-    console.print(_table(done) if done else "no available stock past its expiry")

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from commands import install_command_api
 from commands.problems import PROBLEM_JSON, problem, problem_responses, register_problem_type
+from commands.recalls import AffectedLots
 from ledger.writer import Ledger
 from mims.access import AccessMiddleware
 from mims.admin import router as admin_router
@@ -26,13 +27,13 @@ from mims.health import install_health, sample_every
 from mims.metrics import Metrics
 from mims.plan_ledger import router as planning_admin_router
 from mims.quality_ops import run_expiry_job
-from mims.recalls import router as recalls_router
 from mims.relay import Relay
 from mims.settings import Settings
 from planning.graphql import MrpRunQuery
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
 from projections.engine.waker import PostgresWaker
+from projections.quality_trace import affected_lots
 from queries.context import PositionProblem
 from queries.schema import graphql_router
 
@@ -100,6 +101,26 @@ async def background_jobs(
             await relay
 
 
+def recall_finder(ledger: Ledger, runner: ProjectionRunner, models: ReadModels) -> AffectedLots:
+    """The lots a recall reaches, from the genealogy read model, once it has caught up with
+    every command answered before (`commands.recalls` holds them)."""
+
+    async def affected(
+        *, supplier_lot: str | None, item: str | None, lot: str | None
+    ) -> list[tuple[str, str]]:
+        await asyncio.to_thread(runner.wait_for, ledger.max_position(), 30)
+
+        def find() -> list[tuple[str, str]]:
+            with models.reader() as con:
+                return affected_lots(
+                    con, supplier_lot=supplier_lot, item=item, lot=lot, graph=models.lot_graph
+                )
+
+        return await asyncio.to_thread(find)
+
+    return affected
+
+
 def install_read_side_problems(app: FastAPI) -> None:
     """A read-your-writes position GraphQL cannot serve is an RFC 9457 problem too."""
     stack: list[type[PositionProblem]] = [PositionProblem]
@@ -135,6 +156,7 @@ def create_app(
             the_ledger.app.recorder, models, serves_traces=True
         )
         the_ledger.listeners.append(runner.wake)
+        app.state.affected_lots = recall_finder(the_ledger, runner, models)
         waker = None
         if isinstance(the_ledger.app.recorder, PostgresApplicationRecorder):
             waker = PostgresWaker(the_ledger.app.recorder, runner.wake).start()
@@ -186,7 +208,6 @@ def create_app(
     )
     app.include_router(admin_router)
     app.include_router(planning_admin_router)
-    app.include_router(recalls_router)
     install_dashboards(app)
     install_read_side_problems(app)
     install_api_docs(app)

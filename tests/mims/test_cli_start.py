@@ -13,7 +13,7 @@ import pytest
 import typer.main
 
 from mims.cli import app
-from mims.cli_lazy import LazyGroup
+from mims.cli.lazy import LazyGroup
 
 ROOT = Path(__file__).resolve().parents[2]
 EOQ = ROOT / "docs" / "planning" / "examples" / "eoq.problem.json"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mims.plan_cli import app
+from mims.cli.plan import app
 from planning import capacity, mrp
 from planning.kinds import KINDS, json_schemas
 

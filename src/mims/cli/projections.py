@@ -1,8 +1,7 @@
-"""`mims projections ...`, `mims replay`, `mims audit verify`: the read side's operations.
+"""`mims projections status|rebuild|run` and `mims replay`: the read models' operations.
 
-While `mims serve` runs it owns the read models' DuckDB file (one writing process per
-file), so these commands ask it to do the work (``/admin``); with no server they open the
-file themselves. `mims replay` always works locally: it writes a new file of its own.
+With a server running they ask it (``/admin``); with none they open the file themselves.
+`mims replay` always works locally: it writes a new file of its own.
 """
 
 from __future__ import annotations
@@ -14,44 +13,12 @@ from typing import Annotated, Any
 
 import httpx
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import Progress
 from rich.table import Table
 
-projections_app = typer.Typer(help="The read models: status, rebuild, run.", no_args_is_help=True)
-audit_app = typer.Typer(help="Audit the read models against the ledger.", no_args_is_help=True)
-console = Console()
+from mims.cli.common import LocalOption, UrlOption, console, progress_bar, running_server
 
-UrlOption = Annotated[
-    str | None, typer.Option(help="A running server (default: MIMS_HOST:MIMS_PORT if it answers)")
-]
-LocalOption = Annotated[bool, typer.Option("--local", help="Never ask a server; open the file")]
-
-
-def _server(url: str | None, local: bool) -> str | None:
-    if local:
-        return None
-    from mims.settings import Settings
-
-    settings = Settings()
-    base = url or f"http://{settings.host}:{settings.port}"
-    try:
-        if httpx.get(f"{base}/health", timeout=1).status_code == 200:  # noqa: PLR2004
-            return base
-    except httpx.HTTPError:
-        if url:
-            raise typer.BadParameter(f"no MIMS server answers at {url}") from None
-    return None
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    )
+app = typer.Typer(help="The read models: status, rebuild, run.", no_args_is_help=True)
 
 
 def _when(text: str | None, option: str) -> datetime | None:
@@ -79,10 +46,10 @@ def _status_table(head: int, rows: list[dict[str, Any]]) -> Table:
     return table
 
 
-@projections_app.command("status")
+@app.command("status")
 def status(url: UrlOption = None, local: LocalOption = False) -> None:
     """Each projection's position, lag behind the event log, and health."""
-    server = _server(url, local)
+    server = running_server(url, local)
     if server:
         answer = httpx.get(f"{server}/admin/projections", timeout=30).json()
         console.print(_status_table(answer["head"], answer["projections"]))
@@ -104,7 +71,7 @@ def status(url: UrlOption = None, local: LocalOption = False) -> None:
         ledger.close()
 
 
-@projections_app.command("rebuild")
+@app.command("rebuild")
 def rebuild(
     name: Annotated[str | None, typer.Argument(help="A projection, e.g. stock_on_hand")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every projection")] = False,
@@ -119,8 +86,8 @@ def rebuild(
     if name and name not in BY_NAME:
         raise typer.BadParameter(f"no projection {name!r}; there are {', '.join(BY_NAME)}")
     names = None if all_ else [name or ""]
-    server = _server(url, local)
-    with _progress() as progress:
+    server = running_server(url, local)
+    with progress_bar() as progress:
         task = progress.add_task(f"rebuilding {name or 'all read models'}", total=None)
         if server:
             job = httpx.post(
@@ -182,7 +149,7 @@ def _rebuild_locally(
         ledger.close()
 
 
-@projections_app.command("run")
+@app.command("run")
 def run(
     poll: Annotated[float, typer.Option(help="Seconds between polls when nothing wakes it")] = 1.0,
 ) -> None:
@@ -247,7 +214,7 @@ def replay(
     settings = Settings()
     ledger = Ledger(settings.store_env(), settings.writer_settings())
     try:
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task(f"replaying to {as_of}", total=None)
             position = replay_into(
                 ledger.app.recorder,
@@ -263,45 +230,3 @@ def replay(
         + (f", as known at {known.isoformat()}" if known else "")
         + f" (log read to {position}) written to {into}"
     )
-
-
-@audit_app.command("verify")
-def audit_verify(url: UrlOption = None, local: LocalOption = False) -> None:
-    """Recompute every balance from the ledger and compare with the read models; exit 1
-    and list each difference (item, location, lot) if any."""
-    server = _server(url, local)
-    if server:
-        answer = httpx.post(f"{server}/admin/audit/verify", timeout=600).json()
-        texts = [d["text"] for d in answer["differences"]]
-        stopped = answer.get("stopped", [])
-    else:
-        texts, stopped = _verify_locally()
-    for text in stopped:  # the cause of differences, named first
-        console.print(f"[red]stopped[/red] {text}")
-    for text in texts:
-        console.print(f"[red]difference[/red] {text}")
-    if stopped and not texts:
-        raise typer.Exit(1)
-    if texts:
-        console.print(f"{len(texts)} differences between the ledger and the read models")
-        raise typer.Exit(1)
-    console.print("the read models agree with the ledger")
-
-
-def _verify_locally() -> tuple[list[str], list[str]]:
-    from ledger.writer import Ledger
-    from mims.audit import verify
-    from mims.settings import Settings
-    from projections.engine.runner import ProjectionRunner
-    from projections.engine.view import ReadModels
-
-    settings = Settings()
-    ledger = Ledger(settings.store_env(), settings.writer_settings())
-    models = ReadModels(settings.read_model_path)
-    try:
-        runner = ProjectionRunner(ledger.app.recorder, models)
-        found = verify(ledger, models, runner)
-        return [str(d) for d in found], [str(s) for s in runner.stopped()]
-    finally:
-        models.close()
-        ledger.close()

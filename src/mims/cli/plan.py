@@ -16,7 +16,7 @@ from typing import Annotated, NoReturn
 import typer
 from pydantic import ValidationError
 
-from mims.cli_lazy import Lazy, lazy_group
+from mims.cli.lazy import Lazy, lazy_group
 from planning.errors import PlanningError
 from planning.kinds import KINDS, Kind, json_schemas
 
@@ -26,12 +26,12 @@ app = typer.Typer(
     help="Planning models: JSON problem on stdin, JSON result on stdout.",
     cls=lazy_group(
         mrp=Lazy(
-            "mims.plan_ledger",
+            "mims.cli.plan_from_ledger",
             "mrp",
             "Time-phased multi-level MRP: a JSON problem on stdin, or --from-ledger.",
         ),
         policies=Lazy(
-            "mims.plan_ledger",
+            "mims.cli.plan_from_ledger",
             "policies",
             "Safety stock, reorder point and EOQ per item from the ledger's history.",
         ),
