@@ -28,8 +28,8 @@ from tests.servers import ServerProcess
 from benchmarks.pg import fresh_schema
 from benchmarks.report import Report
 from ledger.application import LedgerApplication
+from ledger.dispatch import HANDLERS
 from ledger.errors import LedgerError
-from ledger.handlers import HANDLERS
 from ledger.ids import receipt_id
 from ledger.receipt import CommandReceipt
 from ledger.store import store_env

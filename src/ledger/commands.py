@@ -384,25 +384,6 @@ class ChangeStockStatus(Command):
     signature: SignatureInput | None = None
 
 
-ALL_COMMANDS: tuple[type[Command], ...] = (
-    RegisterItem,
-    ChangePlanningParameters,
-    ChangeStandardCost,
-    RegisterLocation,
-    BlockLocation,
-    UnblockLocation,
-    ReceiveStock,
-    IssueStock,
-    MoveStock,
-    AdjustStock,
-    ScrapStock,
-    CountStock,
-    ReserveStock,
-    ReleaseReservation,
-    ChangeStockStatus,
-)
-
-
 # --- engineering --------------------------------------------------------------------------
 
 Hours = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=4), AsFigure]
@@ -673,34 +654,6 @@ class ReturnSalesOrder(Command):
     reason: Text
 
 
-PRODUCTION_COMMANDS: tuple[type[Command], ...] = (
-    DefineWorkCenter,
-    DefineBom,
-    DefineRouting,
-    CreateWorkOrder,
-    ReleaseWorkOrder,
-    IssueToWorkOrder,
-    ReturnFromWorkOrder,
-    ReportOperation,
-    ReceiveWorkOrderOutput,
-    CompleteWorkOrder,
-    CloseWorkOrder,
-    CancelWorkOrder,
-    CreatePurchaseOrder,
-    ConfirmPurchaseOrder,
-    ReceivePurchaseOrder,
-    CancelPurchaseOrderLine,
-    ReturnToSupplier,
-    ClosePurchaseOrder,
-    CreateSalesOrder,
-    AllocateSalesOrder,
-    PickSalesOrder,
-    ShipSalesOrder,
-    ReturnSalesOrder,
-)
-ALL_COMMANDS = ALL_COMMANDS + PRODUCTION_COMMANDS
-
-
 # --- quality -------------------------------------------------------------------------------
 
 
@@ -853,20 +806,6 @@ class ExpireLots(Command):
     sku: Code
 
 
-QUALITY_COMMANDS: tuple[type[Command], ...] = (
-    DefineSpecification,
-    RecordInspection,
-    PlaceHold,
-    HoldLots,
-    ReleaseHold,
-    DisposeStock,
-    SplitLot,
-    MergeLots,
-    ExpireLots,
-)
-ALL_COMMANDS = ALL_COMMANDS + QUALITY_COMMANDS
-
-
 # --- planning ------------------------------------------------------------------------------
 
 
@@ -948,7 +887,3 @@ class FirmPlannedOrder(Command):
     supply_location: Code | None = Field(
         default=None, description="Production: backflushed components come from"
     )
-
-
-PLANNING_COMMANDS: tuple[type[Command], ...] = (ProposePlannedOrders, FirmPlannedOrder)
-ALL_COMMANDS = ALL_COMMANDS + PLANNING_COMMANDS

@@ -2,14 +2,13 @@
 
 A handler never saves; the writer saves every aggregate the unit of work changed, together
 with the command's receipt, in one transaction. What a handler returns is the data the
-caller needs back (a generated reservation id, a count variance).
+caller needs back (a generated reservation id, a count variance). ``ledger/dispatch.py``
+lists which handler decides which command.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
 
 from ledger import commands as c
 from ledger.errors import AlreadyExists
@@ -21,24 +20,11 @@ from ledger.stock import Stock
 from ledger.unit_of_work import UnitOfWork
 from ledger.values import PlanningParameters, Signature
 
-C = TypeVar("C", bound=c.Command)
-Handler = Callable[[UnitOfWork, Any], dict[str, str]]
-HANDLERS: dict[type[c.Command], Handler] = {}
-
-
-def handles(command: type[C]) -> Callable[[Callable[[UnitOfWork, C], dict[str, str]]], Handler]:
-    def register(func: Callable[[UnitOfWork, C], dict[str, str]]) -> Handler:
-        HANDLERS[command] = func
-        return func
-
-    return register
-
 
 def _planning(given: c.PlanningParametersInput) -> PlanningParameters:
     return PlanningParameters(**given.model_dump())
 
 
-@handles(c.RegisterItem)
 def register_item(uow: UnitOfWork, cmd: c.RegisterItem) -> dict[str, str]:
     if uow.peek(Item, item_id(cmd.sku)) is not None:
         raise AlreadyExists(f"item {cmd.sku} is already registered", field="sku", sku=cmd.sku)
@@ -63,7 +49,6 @@ def register_item(uow: UnitOfWork, cmd: c.RegisterItem) -> dict[str, str]:
     return {"sku": cmd.sku}
 
 
-@handles(c.ChangePlanningParameters)
 def change_planning_parameters(uow: UnitOfWork, cmd: c.ChangePlanningParameters) -> dict[str, str]:
     uow.item(cmd.sku, to_change=True).change_planning_parameters(
         meta=uow.meta(), planning=_planning(cmd.planning), reason=cmd.reason
@@ -71,7 +56,6 @@ def change_planning_parameters(uow: UnitOfWork, cmd: c.ChangePlanningParameters)
     return {"sku": cmd.sku}
 
 
-@handles(c.ChangeStandardCost)
 def change_standard_cost(uow: UnitOfWork, cmd: c.ChangeStandardCost) -> dict[str, str]:
     item = uow.item(cmd.sku, to_change=True)
     item.change_standard_cost(meta=uow.meta(), standard_cost=cmd.standard_cost)
@@ -81,7 +65,6 @@ def change_standard_cost(uow: UnitOfWork, cmd: c.ChangeStandardCost) -> dict[str
     return {"sku": cmd.sku, "value_delta": str(revalued.value_delta)}
 
 
-@handles(c.RegisterLocation)
 def register_location(uow: UnitOfWork, cmd: c.RegisterLocation) -> dict[str, str]:
     if uow.peek(Location, location_id(cmd.code)) is not None:
         raise AlreadyExists(
@@ -101,21 +84,18 @@ def register_location(uow: UnitOfWork, cmd: c.RegisterLocation) -> dict[str, str
     return {"code": cmd.code, "site": location.site}
 
 
-@handles(c.BlockLocation)
 def block_location(uow: UnitOfWork, cmd: c.BlockLocation) -> dict[str, str]:
     location = uow.location(cmd.code, "code", to_change=True)
     location.block(meta=uow.meta(location.site), reason=cmd.reason)
     return {"code": cmd.code}
 
 
-@handles(c.UnblockLocation)
 def unblock_location(uow: UnitOfWork, cmd: c.UnblockLocation) -> dict[str, str]:
     location = uow.location(cmd.code, "code", to_change=True)
     location.unblock(meta=uow.meta(location.site), reason=cmd.reason)
     return {"code": cmd.code}
 
 
-@handles(c.ReceiveStock)
 def receive(uow: UnitOfWork, cmd: c.ReceiveStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
@@ -141,7 +121,6 @@ def receive(uow: UnitOfWork, cmd: c.ReceiveStock) -> dict[str, str]:
     }
 
 
-@handles(c.IssueStock)
 def issue(uow: UnitOfWork, cmd: c.IssueStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
@@ -159,7 +138,6 @@ def issue(uow: UnitOfWork, cmd: c.IssueStock) -> dict[str, str]:
     return {"value": str(drawn.value)}
 
 
-@handles(c.MoveStock)
 def move(uow: UnitOfWork, cmd: c.MoveStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     source = uow.place(cmd.from_location, "from_location")
@@ -177,7 +155,6 @@ def move(uow: UnitOfWork, cmd: c.MoveStock) -> dict[str, str]:
     return {}
 
 
-@handles(c.AdjustStock)
 def adjust(uow: UnitOfWork, cmd: c.AdjustStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
@@ -197,7 +174,6 @@ def adjust(uow: UnitOfWork, cmd: c.AdjustStock) -> dict[str, str]:
     return {"value_delta": str(adjusted.value_delta)}
 
 
-@handles(c.ScrapStock)
 def scrap(uow: UnitOfWork, cmd: c.ScrapStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
@@ -214,7 +190,6 @@ def scrap(uow: UnitOfWork, cmd: c.ScrapStock) -> dict[str, str]:
     return {"value": str(drawn.value)}
 
 
-@handles(c.CountStock)
 def count(uow: UnitOfWork, cmd: c.CountStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
@@ -230,7 +205,6 @@ def count(uow: UnitOfWork, cmd: c.CountStock) -> dict[str, str]:
     return {"variance": str(variance)}
 
 
-@handles(c.ReserveStock)
 def reserve(uow: UnitOfWork, cmd: c.ReserveStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location) if cmd.location else None
@@ -254,7 +228,6 @@ def reserve(uow: UnitOfWork, cmd: c.ReserveStock) -> dict[str, str]:
     return {"reservation_id": reservation_id}
 
 
-@handles(c.ReleaseReservation)
 def release_reservation(uow: UnitOfWork, cmd: c.ReleaseReservation) -> dict[str, str]:
     uow.item(cmd.sku)
     uow.stock(cmd.sku).release_reservation(
@@ -266,7 +239,6 @@ def release_reservation(uow: UnitOfWork, cmd: c.ReleaseReservation) -> dict[str,
     return {"reservation_id": cmd.reservation_id}
 
 
-@handles(c.ChangeStockStatus)
 def change_status(uow: UnitOfWork, cmd: c.ChangeStockStatus) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from ledger import commands as c
 from ledger.errors import AlreadyExists, InvalidMasterData
-from ledger.handlers import handles
 from ledger.handlers_production import (
     confirm_purchase_order,
     create_purchase_order,
@@ -58,7 +57,6 @@ def _check_orders(uow: UnitOfWork, cmd: c.ProposePlannedOrders) -> None:
                 )
 
 
-@handles(c.ProposePlannedOrders)
 def propose_planned_orders(uow: UnitOfWork, cmd: c.ProposePlannedOrders) -> dict[str, str]:
     meta = uow.meta()
     board = uow.find(PlanningBoard, PLANNING_BOARD_ID)
@@ -126,7 +124,6 @@ def propose_planned_orders(uow: UnitOfWork, cmd: c.ProposePlannedOrders) -> dict
     }
 
 
-@handles(c.FirmPlannedOrder)
 def firm_planned_order(uow: UnitOfWork, cmd: c.FirmPlannedOrder) -> dict[str, str]:
     planned = uow.find(PlannedOrder, planned_order_id(cmd.number))
     if planned is None:
@@ -198,6 +195,3 @@ def firm_planned_order(uow: UnitOfWork, cmd: c.FirmPlannedOrder) -> dict[str, st
         due_date=due_date,
     )
     return {"number": planned.number, "order_kind": order_kind, "order_number": cmd.order_number}
-
-
-HANDLED: frozenset[type[c.Command]] = frozenset(c.PLANNING_COMMANDS)

@@ -25,7 +25,6 @@ from ledger.engineering import (
     work_center_id,
 )
 from ledger.errors import AlreadyExists, InsufficientStock, InvalidMasterData, NotFound
-from ledger.handlers import handles
 from ledger.ids import derived_id
 from ledger.item import Item
 from ledger.orders import (
@@ -147,7 +146,6 @@ def _today(uow: UnitOfWork) -> date:
 # --- engineering ------------------------------------------------------------------------
 
 
-@handles(c.DefineWorkCenter)
 def define_work_center(uow: UnitOfWork, cmd: c.DefineWorkCenter) -> dict[str, str]:
     if uow.peek(WorkCenter, work_center_id(cmd.code)) is not None:
         raise AlreadyExists(f"work center {cmd.code} exists", field="code")
@@ -173,7 +171,6 @@ def _engineering_to_change(uow: UnitOfWork) -> Engineering:
     return engineering
 
 
-@handles(c.DefineBom)
 def define_bom(uow: UnitOfWork, cmd: c.DefineBom) -> dict[str, str]:
     uow.item(cmd.parent, "parent")
     for n, line in enumerate(cmd.lines):
@@ -204,7 +201,6 @@ def define_bom(uow: UnitOfWork, cmd: c.DefineBom) -> dict[str, str]:
     return {"parent": cmd.parent, "version": cmd.version}
 
 
-@handles(c.DefineRouting)
 def define_routing(uow: UnitOfWork, cmd: c.DefineRouting) -> dict[str, str]:
     uow.item(cmd.item, "item")
     for n, op in enumerate(cmd.operations):
@@ -271,7 +267,6 @@ def explode(
 # --- work orders --------------------------------------------------------------------------
 
 
-@handles(c.CreateWorkOrder)
 def create_work_order(uow: UnitOfWork, cmd: c.CreateWorkOrder) -> dict[str, str]:
     if uow.peek(WorkOrder, derived_id("work-order", cmd.number)) is not None:
         raise AlreadyExists(f"work order {cmd.number} exists", field="number")
@@ -298,7 +293,6 @@ def _reservation_id(number: str, component: str) -> str:
     return f"WO:{number}:{component}"
 
 
-@handles(c.ReleaseWorkOrder)
 def release_work_order(uow: UnitOfWork, cmd: c.ReleaseWorkOrder) -> dict[str, str]:
     wo = _work_order(uow, cmd.number)
     wo._must_be("created")
@@ -470,7 +464,6 @@ def _backflush(
             )
 
 
-@handles(c.IssueToWorkOrder)
 def issue_to_work_order(uow: UnitOfWork, cmd: c.IssueToWorkOrder) -> dict[str, str]:
     wo = _work_order(uow, cmd.number)
     wo._must_be("released")
@@ -490,7 +483,6 @@ def issue_to_work_order(uow: UnitOfWork, cmd: c.IssueToWorkOrder) -> dict[str, s
     return {"number": wo.number, "wip_value": str(wo.wip_value)}
 
 
-@handles(c.ReturnFromWorkOrder)
 def return_from_work_order(uow: UnitOfWork, cmd: c.ReturnFromWorkOrder) -> dict[str, str]:
     wo = _work_order(uow, cmd.number)
     item = uow.item(cmd.component, "component")
@@ -519,7 +511,6 @@ def return_from_work_order(uow: UnitOfWork, cmd: c.ReturnFromWorkOrder) -> dict[
     return {"number": wo.number, "value": str(value)}
 
 
-@handles(c.ReportOperation)
 def report_operation(uow: UnitOfWork, cmd: c.ReportOperation) -> dict[str, str]:
     wo = _work_order(uow, cmd.number)
     meta = uow.meta(uow.place(wo.output_location).site)
@@ -584,7 +575,6 @@ def _receive_output(
     return value
 
 
-@handles(c.ReceiveWorkOrderOutput)
 def receive_work_order_output(uow: UnitOfWork, cmd: c.ReceiveWorkOrderOutput) -> dict[str, str]:
     wo = _work_order(uow, cmd.number)
     location = cmd.location or wo.output_location
@@ -599,7 +589,6 @@ def receive_work_order_output(uow: UnitOfWork, cmd: c.ReceiveWorkOrderOutput) ->
     }
 
 
-@handles(c.CompleteWorkOrder)
 def complete_work_order(uow: UnitOfWork, cmd: c.CompleteWorkOrder) -> dict[str, str]:
     """Report what is left of every operation as good at standard hours, then receive the
     rest of the output: one atomic command (what a completion scan at the end of the line
@@ -643,7 +632,6 @@ def _release_reservations(uow: UnitOfWork, wo: WorkOrder, meta: Meta) -> None:
             )
 
 
-@handles(c.CloseWorkOrder)
 def close_work_order(uow: UnitOfWork, cmd: c.CloseWorkOrder) -> dict[str, str]:
     wo = _work_order(uow, cmd.number)
     meta = uow.meta(uow.place(wo.output_location).site)
@@ -658,7 +646,6 @@ def close_work_order(uow: UnitOfWork, cmd: c.CloseWorkOrder) -> dict[str, str]:
     }
 
 
-@handles(c.CancelWorkOrder)
 def cancel_work_order(uow: UnitOfWork, cmd: c.CancelWorkOrder) -> dict[str, str]:
     wo = _work_order(uow, cmd.number)
     meta = uow.meta(uow.place(wo.output_location).site)
@@ -687,7 +674,6 @@ def _lines(uow: UnitOfWork, lines: list[c.OrderLineInput]) -> tuple[OrderLine, .
     return tuple(out)
 
 
-@handles(c.CreatePurchaseOrder)
 def create_purchase_order(uow: UnitOfWork, cmd: c.CreatePurchaseOrder) -> dict[str, str]:
     if uow.peek(PurchaseOrder, derived_id("purchase-order", cmd.number)) is not None:
         raise AlreadyExists(f"purchase order {cmd.number} exists", field="number")
@@ -703,13 +689,11 @@ def create_purchase_order(uow: UnitOfWork, cmd: c.CreatePurchaseOrder) -> dict[s
     return {"number": cmd.number}
 
 
-@handles(c.ConfirmPurchaseOrder)
 def confirm_purchase_order(uow: UnitOfWork, cmd: c.ConfirmPurchaseOrder) -> dict[str, str]:
     _purchase_order(uow, cmd.number).confirm(meta=uow.meta())
     return {"number": cmd.number}
 
 
-@handles(c.ReceivePurchaseOrder)
 def receive_purchase_order(uow: UnitOfWork, cmd: c.ReceivePurchaseOrder) -> dict[str, str]:
     po = _purchase_order(uow, cmd.number)
     place = uow.place(cmd.location)
@@ -740,7 +724,6 @@ def receive_purchase_order(uow: UnitOfWork, cmd: c.ReceivePurchaseOrder) -> dict
     return {"number": po.number, "lines": str(len(cmd.lines)), "value": str(value)}
 
 
-@handles(c.CancelPurchaseOrderLine)
 def cancel_purchase_order_line(uow: UnitOfWork, cmd: c.CancelPurchaseOrderLine) -> dict[str, str]:
     _purchase_order(uow, cmd.number).cancel_line(
         meta=uow.meta(), line=cmd.line, quantity=cmd.quantity, reason=cmd.reason
@@ -748,7 +731,6 @@ def cancel_purchase_order_line(uow: UnitOfWork, cmd: c.CancelPurchaseOrderLine) 
     return {"number": cmd.number}
 
 
-@handles(c.ReturnToSupplier)
 def return_to_supplier(uow: UnitOfWork, cmd: c.ReturnToSupplier) -> dict[str, str]:
     po = _purchase_order(uow, cmd.number)
     place = uow.place(cmd.location)
@@ -791,7 +773,6 @@ def return_to_supplier(uow: UnitOfWork, cmd: c.ReturnToSupplier) -> dict[str, st
     return {"number": po.number, "value": str(drawn.value)}
 
 
-@handles(c.ClosePurchaseOrder)
 def close_purchase_order(uow: UnitOfWork, cmd: c.ClosePurchaseOrder) -> dict[str, str]:
     _purchase_order(uow, cmd.number).close(meta=uow.meta(), reason=cmd.reason)
     return {"number": cmd.number}
@@ -800,7 +781,6 @@ def close_purchase_order(uow: UnitOfWork, cmd: c.ClosePurchaseOrder) -> dict[str
 # --- sales orders -------------------------------------------------------------------------
 
 
-@handles(c.CreateSalesOrder)
 def create_sales_order(uow: UnitOfWork, cmd: c.CreateSalesOrder) -> dict[str, str]:
     if uow.peek(SalesOrder, derived_id("sales-order", cmd.number)) is not None:
         raise AlreadyExists(f"sales order {cmd.number} exists", field="number")
@@ -812,7 +792,6 @@ def create_sales_order(uow: UnitOfWork, cmd: c.CreateSalesOrder) -> dict[str, st
     return {"number": cmd.number}
 
 
-@handles(c.AllocateSalesOrder)
 def allocate_sales_order(uow: UnitOfWork, cmd: c.AllocateSalesOrder) -> dict[str, str]:
     """Reserve available stock for the open lines, first to expire first, pinned to the
     (location, lot) it comes from: never more than is free to promise."""
@@ -869,7 +848,6 @@ def allocate_sales_order(uow: UnitOfWork, cmd: c.AllocateSalesOrder) -> dict[str
     return {"number": so.number, "allocated": str(sum((a.quantity for a in made), ZERO))}
 
 
-@handles(c.PickSalesOrder)
 def pick_sales_order(uow: UnitOfWork, cmd: c.PickSalesOrder) -> dict[str, str]:
     _sales_order(uow, cmd.number).pick(
         meta=uow.meta(), line=cmd.line, quantity=cmd.quantity, picker=uow.envelope.actor
@@ -877,7 +855,6 @@ def pick_sales_order(uow: UnitOfWork, cmd: c.PickSalesOrder) -> dict[str, str]:
     return {"number": cmd.number}
 
 
-@handles(c.ShipSalesOrder)
 def ship_sales_order(uow: UnitOfWork, cmd: c.ShipSalesOrder) -> dict[str, str]:
     """Ship from the line's allocations first, then from free stock first to expire."""
     so = _sales_order(uow, cmd.number)
@@ -938,7 +915,6 @@ def ship_sales_order(uow: UnitOfWork, cmd: c.ShipSalesOrder) -> dict[str, str]:
     return {"number": so.number, "shipment": cmd.shipment, "shipped": str(shipped)}
 
 
-@handles(c.ReturnSalesOrder)
 def return_sales_order(uow: UnitOfWork, cmd: c.ReturnSalesOrder) -> dict[str, str]:
     so = _sales_order(uow, cmd.number)
     ordered = so.line(cmd.line)
@@ -966,6 +942,3 @@ def return_sales_order(uow: UnitOfWork, cmd: c.ReturnSalesOrder) -> dict[str, st
         reason=cmd.reason,
     )
     return {"number": so.number, "value": str(value)}
-
-
-HANDLED: frozenset[type[c.Command]] = frozenset(c.PRODUCTION_COMMANDS)

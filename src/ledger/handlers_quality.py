@@ -13,7 +13,6 @@ from decimal import Decimal
 from ledger import commands as c
 from ledger.engineering import Backflush
 from ledger.errors import AlreadyExists, InvalidMasterData, NotFound
-from ledger.handlers import handles
 from ledger.handlers_production import REWORK
 from ledger.item import Characteristic, Item
 from ledger.quality import (
@@ -45,7 +44,6 @@ def _signature(given: c.SignatureInput | None) -> Signature | None:
     )
 
 
-@handles(c.DefineSpecification)
 def define_specification(uow: UnitOfWork, cmd: c.DefineSpecification) -> dict[str, str]:
     uow.item(cmd.sku, to_change=True).define_specification(
         meta=uow.meta(),
@@ -86,7 +84,6 @@ def _results(item: Item, cmd: c.RecordInspection) -> tuple[Result, ...]:
     )
 
 
-@handles(c.RecordInspection)
 def record_inspection(uow: UnitOfWork, cmd: c.RecordInspection) -> dict[str, str]:
     """Record the results; a failed inspection rejects the quantity it decided on."""
     item = uow.item(cmd.sku)
@@ -159,7 +156,6 @@ def _place_hold(
     return hold
 
 
-@handles(c.PlaceHold)
 def place_hold(uow: UnitOfWork, cmd: c.PlaceHold) -> dict[str, str]:
     hold = _place_hold(
         uow, uow.meta(), key=cmd.hold_id, sku=cmd.sku, lot=cmd.lot, location=cmd.location,
@@ -171,7 +167,6 @@ def place_hold(uow: UnitOfWork, cmd: c.PlaceHold) -> dict[str, str]:
     }
 
 
-@handles(c.HoldLots)
 def hold_lots(uow: UnitOfWork, cmd: c.HoldLots) -> dict[str, str]:
     """One hold per lot (``HOLD_ID-n``), all in one save: each cleared lot is later
     released on its own."""
@@ -186,7 +181,6 @@ def hold_lots(uow: UnitOfWork, cmd: c.HoldLots) -> dict[str, str]:
     return {"hold_id": cmd.hold_id, "holds": str(len(cmd.lots)), "held": str(held)}
 
 
-@handles(c.ReleaseHold)
 def release_hold(uow: UnitOfWork, cmd: c.ReleaseHold) -> dict[str, str]:
     hold = uow.find(Hold, hold_id(cmd.hold_id))
     if hold is None:
@@ -207,7 +201,6 @@ def release_hold(uow: UnitOfWork, cmd: c.ReleaseHold) -> dict[str, str]:
     }
 
 
-@handles(c.DisposeStock)
 def dispose_stock(uow: UnitOfWork, cmd: c.DisposeStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
@@ -281,7 +274,6 @@ def _rework_order(
     )  # fmt: skip
 
 
-@handles(c.SplitLot)
 def split_lot(uow: UnitOfWork, cmd: c.SplitLot) -> dict[str, str]:
     place = uow.place(cmd.location)
     uow.stock(cmd.sku).split_lot(
@@ -292,7 +284,6 @@ def split_lot(uow: UnitOfWork, cmd: c.SplitLot) -> dict[str, str]:
     return {"lot": cmd.new_lot}
 
 
-@handles(c.MergeLots)
 def merge_lots(uow: UnitOfWork, cmd: c.MergeLots) -> dict[str, str]:
     place = uow.place(cmd.location)
     total = uow.stock(cmd.sku).merge_lots(
@@ -302,7 +293,6 @@ def merge_lots(uow: UnitOfWork, cmd: c.MergeLots) -> dict[str, str]:
     return {"lot": cmd.new_lot, "quantity": str(total)}
 
 
-@handles(c.ExpireLots)
 def expire_lots(uow: UnitOfWork, cmd: c.ExpireLots) -> dict[str, str]:
     meta = uow.meta()
     stock = uow.stock(cmd.sku)
@@ -314,18 +304,3 @@ def expire_lots(uow: UnitOfWork, cmd: c.ExpireLots) -> dict[str, str]:
         "lots": str(len({p.lot for p in parts})),
         "held": str(sum((p.quantity for p in parts), ZERO)),
     }
-
-
-HANDLED = frozenset(
-    {
-        c.DefineSpecification,
-        c.RecordInspection,
-        c.PlaceHold,
-        c.HoldLots,
-        c.ReleaseHold,
-        c.DisposeStock,
-        c.SplitLot,
-        c.MergeLots,
-        c.ExpireLots,
-    }
-)

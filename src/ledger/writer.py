@@ -44,16 +44,13 @@ from eventsourcing.persistence import IntegrityError
 from ledger.aggregate import LedgerAggregate
 from ledger.application import LedgerApplication
 from ledger.commands import Command
+from ledger.dispatch import HANDLERS
 from ledger.errors import (
     ConcurrencyConflict,
     EffectiveTimeOutOfWindow,
     IdempotencyKeyReused,
     LedgerError,
 )
-from ledger.handlers import HANDLERS
-from ledger.handlers_planning import HANDLED as PLANNING_HANDLED
-from ledger.handlers_production import HANDLED as PRODUCTION_HANDLED
-from ledger.handlers_quality import HANDLED as QUALITY_HANDLED
 from ledger.ids import item_id, location_id, receipt_id, stock_id
 from ledger.item import Item
 from ledger.location import Location
@@ -66,11 +63,6 @@ from ledger.values import EventRef, Meta, ledger_precision
 log = structlog.get_logger("mims.ledger.writer")
 
 A = TypeVar("A", bound=LedgerAggregate)
-
-# Importing the modules registers their handlers.
-if not HANDLERS.keys() >= PRODUCTION_HANDLED | QUALITY_HANDLED | PLANNING_HANDLED:
-    msg = "production, quality or planning handlers are not registered"
-    raise ImportError(msg)
 
 # A business time a little ahead of the server clock is a scanner's clock drift, not a
 # post-dated transaction.

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from ledger.catalog import event_classes
-from ledger.commands import ALL_COMMANDS
+from ledger.dispatch import ALL_COMMANDS
 from queries.schema import sdl
 
 

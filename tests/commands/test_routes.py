@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from commands.lane import CommandEndpoint, CommandLane
 from commands.routes import COMMAND_ROUTES, PREFIX
-from ledger.commands import ALL_COMMANDS
+from ledger.dispatch import ALL_COMMANDS
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
