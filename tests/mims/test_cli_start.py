@@ -103,3 +103,23 @@ def test_every_lazy_command_loads_and_its_listing_says_what_it_does(
         said = " ".join((command.help or "").split())
         # The listing's line is the command's own help, or its start.
         assert said.startswith(" ".join(lazy.help.split()[:4])), f"{parent} {name}: {said}"
+
+
+SHARED = {"__init__", "common", "errors", "lazy"}
+
+
+def test_each_command_group_has_its_module_named_after_it() -> None:
+    """One naming scheme: `mims X` lives in mims/cli/X.py (a group's typer app is ``app``),
+    and every module there is a command group's (or shared by them)."""
+    root = typer.main.get_group(app)
+    assert isinstance(root, LazyGroup)
+    plan = root.lazy["plan"].load("plan")
+    assert isinstance(plan, LazyGroup)
+    entries = dict(root.lazy)
+    for name, lazy in entries.items():
+        expected = "mims.cli.projections" if name == "replay" else f"mims.cli.{name}"
+        assert lazy.module == expected, name
+        assert lazy.attribute in ("app", name), name
+    modules = {p.stem for p in (ROOT / "src" / "mims" / "cli").glob("*.py")} - SHARED
+    listed = {lazy.module.rsplit(".", 1)[1] for lazy in [*entries.values(), *plan.lazy.values()]}
+    assert modules == listed
