@@ -156,32 +156,53 @@ def print_policies(found: dict[str, Any]) -> None:
         console.print(f"reason: {found['reason']}")
 
 
-def mrp_from_ledger(request: MrpRequest, *, as_json: bool, url: str | None, local: bool) -> None:
-    found = _ask(url, local, "mrp", request)
+def _plan(
+    path: str,
+    request: BaseModel,
+    work: Callable[[Ledger, ReadModels], dict[str, Any]],
+    show: Callable[[dict[str, Any]], None],
+    *,
+    as_json: bool,
+    url: str | None,
+    local: bool,
+) -> None:
+    """Ask the running server (it owns the read models), or plan on the files; print."""
+    found = _ask(url, local, path, request)
     if found is None:
         try:
-            found = _locally(lambda ledger, models: plan_mrp(ledger, models, request))
+            found = _locally(work)
         except (LedgerError, PlanningError) as e:
             raise _fail(f"refused: {e}") from None
     if as_json:
         typer.echo(json.dumps(found, indent=2))
     else:
-        print_mrp(found)
+        show(found)
+
+
+def mrp_from_ledger(request: MrpRequest, *, as_json: bool, url: str | None, local: bool) -> None:
+    _plan(
+        "mrp",
+        request,
+        lambda ledger, models: plan_mrp(ledger, models, request),
+        print_mrp,
+        as_json=as_json,
+        url=url,
+        local=local,
+    )
 
 
 def policies_from_ledger(
     request: PoliciesRequest, *, as_json: bool, url: str | None, local: bool
 ) -> None:
-    found = _ask(url, local, "policies", request)
-    if found is None:
-        try:
-            found = _locally(lambda ledger, models: plan_policies(ledger, models, request))
-        except (LedgerError, PlanningError) as e:
-            raise _fail(f"refused: {e}") from None
-    if as_json:
-        typer.echo(json.dumps(found, indent=2))
-    else:
-        print_policies(found)
+    _plan(
+        "policies",
+        request,
+        lambda ledger, models: plan_policies(ledger, models, request),
+        print_policies,
+        as_json=as_json,
+        url=url,
+        local=local,
+    )
 
 
 FromLedger = Annotated[bool, typer.Option("--from-ledger", help="Plan on the ledger's read models")]
