@@ -9,20 +9,16 @@ from pathlib import Path
 
 import duckdb
 import httpx
-import orjson
 import pytest
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.utils import get_topic
 from typer.testing import CliRunner
 
 from ledger import commands as c
-from ledger.ids import stock_id
-from ledger.stock import Stock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.cli import app
 from tests.projections.history import build_history
 from tests.servers import ServerProcess
+from tests.support.raw_events import store_raw_receipt
 
 cli = CliRunner()
 
@@ -115,27 +111,11 @@ def plant_an_event_beyond_the_ranges(url: str) -> tuple[int, int]:
     try:
         stock = ledger.stock("FIFO-PLAIN")
         assert stock is not None
-        now = datetime.now(UTC).isoformat()
-        big = {
-            "timestamp": now,
-            "meta": {"actor": "old", "command_id": "big", "correlation_id": "big", "site": "S",
-                     "effective_at": now},
-            "location": "A", "lot": "", "status": "available", "quantity": "1000000000000",
-            "unit_cost": "100000000000", "value": "100000000000000000000000",
-            "purchase_price_variance": "0", "layer_seq": stock.next_seq, "supplier_lot": None,
-            "expiry": None, "supplier": None, "reference": "",
-        }  # fmt: skip
-        ledger.app.recorder.insert_events(
-            [
-                StoredEvent(
-                    originator_id=stock_id("FIFO-PLAIN"),
-                    originator_version=stock.version + 1,
-                    topic=get_topic(Stock.Received),
-                    state=orjson.dumps(big),
-                )
-            ]
-        )
-        poisoned = ledger.max_position()
+        poisoned = store_raw_receipt(
+            ledger, "FIFO-PLAIN", datetime.now(UTC).isoformat(),
+            quantity="1000000000000", unit_cost="100000000000",
+            value="100000000000000000000000", layer_seq=stock.next_seq,
+        )  # fmt: skip
         ledger.execute(
             c.ReceiveStock(sku="AVG", location="B", quantity=Decimal(3), unit_cost=Decimal(2))
         )

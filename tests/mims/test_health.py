@@ -9,21 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import psycopg
 import pytest
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.utils import get_topic
 
 from ledger import commands as c
-from ledger.ids import stock_id
-from ledger.stock import Stock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from mims.settings import Settings
 from tests.conftest import PG_BASE
 from tests.servers import serving
+from tests.support.raw_events import store_raw_receipt
 
 WAIT = 120  # seconds a test waits for a state to be reached (not a measure)
 
@@ -77,28 +73,11 @@ def test_a_failed_read_model_is_named_with_its_position(plant: tuple[str, Ledger
     base, ledger, _ = plant
     register(ledger, "BOLT")
     assert settle(base, 200).status_code == 200
-    card = ledger.stock("BOLT")
-    assert card is not None
     # A corrupt event on the log (as a buggy older version could have written).
-    bad = {
-        "timestamp": "2026-11-20T10:00:00+00:00",
-        "meta": {"actor": "x", "command_id": "bad", "correlation_id": "bad", "site": "S",
-                 "effective_at": "2026-11-20T10:00:00+00:00"},
-        "location": "A", "lot": "", "status": "available", "quantity": "not a number",
-        "unit_cost": "1", "value": "1", "purchase_price_variance": "0", "layer_seq": 1,
-        "supplier_lot": None, "expiry": None, "supplier": None, "reference": "",
-    }  # fmt: skip
-    ledger.app.recorder.insert_events(
-        [
-            StoredEvent(
-                originator_id=stock_id("BOLT"),
-                originator_version=card.version + 1,
-                topic=get_topic(Stock.Received),
-                state=orjson.dumps(bad),
-            )
-        ]
-    )
-    poisoned = ledger.max_position()
+    poisoned = store_raw_receipt(
+        ledger, "BOLT", "2026-11-20T10:00:00+00:00",
+        quantity="not a number", unit_cost="1", value="1", layer_seq=1,
+    )  # fmt: skip
     register(ledger, "NUT")  # wakes the runner
     answer = settle(base, 503, saying="stock_on_hand failed")
     assert answer.status_code == 503, answer.text

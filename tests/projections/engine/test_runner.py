@@ -10,22 +10,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.utils import get_topic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger import commands as c
-from ledger.ids import stock_id
-from ledger.stock import Stock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
 from projections.registry import PROJECTIONS
 from tests.projections.history import ITEMS, build_history
+from tests.support.raw_events import store_raw_receipt
 
 TABLES = [table for p in PROJECTIONS for table in p.tables]
 
@@ -145,25 +141,10 @@ def test_a_failing_projection_stops_at_its_last_good_position(tmp_path: Path) ->
         assert stock is not None
         good = ledger.max_position()
         # A corrupt event on the log (e.g. written by a buggy older version).
-        bad = {
-            "timestamp": "2026-11-20T10:00:00+00:00",
-            "meta": {"actor": "x", "command_id": "bad", "correlation_id": "bad", "site": "S",
-                     "effective_at": "2026-11-20T10:00:00+00:00"},
-            "location": "A", "lot": "", "status": "available", "quantity": "not a number",
-            "unit_cost": "1", "value": "1", "purchase_price_variance": "0", "layer_seq": 99,
-            "supplier_lot": None, "expiry": None, "supplier": None, "reference": "",
-        }  # fmt: skip
-        ledger.app.recorder.insert_events(
-            [
-                StoredEvent(
-                    originator_id=stock_id("FIFO-PLAIN"),
-                    originator_version=stock.version + 1,
-                    topic=get_topic(Stock.Received),
-                    state=orjson.dumps(bad),
-                )
-            ]
-        )
-        poisoned = ledger.max_position()
+        poisoned = store_raw_receipt(
+            ledger, "FIFO-PLAIN", "2026-11-20T10:00:00+00:00",
+            quantity="not a number", unit_cost="1", value="1", layer_seq=99,
+        )  # fmt: skip
         ledger.execute(
             c.RegisterItem(sku="LATER", description="x", kind="component", unit_of_measure="ea")
         )

@@ -1,0 +1,1 @@
+"""Test harness shared by several test packages."""
