@@ -24,9 +24,8 @@ from mims.admin import router as admin_router
 from mims.api_docs import document_graphql, graphiql_page, install_api_docs
 from mims.dashboards import install_dashboards
 from mims.health import install_health, sample_every
+from mims.jobs import run_expiry_job
 from mims.metrics import Metrics
-from mims.plan_ledger import router as planning_admin_router
-from mims.quality_ops import run_expiry_job
 from mims.relay import Relay
 from mims.settings import Settings
 from planning.graphql import MrpRunQuery
@@ -207,7 +206,6 @@ def create_app(
         tags=["queries"],
     )
     app.include_router(admin_router)
-    app.include_router(planning_admin_router)
     install_dashboards(app)
     install_read_side_problems(app)
     install_api_docs(app)

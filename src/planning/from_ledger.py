@@ -1,8 +1,10 @@
-"""Planning on the plant's own ledger, from the composition root: MRP and inventory
-policies over the read models, and ``/admin/planning/...`` that runs them inside `mims serve`
-(which owns the read models' DuckDB file). The work is the planning package's
-(``planning.ledger_inputs``, ``planning.ledger_policies``); the commands that ask for it are
-`mims plan mrp|policies --from-ledger` (``mims.cli.plan_from_ledger``).
+"""Planning on the plant's own ledger: MRP and inventory policies over the read models,
+saved (or applied) as ledger commands.
+
+The arithmetic is ``planning.ledger_inputs`` and ``planning.ledger_policies``; this module
+runs it on a ledger and its read models and answers the JSON that `mims plan mrp|policies
+--from-ledger` prints and ``/admin/planning/...`` returns (the composition root serves the
+routes inside `mims serve`, which owns the read models' DuckDB file).
 """
 
 from __future__ import annotations
@@ -11,14 +13,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from commands.problems import problem_responses
 from ledger import commands as c
 from ledger.values import UNIT_COST
 from ledger.writer import Ledger
-from planning.errors import PlanningError
 from planning.ledger_inputs import (
     LedgerMrpRun,
     MrpSettings,
@@ -29,7 +28,6 @@ from planning.ledger_policies import PolicyRun, PolicySettings, propose_policies
 from projections.engine.view import ReadModels
 
 ACTOR = "mims-plan"
-router = APIRouter(prefix="/admin/planning", tags=["operations"])
 
 
 def _today() -> date:
@@ -76,9 +74,6 @@ class PoliciesRequest(BaseModel):
             msg = f"min_days {self.min_days} is more than the {self.days} days of history"
             raise ValueError(msg)
         return self
-
-
-# --- the work, wherever it runs ----------------------------------------------------------
 
 
 def _text(value: object) -> object:
@@ -190,34 +185,3 @@ def plan_policies(ledger: Ledger, models: ReadModels, request: PoliciesRequest) 
                 {"sku": command.sku, "changed": bool(outcome.events), "position": outcome.position}
             )
     return policies_summary(run, applied)
-
-
-def _caught_up(state: Any) -> None:
-    state.runner.wait_for(state.ledger.max_position(), timeout=60)
-
-
-# The body is not JSON (400), a run id saved already (409), over the body limit (413),
-# invalid or beyond what planning takes (422), the read models behind (503).
-PLANNING_ANSWERS = problem_responses(400, 409, 413, 422, 503)
-
-
-@router.post("/mrp", responses=PLANNING_ANSWERS)
-def admin_mrp(request: Request, body: MrpRequest) -> dict[str, Any]:
-    """Plan MRP from the read models (and save the run unless ``save`` is false)."""
-    state = request.app.state
-    _caught_up(state)
-    try:
-        return plan_mrp(state.ledger, state.read_models, body)
-    except PlanningError as e:
-        raise HTTPException(422, str(e)) from None
-
-
-@router.post("/policies", responses=PLANNING_ANSWERS)
-def admin_policies(request: Request, body: PoliciesRequest) -> dict[str, Any]:
-    """Propose inventory policies from the history (and post them with ``apply``)."""
-    state = request.app.state
-    _caught_up(state)
-    try:
-        return plan_policies(state.ledger, state.read_models, body)
-    except PlanningError as e:
-        raise HTTPException(422, str(e)) from None

@@ -1,44 +1,35 @@
-"""Quality operations of the composition root: the expiry job.
+"""Scheduled jobs of the composition root: the expiry job.
 
 The job asks the read models which items have available stock in lots past their expiry
-and posts `ExpireLots` for each (the ledger decides again on its own state, so a read
-model that lags only delays the job). It runs inside `mims serve` every
-`MIMS_EXPIRY_INTERVAL_MINUTES`, and on demand with `mims quality expire`
-(`mims.cli.quality`).
+(``projections.quality.items_with_expired_stock``) and posts `ExpireLots` for each (the
+ledger decides again on its own state, so a read model that lags only delays the job). It
+runs inside `mims serve` every `MIMS_EXPIRY_INTERVAL_MINUTES`, and on demand with `mims
+quality expire` (`mims.cli.quality`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import structlog
 
 from ledger import commands as c
 from ledger.writer import Ledger
 from projections.engine.view import ReadModels
+from projections.quality import items_with_expired_stock
 
 log = structlog.get_logger("mims.quality")
 ACTOR = "expiry-job"
-
-
-def items_with_expired_stock(models: ReadModels, today: date) -> list[str]:
-    with models.reader() as con:
-        rows = con.execute(
-            """SELECT DISTINCT b.item FROM stock_balances b
-               JOIN lots l ON l.item = b.item AND l.lot = b.lot
-               WHERE b.status = 'available' AND b.quantity > 0 AND l.expiry < ?
-               ORDER BY b.item""",
-            [today],
-        ).fetchall()
-    return [sku for (sku,) in rows]
 
 
 def expire_due(ledger: Ledger, models: ReadModels) -> list[dict[str, str]]:
     """Post ExpireLots for every item the read models show with expired available stock;
     answers what each command held."""
     done = []
-    for sku in items_with_expired_stock(models, datetime.now(UTC).date()):
+    with models.reader() as con:
+        due = items_with_expired_stock(con, datetime.now(UTC).date())
+    for sku in due:
         outcome = ledger.execute(c.ExpireLots(sku=sku), actor=ACTOR)
         if outcome.events:
             done.append(dict(outcome.data))
