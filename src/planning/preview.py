@@ -1,0 +1,100 @@
+"""The ledger-driven MRP planned afresh from the read models and answered without saving
+anything (GraphQL's ``mrpRun``; ``mims plan mrp --from-ledger`` saves a run).
+
+Plain values only: the GraphQL layer declares what it needs of a preview
+(``queries.planning.planner``) and the composition root hands it ``preview_mrp``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+import polars as pl
+
+from planning.ledger_inputs import (
+    ExceptionLine,
+    MrpSettings,
+    ProposedOrder,
+    plan_from_read_models,
+    to_decimal,
+)
+
+PREVIEW = "PREVIEW"  # the run id: its planned orders are PREVIEW-0001...
+RECORD_FIELDS = (
+    "gross_requirements",
+    "scheduled_receipts",
+    "projected_available",
+    "net_requirements",
+    "planned_order_receipts",
+    "planned_order_releases",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MrpRecord:
+    """One item's MRP record in one period."""
+
+    item: str
+    period: int
+    start_date: date
+    gross_requirements: Decimal
+    scheduled_receipts: Decimal
+    projected_available: Decimal
+    net_requirements: Decimal
+    planned_order_receipts: Decimal
+    planned_order_releases: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class MrpPreview:
+    start_date: date
+    bucket_days: int
+    horizon: int
+    orders: tuple[ProposedOrder, ...]
+    exceptions: tuple[ExceptionLine, ...]
+    warnings: tuple[str, ...]
+    frame: pl.DataFrame  # every item's records: read per item, when asked for
+
+    def records(self, item: str) -> list[MrpRecord]:
+        return [
+            MrpRecord(
+                item=row["item"],
+                period=row["period"],
+                start_date=row["start_date"],
+                **{name: to_decimal(row[name]) for name in RECORD_FIELDS},
+            )
+            for row in self.frame.filter(pl.col("item") == item).iter_rows(named=True)
+        ]
+
+
+def preview_mrp(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    start: date,
+    bucket_days: int,
+    horizon: int,
+    ordering_cost: float,
+    holding_rate: float,
+) -> MrpPreview:
+    """Plan from the read models on ``con``; raises ``PlanningError`` (naming the input)
+    when they hold something MRP cannot plan with."""
+    settings = MrpSettings(
+        start=start,
+        bucket_days=bucket_days,
+        horizon=horizon,
+        ordering_cost=ordering_cost,
+        holding_rate=holding_rate,
+    )
+    run = plan_from_read_models(con, settings, PREVIEW)
+    return MrpPreview(
+        start_date=settings.start,
+        bucket_days=settings.bucket_days,
+        horizon=settings.horizon,
+        orders=run.orders,
+        exceptions=run.exceptions,
+        warnings=run.warnings,
+        frame=run.records,
+    )
