@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -34,21 +34,6 @@ RECORD_FIELDS = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class MrpRecord:
-    """One item's MRP record in one period."""
-
-    item: str
-    period: int
-    start_date: date
-    gross_requirements: Decimal
-    scheduled_receipts: Decimal
-    projected_available: Decimal
-    net_requirements: Decimal
-    planned_order_receipts: Decimal
-    planned_order_releases: Decimal
-
-
-@dataclass(frozen=True, kw_only=True)
 class MrpPreview:
     start_date: date
     bucket_days: int
@@ -58,14 +43,16 @@ class MrpPreview:
     warnings: tuple[str, ...]
     frame: pl.DataFrame  # every item's records: read per item, when asked for
 
-    def records(self, item: str) -> list[MrpRecord]:
+    def records(self, item: str) -> list[dict[str, Any]]:
+        """The item's MRP record, period by period: item, period, start_date and the
+        quantities (as decimals)."""
         return [
-            MrpRecord(
-                item=row["item"],
-                period=row["period"],
-                start_date=row["start_date"],
+            {
+                "item": row["item"],
+                "period": row["period"],
+                "start_date": row["start_date"],
                 **{name: to_decimal(row[name]) for name in RECORD_FIELDS},
-            )
+            }
             for row in self.frame.filter(pl.col("item") == item).iter_rows(named=True)
         ]
 

@@ -2,16 +2,16 @@
 ``planning``: the composition root hands ``planning.preview.preview_mrp`` in (as
 ``MrpPlanning``), and mypy checks there that it fits.
 
-A preview is read as plain values: strings, numbers and dates, its records per item.
+A preview is read as plain values: strings, numbers and dates, its records as rows per item.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 import duckdb
 
@@ -75,27 +75,6 @@ class ExceptionLine(Protocol):
     def message(self) -> str: ...
 
 
-class MrpRecord(Protocol):
-    @property
-    def item(self) -> str: ...
-    @property
-    def period(self) -> int: ...
-    @property
-    def start_date(self) -> date: ...
-    @property
-    def gross_requirements(self) -> Decimal: ...
-    @property
-    def scheduled_receipts(self) -> Decimal: ...
-    @property
-    def projected_available(self) -> Decimal: ...
-    @property
-    def net_requirements(self) -> Decimal: ...
-    @property
-    def planned_order_receipts(self) -> Decimal: ...
-    @property
-    def planned_order_releases(self) -> Decimal: ...
-
-
 class MrpPreview(Protocol):
     @property
     def start_date(self) -> date: ...
@@ -110,7 +89,10 @@ class MrpPreview(Protocol):
     @property
     def warnings(self) -> Sequence[str]: ...
 
-    def records(self, item: str) -> Sequence[MrpRecord]: ...
+    def records(self, item: str) -> Sequence[Mapping[str, Any]]:
+        """The item's MRP record, a row per period: item, period, start_date and the
+        quantities of ``queries.planning.types.MrpRecord``."""
+        ...
 
 
 class PreviewMrp(Protocol):

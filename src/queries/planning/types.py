@@ -191,20 +191,7 @@ class MrpRun:
 
     @described("The item's MRP record, period by period")
     def records(self, item: str) -> list[MrpRecord]:
-        return [
-            MrpRecord(
-                item=r.item,
-                period=r.period,
-                start_date=r.start_date,
-                gross_requirements=r.gross_requirements,
-                scheduled_receipts=r.scheduled_receipts,
-                projected_available=r.projected_available,
-                net_requirements=r.net_requirements,
-                planned_order_receipts=r.planned_order_receipts,
-                planned_order_releases=r.planned_order_releases,
-            )
-            for r in self.preview.records(item)
-        ]
+        return [MrpRecord(**row) for row in self.preview.records(item)]
 
     @classmethod
     def from_preview(cls, run: planner.MrpPreview) -> MrpRun:
