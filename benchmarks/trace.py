@@ -58,7 +58,7 @@ from ledger.values import (
     Tracking,
 )
 from ledger.work_order import PlannedOperation, Requirement, WorkOrder
-from mims.server import tune_garbage_collector
+from mims.server import MRP_PLANNING, tune_garbage_collector
 from projections import quality_trace as g
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
@@ -556,7 +556,7 @@ def main(argv: list[str]) -> None:
                 [lambda h=h: g.affected_lots(con, supplier_lot=h, graph=graph) for h in recall_lots]
             )
             schema = build_schema()
-            context = Context(models=models, runner=None)
+            context = Context(models=models, runner=None, mrp=MRP_PLANNING)
 
             def graphql(heat: str) -> None:
                 result = asyncio.run(

@@ -23,7 +23,7 @@ def _dump(document: Any) -> str:
 
 def render_schemas() -> dict[str, str]:
     """Relative path under ``schemas/`` -> file content."""
-    from mims.server import QUERY_EXTENSIONS, create_app
+    from mims.server import create_app
 
     files: dict[str, str] = {}
     for event in event_classes():
@@ -36,7 +36,7 @@ def render_schemas() -> dict[str, str]:
         schema = command.model_json_schema()
         files[f"commands/{command.command_name}.json"] = _dump(schema)
     files["openapi.json"] = _dump(create_app().openapi())
-    files["graphql/schema.graphql"] = sdl(*QUERY_EXTENSIONS)
+    files["graphql/schema.graphql"] = sdl()
     return files
 
 

@@ -28,20 +28,22 @@ from mims.jobs import run_expiry_job
 from mims.metrics import Metrics
 from mims.relay import Relay
 from mims.settings import Settings
-from planning.graphql import MrpRunQuery
+from planning.errors import PlanningError
+from planning.preview import preview_mrp
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
 from projections.engine.waker import PostgresWaker
 from projections.quality_trace import affected_lots
 from queries.context import PositionProblem
+from queries.planning.planner import MrpPlanning
 from queries.schema import graphql_router
 
 log = structlog.get_logger("mims.server")
 
 SAMPLE_SECONDS = 5.0  # how often a worker refreshes its read-side gauges
 
-# Query types of packages `queries` may not import, added to the GraphQL schema here.
-QUERY_EXTENSIONS: tuple[type, ...] = (MrpRunQuery,)
+# GraphQL's mrpRun plans with the planning package, which `queries` may not import.
+MRP_PLANNING = MrpPlanning(preview=preview_mrp, input_error=PlanningError)
 
 
 def tune_garbage_collector() -> None:
@@ -197,7 +199,7 @@ def create_app(
     install_command_api(app, max_body=settings.max_body_bytes)
     app.include_router(
         document_graphql(
-            graphql_router(*QUERY_EXTENSIONS, ide_page=graphiql_page()),
+            graphql_router(mrp=MRP_PLANNING, ide_page=graphiql_page()),
             # a request strawberry cannot read (400), a bad X-Min-Position (422), the read
             # models behind it (503)
             problem_responses(400, 422, 503),

@@ -24,7 +24,7 @@ from ledger.writer import Ledger, WriterSettings
 from mims.audit import verify
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
-from queries.query import _as_of_stock
+from queries.stock.query import _as_of_stock
 from tests.ledger.conftest import Plant
 
 D = Decimal

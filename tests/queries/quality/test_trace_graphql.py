@@ -18,7 +18,7 @@ from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections import quality_trace as g
 from projections.engine.view import ReadModels
-from tests.projections.test_genealogy import LEVELS, SINCE, TODAY, Shop, ten_levels
+from tests.support.genealogy import LEVELS, SINCE, TODAY, Shop, ten_levels
 
 D = Decimal
 

@@ -1,38 +1,33 @@
-"""The root Query: read models, time travel (asOf / knownAt), read-your-writes.
+"""Stock's root fields: balances and the stock ledger, time travel (asOf / knownAt), lots,
+valuation, reservations, available to promise, consumption.
 
 ``asOf`` answers come from the stock ledger by business (effective) time; ``knownAt``
 also drops what was recorded after that instant, so "what did the system believe on
-date X" is ``knownAt: X`` (asOf defaults to knownAt). Every query takes
-``minPosition``: the log position a command answered with; the query waits (bounded)
-until the projections have reached it.
+date X" is ``knownAt: X`` (asOf defaults to knownAt). Most fields take ``minPosition``:
+the log position a command answered with; the query waits (bounded) until the
+projections have reached it.
 """
 
 from __future__ import annotations
 
-import base64
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.types import Info
 
 from queries.context import Context, described, selected
-from queries.types import (
+from queries.enums import CostingMethod
+from queries.pagination import PageInfo, cursor, page_size, uncursor
+from queries.stock.types import (
     AvailableToPromise,
     ConsumptionDay,
-    CostingMethod,
-    Item,
-    ItemKind,
     ItemValue,
     LedgerPage,
     LedgerRow,
-    Location,
     Lot,
     MethodValue,
-    PageInfo,
-    ProjectionStatus,
     Reservation,
     StockFilter,
     StockOnHand,
@@ -40,7 +35,6 @@ from queries.types import (
     Valuation,
 )
 
-MAX_PAGE = 1000
 ZERO = Decimal(0)
 UNIT_COST_PLACES = Decimal("0.000001")
 STOCK_COLUMNS = "item, location, lot, status, quantity, value"
@@ -67,13 +61,6 @@ SUBTREE = (
     "location IN (SELECT code FROM locations WHERE path = (SELECT path FROM locations"
     " WHERE code = ?) OR starts_with(path, (SELECT path FROM locations WHERE code = ?) || '/'))"
 )
-
-
-def _page_size(first: int) -> int:
-    if not 1 <= first <= MAX_PAGE:
-        msg = f"first must be between 1 and {MAX_PAGE}, not {first}"
-        raise GraphQLError(msg, extensions={"code": "PAGE_SIZE"})
-    return first
 
 
 def _stock_where(f: StockFilter | None) -> tuple[str, list[Any]]:
@@ -126,19 +113,6 @@ def _as_of_stock(window: str) -> str:
     FROM b JOIN items i ON i.sku = b.item JOIN v ON v.item = b.item"""
 
 
-def _cursor(position: int, line: int) -> str:
-    return base64.urlsafe_b64encode(f"{position}:{line}".encode()).decode()
-
-
-def _uncursor(cursor: str) -> tuple[int, int]:
-    try:
-        position, line = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
-        return int(position), int(line)
-    except (ValueError, UnicodeDecodeError):
-        msg = "after: not a cursor this API gave out"
-        raise GraphQLError(msg, extensions={"code": "BAD_CURSOR"}) from None
-
-
 @strawberry.type
 class StockQuery:
     @described("Stock on hand now, or asOf / knownAt a past instant.")
@@ -186,7 +160,7 @@ class StockQuery:
         min_position: int | None = None,
     ) -> LedgerPage:
         ctx = info.context
-        size = _page_size(first)
+        size = page_size(first)
         await ctx.ready(min_position)
         where, params = _stock_where(filter)
         if as_of is not None or known_at is not None:
@@ -198,7 +172,7 @@ class StockQuery:
             params.append(event_type)
         if after is not None:
             where += " AND (position, line) > (?, ?)"
-            params += list(_uncursor(after))
+            params += list(uncursor(after))
         columns = _ledger_columns(selected(info))
         rows = await ctx.rows(
             f"SELECT {columns} FROM stock_ledger WHERE {where}"
@@ -206,38 +180,10 @@ class StockQuery:
             params,
         )
         page = [LedgerRow.from_row(r) for r in rows[:size]]
-        end = _cursor(page[-1].position, page[-1].line) if page else None
+        end = cursor(page[-1].position, page[-1].line) if page else None
         return LedgerPage(
             rows=page, page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > size)
         )
-
-    @strawberry.field
-    async def item(self, info: Info[Context, None], sku: str) -> Item | None:
-        rows = await info.context.rows(f"SELECT {Item.COLUMNS} FROM items WHERE sku = ?", [sku])
-        return Item.from_row(rows[0]) if rows else None
-
-    @strawberry.field
-    async def items(
-        self,
-        info: Info[Context, None],
-        kind: ItemKind | None = None,
-        first: int = 100,
-        after: str | None = None,
-    ) -> list[Item]:
-        size = _page_size(first)
-        rows = await info.context.rows(
-            f"SELECT {Item.COLUMNS} FROM items WHERE (? IS NULL OR kind = ?)"
-            f" AND (? IS NULL OR sku > ?) ORDER BY sku LIMIT {size}",
-            [kind and kind.value, kind and kind.value, after, after],
-        )
-        return [Item.from_row(r) for r in rows]
-
-    @described("A location, with its parent's code and its children.")
-    async def location(self, info: Info[Context, None], code: str) -> Location | None:
-        rows = await info.context.rows(
-            f"SELECT {Location.COLUMNS} FROM locations WHERE code = ?", [code]
-        )
-        return Location.from_row(rows[0]) if rows else None
 
     @strawberry.field
     async def lot(self, info: Info[Context, None], item: str, lot: str) -> Lot | None:
@@ -257,7 +203,7 @@ class StockQuery:
         min_position: int | None = None,
     ) -> Valuation:
         ctx = info.context
-        size = _page_size(first)
+        size = page_size(first)
         await ctx.ready(min_position)
         params: list[Any] = []
         if as_of is None and known_at is None:
@@ -317,7 +263,7 @@ class StockQuery:
         first: int = 100,
         min_position: int | None = None,
     ) -> list[Reservation]:
-        size = _page_size(first)
+        size = page_size(first)
         await info.context.ready(min_position)
         rows = await info.context.rows(
             f"SELECT {Reservation.COLUMNS} FROM reservations WHERE (? IS NULL OR item = ?)"
@@ -364,23 +310,3 @@ class StockQuery:
             )
             for i, d, q, v, n, sq, sv, sn in rows
         ]  # fmt: skip
-
-    @described("Each projection's position, lag behind the log, health.")
-    async def projection_status(self, info: Info[Context, None]) -> list[ProjectionStatus]:
-        runner = info.context.runner
-        if runner is None:
-            return []
-        head = runner.head
-        return [
-            ProjectionStatus(
-                name=s.name,
-                position=s.position,
-                head=max(head, s.position),
-                lag=max(0, head - s.position),
-                status=s.status,
-                error=s.error,
-                failed_position=s.failed_position,
-                updated_at=s.updated_at,
-            )
-            for s in runner.statuses()
-        ]

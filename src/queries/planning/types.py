@@ -1,26 +1,18 @@
-"""GraphQL of saved MRP runs: planned orders with their pegging and exception messages,
-and the runs themselves. (``mrpRun``, which plans afresh without saving, is the planning
-package's: the composition root adds it to the schema.)"""
+"""GraphQL types of planning: saved MRP runs and their planned orders (pegging, exception
+messages), a run planned afresh (``mrpRun``), and MRP's inputs (open supply and demand)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from queries.context import Context, described
-
-
-@strawberry.enum
-class PlannedOrderStatus(Enum):
-    PROPOSED = "proposed"  # in force: the latest run's, not yet firmed
-    FIRMED = "firmed"  # turned into a purchase or work order
-    SUPERSEDED = "superseded"  # a later run replaced it
+from queries.enums import PlannedOrderStatus
+from queries.planning import planner
 
 
 @strawberry.type(description="A requirement a planned order covers")
@@ -127,69 +119,110 @@ class PlanningRun:
         return [PlanningException.from_row(r) for r in rows]
 
 
-@strawberry.type
-class PlanningQuery:
-    @described(
-        "Planned orders of saved MRP runs (default: those in force), with what each is"
-        " pegged to and its exception messages"
-    )
-    async def planned_orders(
-        self,
-        info: Info[Context, None],
-        status: PlannedOrderStatus | None = PlannedOrderStatus.PROPOSED,
-        item: str | None = None,
-        run_id: str | None = None,
-        min_position: int | None = None,
-    ) -> list[PlannedOrder]:
-        ctx = info.context
-        await ctx.ready(min_position)
-        where = (
-            "(? IS NULL OR o.status = ?) AND (? IS NULL OR o.item = ?)"
-            " AND (? IS NULL OR o.run_id = ?)"
-        )
-        wanted = None if status is None else status.value
-        params = [wanted, wanted, item, item, run_id, run_id]
-        rows = await ctx.rows(
-            f"SELECT {PlannedOrder.COLUMNS} FROM planned_orders o WHERE {where}"
-            " ORDER BY release_date, number",
-            params,
-        )
-        pegs: dict[str, list[Peg]] = defaultdict(list)
-        for number, kind, reference, quantity, needed_on in await ctx.rows(
-            "SELECT p.number, p.kind, p.reference, p.quantity, p.needed_on"
-            " FROM planned_order_pegging p JOIN planned_orders o USING (number)"
-            f" WHERE {where} ORDER BY p.number, p.seq",
-            params,
-        ):
-            pegs[number].append(
-                Peg(kind=kind, reference=reference, quantity=quantity, needed_on=needed_on)
-            )
-        exceptions: dict[str, list[PlanningException]] = defaultdict(list)
-        for row in await ctx.rows(
-            "SELECT x.reference, x.item, x.exception, x.reference, x.scheduled_date,"
-            " x.suggested_date, x.quantity, x.message FROM planning_exceptions x"
-            " JOIN planned_orders o"
-            " ON o.run_id = x.run_id AND o.number = x.reference"
-            f" WHERE {where} ORDER BY x.seq",
-            params,
-        ):
-            exceptions[row[0]].append(PlanningException.from_row(row[1:]))
-        return [PlannedOrder.from_row(r, pegs[r[0]], exceptions[r[0]]) for r in rows]
+@strawberry.type(description="A scheduled receipt or a requirement: MRP's inputs")
+class OpenLine:
+    kind: str
+    reference: str
+    line: int
+    item: str
+    due_date: date
+    quantity: Decimal
 
-    @described("Saved MRP runs, the latest first")
-    async def planning_runs(
-        self, info: Info[Context, None], last: int = 10, min_position: int | None = None
-    ) -> list[PlanningRun]:
-        await info.context.ready(min_position)
-        rows = await info.context.rows(
-            "SELECT run_id, proposed_at, proposed_by, start_date, bucket_days, horizon,"
-            " planned_orders, superseded FROM planning_runs ORDER BY position DESC LIMIT ?",
-            [max(1, min(last, 1000))],
-        )
-        return [
-            PlanningRun(
-                run_id=r, proposed_at=at, proposed_by=by, start_date=start, bucket_days=b,
-                horizon=h, planned_orders=n, superseded=s,
-            )
-            for r, at, by, start, b, h, n, s in rows
-        ]  # fmt: skip
+
+@strawberry.type(description="A requirement the planned order covers")
+class MrpPeg:
+    kind: str
+    reference: str
+    quantity: Decimal
+    needed_on: date | None
+
+
+@strawberry.type
+class MrpPlannedOrder:
+    number: str = strawberry.field(description="PREVIEW-0001...: a preview is not saved")
+    item: str
+    kind: str = strawberry.field(description="purchase or production")
+    quantity: Decimal
+    low_level_code: int
+    release_period: int
+    receipt_period: int
+    release_date: date
+    due_date: date
+    past_due: bool
+    pegging: list[MrpPeg]
+    messages: list[str]
+
+
+@strawberry.type
+class MrpException:
+    item: str
+    exception: str
+    reference: str
+    period: int
+    suggested_period: int | None
+    scheduled_date: date
+    suggested_date: date | None
+    quantity: Decimal
+    message: str
+
+
+@strawberry.type(description="One item's MRP record in one period")
+class MrpRecord:
+    item: str
+    period: int
+    start_date: date
+    gross_requirements: Decimal
+    scheduled_receipts: Decimal
+    projected_available: Decimal
+    net_requirements: Decimal
+    planned_order_receipts: Decimal
+    planned_order_releases: Decimal
+
+
+@strawberry.type
+class MrpRun:
+    start_date: date = strawberry.field(description="Period 1 starts on this day (today)")
+    bucket_days: int
+    horizon: int
+    planned_orders: list[MrpPlannedOrder]
+    exceptions: list[MrpException]
+    warnings: list[str]
+    preview: strawberry.Private[planner.MrpPreview]
+
+    @described("The item's MRP record, period by period")
+    def records(self, item: str) -> list[MrpRecord]:
+        return [MrpRecord(**row) for row in self.preview.records(item)]
+
+    @classmethod
+    def from_preview(cls, run: planner.MrpPreview) -> MrpRun:
+        return cls(
+            start_date=run.start_date,
+            bucket_days=run.bucket_days,
+            horizon=run.horizon,
+            planned_orders=[
+                MrpPlannedOrder(
+                    number=o.number, item=o.item, kind=str(o.kind), quantity=o.quantity,
+                    low_level_code=o.low_level_code, release_period=o.release_period,
+                    receipt_period=o.receipt_period, release_date=o.release_date,
+                    due_date=o.due_date, past_due=o.past_due,
+                    pegging=[
+                        MrpPeg(kind=str(p.kind), reference=p.reference, quantity=p.quantity,
+                               needed_on=p.needed_on)
+                        for p in o.pegging
+                    ],
+                    messages=list(o.messages),
+                )
+                for o in run.orders
+            ],
+            exceptions=[
+                MrpException(
+                    item=x.item, exception=str(x.exception), reference=x.reference,
+                    period=x.period, suggested_period=x.suggested_period,
+                    scheduled_date=x.scheduled_date, suggested_date=x.suggested_date,
+                    quantity=x.quantity, message=x.message,
+                )
+                for x in run.exceptions
+            ],
+            warnings=list(run.warnings),
+            preview=run,
+        )  # fmt: skip
