@@ -19,31 +19,21 @@ from mims.server import create_app
 from projections import quality_trace as g
 from projections.engine.view import ReadModels
 from tests.support.genealogy import LEVELS, SINCE, TODAY, Shop, ten_levels
+from tests.support.graphql import GraphQL
 
 D = Decimal
 
 
-class Api:
+class Api(GraphQL):
     def __init__(self, client: TestClient, ledger: Ledger, models: ReadModels) -> None:
-        self.client = client
+        super().__init__(client)
         self.ledger = ledger
         self.models = models
 
-    def query(self, text: str, **variables: Any) -> Any:
-        answer = self.client.post(
-            "/graphql",
-            json={"query": text, "variables": variables},
-            headers={"X-Min-Position": str(self.ledger.max_position())},
-        )
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-        assert "errors" not in body, body["errors"]
-        return body["data"]
-
-    def errors(self, text: str) -> list[dict[str, Any]]:
-        body = self.client.post("/graphql", json={"query": text}).json()
-        assert body.get("errors"), body
-        return list(body["errors"])
+    def query(self, text: str, variables: dict[str, Any] | None = None, **headers: str) -> Any:
+        """Waits for the read models to show every command posted so far."""
+        headers.setdefault("X-Min-Position", str(self.ledger.max_position()))
+        return super().query(text, variables, **headers)
 
 
 def quality_week(shop: Shop) -> None:
@@ -162,7 +152,7 @@ def test_the_recall_of_a_supplier_lot(api: Api) -> None:
             onHand { item lot location status quantity }
             onHandByPlace { location status lots quantity }
             shipments { item lot customer salesOrder shipment quantity } } }""",
-        s="H-1",
+        {"s": "H-1"},
     )["recallSimulation"]
     with api.models.reader() as con:
         recall = g.recall(con, supplier_lot="H-1")

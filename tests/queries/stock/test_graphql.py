@@ -22,30 +22,17 @@ from mims.server import create_app
 from projections.engine.operations import replay_into
 from projections.engine.view import ReadModels
 from tests.projections.history import build_history
+from tests.support.graphql import GraphQL
 
 
-class Api:
+class Api(GraphQL):
     def __init__(
         self, client: TestClient, ledger: Ledger, times: list[datetime], between: datetime
     ) -> None:
-        self.client = client
+        super().__init__(client)
         self.ledger = ledger
         self.times = times
         self.between = between  # recorded after the history, before the late, backdated posts
-
-    def query(self, text: str, variables: dict[str, Any] | None = None, **headers: str) -> Any:
-        answer = self.client.post(
-            "/graphql", json={"query": text, "variables": variables or {}}, headers=headers
-        )
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-        assert "errors" not in body, body["errors"]
-        return body["data"]
-
-    def errors(self, text: str) -> list[dict[str, Any]]:
-        body = self.client.post("/graphql", json={"query": text}).json()
-        assert body.get("errors"), body
-        return list(body["errors"])
 
 
 @pytest.fixture(scope="module")
