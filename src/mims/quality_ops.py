@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 import structlog
 
-from ledger import commands as c
+from ledger.quality.commands import ExpireLots
 from ledger.writer import Ledger
 from projections.engine.view import ReadModels
 
@@ -39,7 +39,7 @@ def expire_due(ledger: Ledger, models: ReadModels) -> list[dict[str, str]]:
     answers what each command held."""
     done = []
     for sku in items_with_expired_stock(models, datetime.now(UTC).date()):
-        outcome = ledger.execute(c.ExpireLots(sku=sku), actor=ACTOR)
+        outcome = ledger.execute(ExpireLots(sku=sku), actor=ACTOR)
         if outcome.events:
             done.append(dict(outcome.data))
     if done:

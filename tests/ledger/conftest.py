@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from ledger import commands as c
+from ledger.master_data.commands import RegisterItem, RegisterLocation
+from ledger.stock.commands import IssueStock, ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, Outcome, WriterSettings
 
@@ -18,15 +19,15 @@ class Plant:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         for cmd in (
-            c.RegisterLocation(code="S", level="site"),
-            c.RegisterLocation(code="W", level="warehouse", parent="S"),
-            c.RegisterLocation(code="A", level="zone", parent="W"),
-            c.RegisterLocation(code="B", level="zone", parent="W"),
-            c.RegisterLocation(code="A1", level="bin", parent="A"),
-            c.RegisterLocation(code="RECV", level="zone", kind="receiving", parent="W"),
-            c.RegisterLocation(code="QA", level="zone", kind="quarantine", parent="W"),
-            c.RegisterLocation(code="SCRAP", level="zone", kind="scrap", parent="W"),
-            c.RegisterLocation(code="CUST", level="zone", kind="customer", parent="W"),
+            RegisterLocation(code="S", level="site"),
+            RegisterLocation(code="W", level="warehouse", parent="S"),
+            RegisterLocation(code="A", level="zone", parent="W"),
+            RegisterLocation(code="B", level="zone", parent="W"),
+            RegisterLocation(code="A1", level="bin", parent="A"),
+            RegisterLocation(code="RECV", level="zone", kind="receiving", parent="W"),
+            RegisterLocation(code="QA", level="zone", kind="quarantine", parent="W"),
+            RegisterLocation(code="SCRAP", level="zone", kind="scrap", parent="W"),
+            RegisterLocation(code="CUST", level="zone", kind="customer", parent="W"),
         ):
             ledger.execute(cmd)
 
@@ -38,13 +39,13 @@ class Plant:
             "precision": 3,
         }
         fields.update(kw)
-        return self.ledger.execute(c.RegisterItem(sku=sku, **fields))  # type: ignore[arg-type]
+        return self.ledger.execute(RegisterItem(sku=sku, **fields))  # type: ignore[arg-type]
 
     def receive(
         self, sku: str, qty: str, cost: str = "1", location: str = "A", **kw: object
     ) -> Outcome:
         return self.ledger.execute(
-            c.ReceiveStock(
+            ReceiveStock(
                 sku=sku,
                 location=location,
                 quantity=Decimal(qty),
@@ -55,7 +56,7 @@ class Plant:
 
     def issue(self, sku: str, qty: str, location: str = "A", **kw: object) -> Outcome:
         return self.ledger.execute(
-            c.IssueStock(
+            IssueStock(
                 sku=sku,
                 location=location,
                 quantity=Decimal(qty),

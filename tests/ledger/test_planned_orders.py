@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from ledger import commands as c
 from ledger import errors
+from ledger.commands import Command
 from ledger.ids import derived_id
-from ledger.orders import PurchaseOrder
-from ledger.planned_orders import (
+from ledger.orders.aggregates import PurchaseOrder
+from ledger.planning.aggregates import (
     PLANNING_BOARD_ID,
     FirmingIncomplete,
     PlannedOrder,
@@ -25,7 +25,13 @@ from ledger.planned_orders import (
     UnknownPlannedOrder,
     planned_order_id,
 )
-from ledger.work_order import WorkOrder
+from ledger.planning.commands import (
+    FirmPlannedOrder,
+    PlannedOrderInput,
+    PlanningExceptionInput,
+    ProposePlannedOrders,
+)
+from ledger.production.work_order import WorkOrder
 from tests.ledger.conftest import Plant
 
 D = Decimal
@@ -44,12 +50,12 @@ def order(number: str, item: str = "STEEL", kind: str = "purchase", **kw: Any) -
     } | kw
 
 
-def run(run_id: str, *orders: dict[str, Any], **kw: Any) -> c.ProposePlannedOrders:
-    return c.ProposePlannedOrders(
+def run(run_id: str, *orders: dict[str, Any], **kw: Any) -> ProposePlannedOrders:
+    return ProposePlannedOrders(
         run_id=run_id,
         start_date=TODAY,
         horizon=4,
-        orders=[c.PlannedOrderInput(**o) for o in orders],
+        orders=[PlannedOrderInput(**o) for o in orders],
         **kw,
     )
 
@@ -67,7 +73,7 @@ def planned(plant: Plant, number: str) -> PlannedOrder:
     return found
 
 
-def refused(plant: Plant, command: c.Command, error: type[errors.LedgerError]) -> Any:
+def refused(plant: Plant, command: Command, error: type[errors.LedgerError]) -> Any:
     before = plant.ledger.max_position()
     with pytest.raises(error) as caught:
         plant.ledger.execute(command)
@@ -85,7 +91,7 @@ def test_a_run_is_saved_whole_and_the_next_supersedes_what_nobody_firmed(shop: P
             order("R1-0002", "FRAME", "production", quantity=D(3),
                   pegging=[{"kind": "planned_order", "reference": "R1-0001",
                             "quantity": D(3)}]),
-            exceptions=[c.PlanningExceptionInput(
+            exceptions=[PlanningExceptionInput(
                 item="STEEL", exception="reschedule_in", reference="PO-9/1",
                 scheduled_date=NEXT_WEEK, suggested_date=TODAY, quantity=D(5),
                 message="reschedule PO-9/1 in")],
@@ -99,7 +105,7 @@ def test_a_run_is_saved_whole_and_the_next_supersedes_what_nobody_firmed(shop: P
     assert (proposal.item, proposal.quantity, proposal.status) == (
         "STEEL", D("12.5"), PlannedOrderStatus.PROPOSED,
     )  # fmt: skip
-    shop.ledger.execute(c.FirmPlannedOrder(number="R1-0001", order_number="PO-1", supplier="ACME"))
+    shop.ledger.execute(FirmPlannedOrder(number="R1-0001", order_number="PO-1", supplier="ACME"))
     second = shop.ledger.execute(run("R2", order("R2-0001")))
     assert second.data == {"run_id": "R2", "proposed": "1", "superseded": "1"}
     assert planned(shop, "R1-0001").status is PlannedOrderStatus.FIRMED
@@ -118,7 +124,7 @@ def test_firming_creates_the_order_in_the_same_save(shop: Plant) -> None:
         run("R1", order("R1-0001"), order("R1-0002", "FRAME", "production", quantity=D(3)))
     )
     bought = shop.ledger.execute(
-        c.FirmPlannedOrder(
+        FirmPlannedOrder(
             number="R1-0001", order_number="PO-7", supplier="ACME", unit_price=D("4.20"),
             quantity=D(15), confirm=True,
         )
@@ -136,7 +142,7 @@ def test_firming_creates_the_order_in_the_same_save(shop: Plant) -> None:
         ("STEEL", D(15), NEXT_WEEK, D("4.20"))
     ]
     made = shop.ledger.execute(
-        c.FirmPlannedOrder(
+        FirmPlannedOrder(
             number="R1-0002", order_number="WO-7", output_location="A", supply_location="B",
             due_date=TODAY,
         )
@@ -152,25 +158,25 @@ def test_refusals_name_the_rule_and_save_nothing(shop: Plant) -> None:
     shop.ledger.execute(
         run("R1", order("R1-0001"), order("R1-0002", "FRAME", "production", quantity=D(3)))
     )
-    shop.ledger.execute(c.FirmPlannedOrder(number="R1-0001", order_number="PO-1", supplier="X"))
+    shop.ledger.execute(FirmPlannedOrder(number="R1-0001", order_number="PO-1", supplier="X"))
     twice = refused(
         shop,
-        c.FirmPlannedOrder(number="R1-0001", order_number="PO-2", supplier="X"),
+        FirmPlannedOrder(number="R1-0001", order_number="PO-2", supplier="X"),
         PlannedOrderFirmed,
     )
     assert twice.facts["order_number"] == "PO-1"
     refused(
         shop,
-        c.FirmPlannedOrder(number="R9-0001", order_number="PO-2", supplier="X"),
+        FirmPlannedOrder(number="R9-0001", order_number="PO-2", supplier="X"),
         UnknownPlannedOrder,
     )
     missing = refused(
-        shop, c.FirmPlannedOrder(number="R1-0002", order_number="WO-1"), FirmingIncomplete
+        shop, FirmPlannedOrder(number="R1-0002", order_number="WO-1"), FirmingIncomplete
     )
     assert missing.field == "output_location"
     refused(
         shop,
-        c.FirmPlannedOrder(
+        FirmPlannedOrder(
             number="R1-0002", order_number="WO-1", output_location="A", supply_location="B",
             supplier="X",
         ),
@@ -178,7 +184,7 @@ def test_refusals_name_the_rule_and_save_nothing(shop: Plant) -> None:
     )  # fmt: skip
     refused(
         shop,
-        c.FirmPlannedOrder(
+        FirmPlannedOrder(
             number="R1-0002", order_number="WO-1", output_location="A", supply_location="B",
             quantity=D("2.5"),
         ),
@@ -186,7 +192,7 @@ def test_refusals_name_the_rule_and_save_nothing(shop: Plant) -> None:
     )  # fmt: skip
     refused(
         shop,
-        c.FirmPlannedOrder(
+        FirmPlannedOrder(
             number="R1-0002", order_number="WO-1", output_location="NOWHERE", supply_location="B"
         ),
         errors.UnknownLocation,
@@ -194,7 +200,7 @@ def test_refusals_name_the_rule_and_save_nothing(shop: Plant) -> None:
     shop.ledger.execute(run("R2", order("R2-0001")))
     gone = refused(
         shop,
-        c.FirmPlannedOrder(
+        FirmPlannedOrder(
             number="R1-0002", order_number="WO-1", output_location="A", supply_location="B"
         ),
         PlannedOrderSuperseded,
@@ -202,7 +208,7 @@ def test_refusals_name_the_rule_and_save_nothing(shop: Plant) -> None:
     assert gone.facts["superseded_by"] == "R2"
     exists = refused(
         shop,
-        c.FirmPlannedOrder(number="R2-0001", order_number="PO-1", supplier="X"),
+        FirmPlannedOrder(number="R2-0001", order_number="PO-1", supplier="X"),
         errors.AlreadyExists,
     )
     assert exists.field == "order_number"
@@ -232,10 +238,10 @@ def test_a_run_and_a_firm_in_one_batch_are_decided_in_order(shop: Plant) -> None
     keeps its order out of the run's reach."""
     shop.ledger.execute(run("R1", order("R1-0001"), order("R1-0002")))
     futures = [
-        shop.ledger.submit(c.FirmPlannedOrder(number="R1-0001", order_number="PO-1",
+        shop.ledger.submit(FirmPlannedOrder(number="R1-0001", order_number="PO-1",
                                               supplier="X")),
         shop.ledger.submit(run("R2", order("R2-0001"))),
-        shop.ledger.submit(c.FirmPlannedOrder(number="R1-0002", order_number="PO-2",
+        shop.ledger.submit(FirmPlannedOrder(number="R1-0002", order_number="PO-2",
                                               supplier="X")),
     ]  # fmt: skip
     assert futures[0].result(30).data["order_number"] == "PO-1"

@@ -14,9 +14,9 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from ledger import commands as c
+from ledger.engineering.commands import BomLineInput, DefineBom
 from ledger.ids import stock_id
-from ledger.stock import Stock
+from ledger.stock.card import Stock
 from ledger.store import store_env
 from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
@@ -41,9 +41,9 @@ def plant(pg_url: str) -> Iterator[tuple[Ledger, list[ServerProcess]]]:
     since = TODAY - timedelta(days=1)
     for parent, per in [("BOARD", "3"), ("MODULE", "2")]:
         ledger.execute(
-            c.DefineBom(
+            DefineBom(
                 parent=parent, version="A", effective_from=since,
-                lines=[c.BomLineInput(component="CHIP", quantity=D(per), backflush="completion")],
+                lines=[BomLineInput(component="CHIP", quantity=D(per), backflush="completion")],
             )
         )  # fmt: skip
     servers = [ServerProcess(pg_url).start(), ServerProcess(pg_url).start()]

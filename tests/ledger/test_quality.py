@@ -12,14 +12,55 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from ledger import commands as c
 from ledger import errors
+from ledger.commands import Command
+from ledger.engineering.commands import BomLineInput, DefineBom
 from ledger.ids import derived_id
 from ledger.mapper import LedgerMapper
-from ledger.quality import InspectionNotPassed, SignatureRefused, SignatureRequired, StockOnHold
-from ledger.stock import Stock
+from ledger.orders.commands import (
+    AllocateSalesOrder,
+    CreateSalesOrder,
+    OrderLineInput,
+    ShipmentLineInput,
+    ShipSalesOrder,
+)
+from ledger.production.commands import (
+    CompleteWorkOrder,
+    CreateWorkOrder,
+    ReceiveWorkOrderOutput,
+    ReleaseWorkOrder,
+)
+from ledger.production.work_order import WorkOrder
+from ledger.quality.aggregates import (
+    InspectionNotPassed,
+    SignatureRefused,
+    SignatureRequired,
+    StockOnHold,
+)
+from ledger.quality.commands import (
+    CharacteristicInput,
+    DefineSpecification,
+    DisposeStock,
+    ExpireLots,
+    HoldLots,
+    LotInput,
+    MeasurementInput,
+    MergeLots,
+    PlaceHold,
+    RecordInspection,
+    ReleaseHold,
+    SplitLot,
+)
+from ledger.stock.card import Stock
+from ledger.stock.commands import (
+    ChangeStockStatus,
+    IssueStock,
+    MoveStock,
+    ReceiveStock,
+    ReserveStock,
+    SignatureInput,
+)
 from ledger.values import StockStatus
-from ledger.work_order import WorkOrder
 from tests.ledger.conftest import Plant
 
 D = Decimal
@@ -28,18 +69,18 @@ AVAILABLE, HELD = StockStatus.AVAILABLE, StockStatus.HELD
 QUARANTINE, REJECTED = StockStatus.QUARANTINE, StockStatus.REJECTED
 
 
-def sign(signer: str = "system", reason: str = "cleared") -> c.SignatureInput:
-    return c.SignatureInput(signer=signer, meaning="approved", reason=reason)  # type: ignore[arg-type]
+def sign(signer: str = "system", reason: str = "cleared") -> SignatureInput:
+    return SignatureInput(signer=signer, meaning="approved", reason=reason)  # type: ignore[arg-type]
 
 
 def hold(plant: Plant, key: str, actor: str = "system", **scope: Any) -> dict[str, str]:
     scope.setdefault("reason", "supplier complaint")
-    outcome = plant.ledger.execute(c.PlaceHold(hold_id=key, sku="STEEL", **scope), actor=actor)
+    outcome = plant.ledger.execute(PlaceHold(hold_id=key, sku="STEEL", **scope), actor=actor)
     return dict(outcome.data)
 
 
 def release(plant: Plant, key: str, signer: str = "system") -> str:
-    outcome = plant.ledger.execute(c.ReleaseHold(hold_id=key, signature=sign(signer)), actor=signer)
+    outcome = plant.ledger.execute(ReleaseHold(hold_id=key, signature=sign(signer)), actor=signer)
     return outcome.data["released"]
 
 
@@ -77,7 +118,7 @@ def test_holds_stack_and_each_is_released_on_its_own(shop: Plant) -> None:
     assert status_of(shop, "L2") == {AVAILABLE: 17, HELD: 3}
     with pytest.raises(StockOnHold) as refused:
         shop.ledger.execute(
-            c.ChangeStockStatus(
+            ChangeStockStatus(
                 sku="STEEL", location="A", lot="L2", quantity=D(3), from_status="held",
                 to_status="available", reason="x", signature=sign(),
             )  # type: ignore[arg-type]
@@ -100,30 +141,30 @@ def test_a_standing_hold_holds_what_arrives_later(shop: Plant) -> None:
 
 def test_releases_need_a_valid_signature(shop: Plant) -> None:
     shop.ledger.execute(
-        c.DefineSpecification(sku="STEEL", characteristics=[], independent_release=True)
+        DefineSpecification(sku="STEEL", characteristics=[], independent_release=True)
     )
     hold(shop, "H-1", actor="alice", lot="L1")
     position = shop.ledger.max_position()
     with pytest.raises(SignatureRefused):  # signed for someone else
-        shop.ledger.execute(c.ReleaseHold(hold_id="H-1", signature=sign("bob")), actor="alice")
+        shop.ledger.execute(ReleaseHold(hold_id="H-1", signature=sign("bob")), actor="alice")
     with pytest.raises(SignatureRefused) as same:  # the item needs a second person
         release(shop, "H-1", signer="alice")
     assert same.value.facts["placed_by"] == "alice"
     shop.ledger.execute(  # a hold without an id, as ChangeStockStatus places it
-        c.ChangeStockStatus(
+        ChangeStockStatus(
             sku="STEEL", location="A", lot="L2", quantity=D(1), from_status="available",
             to_status="held", reason="x",
         )  # type: ignore[arg-type]
     )  # fmt: skip
     with pytest.raises(SignatureRequired):
         shop.ledger.execute(
-            c.ChangeStockStatus(
+            ChangeStockStatus(
                 sku="STEEL", location="A", lot="L2", quantity=D(1), from_status="held",
                 to_status="available", reason="x",
             )  # type: ignore[arg-type]
         )  # fmt: skip
     shop.ledger.execute(  # signed, it is released
-        c.ChangeStockStatus(
+        ChangeStockStatus(
             sku="STEEL", location="A", lot="L2", quantity=D(1), from_status="held",
             to_status="available", reason="x", signature=sign(),
         )  # type: ignore[arg-type]
@@ -138,7 +179,7 @@ def test_releases_need_a_valid_signature(shop: Plant) -> None:
     assert (released[0].signature.signer, released[0].signature.meaning) == ("bob", "approved")
 
 
-def refused(plant: Plant, command: c.Command) -> errors.LedgerError:
+def refused(plant: Plant, command: Command) -> errors.LedgerError:
     position = plant.ledger.max_position()
     with pytest.raises(errors.LedgerError) as caught:
         plant.ledger.execute(command)
@@ -153,13 +194,13 @@ def test_non_available_stock_is_refused_in_every_path(shop: Plant) -> None:
     hold(shop, "H-1", lot="L1")
     for lot, to in (("L2", "quarantine"), ("L3", "rejected")):
         run(
-            c.ChangeStockStatus(
+            ChangeStockStatus(
                 sku="STEEL", location="A", lot=lot, quantity=D(20), from_status="available",
                 to_status=to, reason="inspection",
             )  # type: ignore[arg-type]
         )  # fmt: skip
     run(
-        c.ReceiveStock(
+        ReceiveStock(
             sku="STEEL", location="A", quantity=D(20), unit_cost=D(2), lot="L4",
             expiry=TODAY - timedelta(days=1), effective_at=datetime.now(UTC) - timedelta(days=2),
         )
@@ -167,7 +208,7 @@ def test_non_available_stock_is_refused_in_every_path(shop: Plant) -> None:
     for lot, status in (("L1", "held"), ("L2", "quarantine"), ("L3", "rejected")):
         issue = refused(
             shop,
-            c.IssueStock(
+            IssueStock(
                 sku="STEEL", location="A", lot=lot, quantity=D(1), target_kind="work_order",
                 target="WO-1",
             ),  # type: ignore[arg-type]
@@ -177,24 +218,24 @@ def test_non_available_stock_is_refused_in_every_path(shop: Plant) -> None:
             assert issue.facts["holds"] == [{"hold_id": "H-1", "reason": "supplier complaint"}]
         move = refused(
             shop,
-            c.MoveStock(sku="STEEL", from_location="A", to_location="B", lot=lot, quantity=D(1)),
+            MoveStock(sku="STEEL", from_location="A", to_location="B", lot=lot, quantity=D(1)),
         )
         assert move.type == "stock-not-available"
-        pinned = refused(shop, c.ReserveStock(sku="STEEL", location="A", lot=lot, quantity=D(1)))
+        pinned = refused(shop, ReserveStock(sku="STEEL", location="A", lot=lot, quantity=D(1)))
         assert pinned.type == "stock-not-available"
     expired = refused(
         shop,
-        c.IssueStock(
+        IssueStock(
             sku="STEEL", location="A", lot="L4", quantity=D(1), target_kind="work_order",
             target="WO-1",
         ),  # type: ignore[arg-type]
     )  # fmt: skip
     assert expired.type == "lot-expired"
     assert (
-        refused(shop, c.ReserveStock(sku="STEEL", location="A", lot="L4", quantity=D(1))).type
+        refused(shop, ReserveStock(sku="STEEL", location="A", lot="L4", quantity=D(1))).type
         == "lot-expired"
     )
-    anything = refused(shop, c.ReserveStock(sku="STEEL", quantity=D(1)))
+    anything = refused(shop, ReserveStock(sku="STEEL", quantity=D(1)))
     assert anything.type == "insufficient-stock"
     assert anything.facts["expired"] == "20"
     assert anything.facts["unavailable"] == {
@@ -204,18 +245,18 @@ def test_non_available_stock_is_refused_in_every_path(shop: Plant) -> None:
 
     # Sales orders: allocation and shipping find nothing usable.
     run(
-        c.CreateSalesOrder(
+        CreateSalesOrder(
             number="SO-1", customer="C",
-            lines=[c.OrderLineInput(line=1, sku="STEEL", quantity=D(5), due_date=TODAY)],
+            lines=[OrderLineInput(line=1, sku="STEEL", quantity=D(5), due_date=TODAY)],
         )
     )  # fmt: skip
-    allocation = refused(shop, c.AllocateSalesOrder(number="SO-1"))
+    allocation = refused(shop, AllocateSalesOrder(number="SO-1"))
     assert allocation.facts["unavailable"]["STEEL"]["holds"][0]["hold_id"] == "H-1"  # type: ignore[index]
     assert allocation.facts["unavailable"]["STEEL"]["expired"] == "20"  # type: ignore[index]
     shipment = refused(
         shop,
-        c.ShipSalesOrder(
-            number="SO-1", shipment="S", lines=[c.ShipmentLineInput(line=1, quantity=D(5))]
+        ShipSalesOrder(
+            number="SO-1", shipment="S", lines=[ShipmentLineInput(line=1, quantity=D(5))]
         ),
     )
     assert shipment.type == "insufficient-stock"
@@ -224,19 +265,19 @@ def test_non_available_stock_is_refused_in_every_path(shop: Plant) -> None:
     # A work order backflushing it.
     shop.item("BAR", kind="subassembly", unit_of_measure="ea", precision=0)
     run(
-        c.DefineBom(
+        DefineBom(
             parent="BAR", version="A", effective_from=TODAY - timedelta(days=1),
-            lines=[c.BomLineInput(component="STEEL", quantity=D(1), backflush="completion")],
+            lines=[BomLineInput(component="STEEL", quantity=D(1), backflush="completion")],
         )
     )  # fmt: skip
     run(
-        c.CreateWorkOrder(
+        CreateWorkOrder(
             number="WO-1", item="BAR", quantity=D(2), due_date=TODAY, output_location="B",
             supply_location="A",
         )
     )  # fmt: skip
-    run(c.ReleaseWorkOrder(number="WO-1"))  # reserves nothing: a shortage, not a refusal
-    backflush = refused(shop, c.CompleteWorkOrder(number="WO-1"))
+    run(ReleaseWorkOrder(number="WO-1"))  # reserves nothing: a shortage, not a refusal
+    backflush = refused(shop, CompleteWorkOrder(number="WO-1"))
     assert backflush.type == "insufficient-stock"
     assert backflush.facts["unavailable"]["rejected"] == "20"  # type: ignore[index]
 
@@ -245,11 +286,11 @@ def test_inspection_decides_and_dispositions_move_the_stock(shop: Plant) -> None
     run = shop.ledger.execute
     shop.item("RESIN", tracking="lot", inspection_required=True)
     run(
-        c.DefineSpecification(
+        DefineSpecification(
             sku="RESIN",
             characteristics=[
-                c.CharacteristicInput(name="melt index", unit="g/10min", lower=D(8), upper=D(12)),
-                c.CharacteristicInput(name="moisture", unit="%", upper=D("0.2")),
+                CharacteristicInput(name="melt index", unit="g/10min", lower=D(8), upper=D(12)),
+                CharacteristicInput(name="moisture", unit="%", upper=D("0.2")),
             ],
         )
     )
@@ -257,7 +298,7 @@ def test_inspection_decides_and_dispositions_move_the_stock(shop: Plant) -> None
         shop.receive("RESIN", "50", "4", lot=lot, location="RECV", supplier="POLY")
     with pytest.raises(InspectionNotPassed):
         run(
-            c.ChangeStockStatus(
+            ChangeStockStatus(
                 sku="RESIN", location="RECV", lot="R1", quantity=D(50), from_status="quarantine",
                 to_status="available", reason="x", signature=sign(),
             )  # type: ignore[arg-type]
@@ -266,11 +307,11 @@ def test_inspection_decides_and_dispositions_move_the_stock(shop: Plant) -> None
     def inspect(key: str, lot: str, melt: str) -> dict[str, str]:
         return dict(
             run(
-                c.RecordInspection(
+                RecordInspection(
                     inspection_id=key, sku="RESIN", location="RECV", lot=lot, quantity=D(50),
                     results=[
-                        c.MeasurementInput(characteristic="melt index", value=D(melt)),
-                        c.MeasurementInput(characteristic="moisture", value=D("0.1")),
+                        MeasurementInput(characteristic="melt index", value=D(melt)),
+                        MeasurementInput(characteristic="moisture", value=D("0.1")),
                     ],
                 )
             ).data
@@ -278,14 +319,14 @@ def test_inspection_decides_and_dispositions_move_the_stock(shop: Plant) -> None
 
     assert refused(
         shop,
-        c.RecordInspection(
+        RecordInspection(
             inspection_id="I-0", sku="RESIN", location="RECV", lot="R1", quantity=D(50),
-            results=[c.MeasurementInput(characteristic="colour", value=D(1))],
+            results=[MeasurementInput(characteristic="colour", value=D(1))],
         ),
     ).type == "specification-mismatch"  # fmt: skip
     assert inspect("I-1", "R1", "10") == {"inspection_id": "I-1", "passed": "true", "rejected": "0"}
     run(
-        c.ChangeStockStatus(
+        ChangeStockStatus(
             sku="RESIN", location="RECV", lot="R1", quantity=D(50), from_status="quarantine",
             to_status="available", reason="passed", signature=sign(),
         )  # type: ignore[arg-type]
@@ -296,38 +337,38 @@ def test_inspection_decides_and_dispositions_move_the_stock(shop: Plant) -> None
     assert card.balances[("RECV", "R2", REJECTED)] == 50
 
     scrapped = run(
-        c.DisposeStock(
+        DisposeStock(
             sku="RESIN", location="RECV", lot="R2", quantity=D(50), disposition="scrap",
             reason="melt index out of range",
         )  # type: ignore[arg-type]
     )  # fmt: skip
     assert scrapped.data["value"] == "200"
     returned = run(
-        c.DisposeStock(
+        DisposeStock(
             sku="RESIN", location="RECV", lot="R3", quantity=D(20), disposition="return_to_supplier",
             reason="claim 77",
         )  # type: ignore[arg-type]
     )  # fmt: skip
     assert returned.data["target"] == "POLY"  # from the lot's receipt
     with pytest.raises(ValidationError):  # use as is needs a signature and a deviation
-        c.DisposeStock(
+        DisposeStock(
             sku="RESIN", location="RECV", lot="R3", quantity=D(30), disposition="use_as_is",
             reason="x",
         )  # type: ignore[arg-type]  # fmt: skip
     run(
-        c.DisposeStock(
+        DisposeStock(
             sku="RESIN", location="RECV", lot="R3", quantity=D(30), disposition="use_as_is",
             reason="customer accepts", deviation="DEV-12", signature=sign(),
         )  # type: ignore[arg-type]
     )  # fmt: skip
     reworked = run(
-        c.DisposeStock(
+        DisposeStock(
             sku="RESIN", location="RECV", lot="R4", quantity=D(50), disposition="rework",
             reason="regrind", work_order="RW-1", output_location="QA",
         )  # type: ignore[arg-type]
     )  # fmt: skip
     assert reworked.data["target"] == "RW-1"
-    run(c.ReceiveWorkOrderOutput(number="RW-1", quantity=D(50), lot="R4-RW"))
+    run(ReceiveWorkOrderOutput(number="RW-1", quantity=D(50), lot="R4-RW"))
     card = shop.card("RESIN")
     assert card.balances == {
         ("RECV", "R1", AVAILABLE): 50,
@@ -341,7 +382,7 @@ def test_inspection_decides_and_dispositions_move_the_stock(shop: Plant) -> None
     position = shop.ledger.max_position()
     with pytest.raises(errors.InsufficientStock) as available:  # R1 is not rejected
         run(
-            c.DisposeStock(
+            DisposeStock(
                 sku="RESIN", location="RECV", lot="R1", quantity=D(1), disposition="scrap",
                 reason="x",
             )  # type: ignore[arg-type]
@@ -353,8 +394,8 @@ def test_inspection_decides_and_dispositions_move_the_stock(shop: Plant) -> None
 def test_splits_and_merges_keep_quantity_value_and_expiry(shop: Plant) -> None:
     run = shop.ledger.execute
     shop.receive("STEEL", "10", "3", lot="L5", expiry=TODAY + timedelta(days=30))
-    run(c.SplitLot(sku="STEEL", location="A", lot="L1", new_lot="L1-B", quantity=D(5)))
-    merged = run(c.MergeLots(sku="STEEL", location="A", lots=["L1-B", "L5"], new_lot="M1"))
+    run(SplitLot(sku="STEEL", location="A", lot="L1", new_lot="L1-B", quantity=D(5)))
+    merged = run(MergeLots(sku="STEEL", location="A", lots=["L1-B", "L5"], new_lot="M1"))
     assert merged.data["quantity"] == "15"
     card = shop.card("STEEL")
     assert card.balances[("A", "M1", AVAILABLE)] == 15
@@ -363,7 +404,7 @@ def test_splits_and_merges_keep_quantity_value_and_expiry(shop: Plant) -> None:
     assert card.lots["M1"].expiry == TODAY + timedelta(days=30)  # the earliest of its sources
     assert card.lots["L1-B"].supplier_lot == "S-L1"
     drawn = run(
-        c.IssueStock(
+        IssueStock(
             sku="STEEL", location="A", lot="M1", quantity=D(15), target_kind="work_order",
             target="WO-9",
         )  # type: ignore[arg-type]
@@ -372,24 +413,24 @@ def test_splits_and_merges_keep_quantity_value_and_expiry(shop: Plant) -> None:
     hold(shop, "H-2", lot="L2")
     assert (
         refused(
-            shop, c.SplitLot(sku="STEEL", location="A", lot="L2", new_lot="X", quantity=D(1))
+            shop, SplitLot(sku="STEEL", location="A", lot="L2", new_lot="X", quantity=D(1))
         ).type
         == "stock-not-available"
     )
     assert (
-        refused(shop, c.MergeLots(sku="STEEL", location="A", lots=["L3", "L3"], new_lot="Y")).type
+        refused(shop, MergeLots(sku="STEEL", location="A", lots=["L3", "L3"], new_lot="Y")).type
         == "lot-rule-violated"
     )
 
 
 def test_expired_lots_are_held_with_the_reason(shop: Plant) -> None:
     shop.ledger.execute(
-        c.ReceiveStock(
+        ReceiveStock(
             sku="STEEL", location="B", quantity=D(6), unit_cost=D(2), lot="OLD",
             expiry=TODAY - timedelta(days=1), effective_at=datetime.now(UTC) - timedelta(days=3),
         )
     )  # fmt: skip
-    done = shop.ledger.execute(c.ExpireLots(sku="STEEL"))
+    done = shop.ledger.execute(ExpireLots(sku="STEEL"))
     assert (done.data["lots"], done.data["held"]) == ("1", "6")
     assert status_of(shop, "OLD", "B") == {HELD: 6}
     changed = [
@@ -397,7 +438,7 @@ def test_expired_lots_are_held_with_the_reason(shop: Plant) -> None:
         if isinstance(e, Stock.StatusChanged)
     ]  # fmt: skip
     assert changed[-1].reason == "expired"
-    again = shop.ledger.execute(c.ExpireLots(sku="STEEL"))
+    again = shop.ledger.execute(ExpireLots(sku="STEEL"))
     assert (again.data["lots"], again.events) == ("0", ())
 
 
@@ -405,16 +446,16 @@ def test_holding_lots_for_a_recall_is_all_or_nothing(shop: Plant) -> None:
     position = shop.ledger.max_position()
     with pytest.raises(errors.UnknownItem):
         shop.ledger.execute(
-            c.HoldLots(
+            HoldLots(
                 hold_id="RC-1", reason="recall",
-                lots=[c.LotInput(sku="STEEL", lot="L1"), c.LotInput(sku="NOPE", lot="X")],
+                lots=[LotInput(sku="STEEL", lot="L1"), LotInput(sku="NOPE", lot="X")],
             )
         )  # fmt: skip
     assert shop.ledger.max_position() == position
     done = shop.ledger.execute(
-        c.HoldLots(
+        HoldLots(
             hold_id="RC-1", reason="recall",
-            lots=[c.LotInput(sku="STEEL", lot="L1"), c.LotInput(sku="STEEL", lot="L3")],
+            lots=[LotInput(sku="STEEL", lot="L1"), LotInput(sku="STEEL", lot="L3")],
         )
     )  # fmt: skip
     assert (done.data["holds"], done.data["held"]) == ("2", "40")

@@ -21,8 +21,19 @@ from hypothesis.stateful import (
     rule,
 )
 
-from ledger import commands as c
 from ledger import errors
+from ledger.commands import Command
+from ledger.stock.commands import (
+    AdjustStock,
+    ChangeStockStatus,
+    IssueStock,
+    MoveStock,
+    ReceiveStock,
+    ReleaseReservation,
+    ReserveStock,
+    ScrapStock,
+    SignatureInput,
+)
 from ledger.store import store_env
 from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
@@ -75,7 +86,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ledger.close()
         self.tmp.cleanup()
 
-    def run(self, command: c.Command, accept: bool):  # type: ignore[no-untyped-def]
+    def run(self, command: Command, accept: bool):  # type: ignore[no-untyped-def]
         """Post ``command``; accepted ones go to the ``done`` bundle for replays."""
         self.counter += 1
         command = command.model_copy(update={"command_id": f"cmd-{self.counter}"})
@@ -94,7 +105,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ref.add((location, lot, AVAILABLE), q)
         self.ref.lots.add(lot)
         return self.run(
-            c.ReceiveStock(sku=SKU, location=location, quantity=q, unit_cost=D(2), lot=lot), True
+            ReceiveStock(sku=SKU, location=location, quantity=q, unit_cost=D(2), lot=lot), True
         )
 
     @rule(target=done, location=locations, lot=lots, q=quantities)
@@ -104,7 +115,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if ok:
             self.ref.add(key, -q)
         return self.run(
-            c.IssueStock(
+            IssueStock(
                 sku=SKU,
                 location=location,
                 quantity=q,
@@ -123,7 +134,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if ok:
             self.ref.add(key, -q)
         return self.run(
-            c.ScrapStock(sku=SKU, location=location, quantity=q, lot=lot, reason_code="DAMAGED"),
+            ScrapStock(sku=SKU, location=location, quantity=q, lot=lot, reason_code="DAMAGED"),
             ok,
         )
 
@@ -144,7 +155,7 @@ class LedgerMachine(RuleBasedStateMachine):
             else:
                 del self.ref.reservations[rid]
         return self.run(
-            c.IssueStock(
+            IssueStock(
                 sku=SKU,
                 location=location,
                 quantity=q,
@@ -163,9 +174,7 @@ class LedgerMachine(RuleBasedStateMachine):
             self.ref.add((source, lot, AVAILABLE), -q)
             self.ref.add((destination, lot, AVAILABLE), q)
         return self.run(
-            c.MoveStock(
-                sku=SKU, from_location=source, to_location=destination, quantity=q, lot=lot
-            ),
+            MoveStock(sku=SKU, from_location=source, to_location=destination, quantity=q, lot=lot),
             ok,
         )
 
@@ -176,7 +185,7 @@ class LedgerMachine(RuleBasedStateMachine):
             self.ref.add((location, lot, AVAILABLE), -q)
             self.ref.add((location, lot, HELD), q)
         return self.run(
-            c.ChangeStockStatus(
+            ChangeStockStatus(
                 sku=SKU,
                 location=location,
                 lot=lot,
@@ -195,7 +204,7 @@ class LedgerMachine(RuleBasedStateMachine):
             self.ref.add((location, lot, HELD), -q)
             self.ref.add((location, lot, AVAILABLE), q)
         return self.run(
-            c.ChangeStockStatus(
+            ChangeStockStatus(
                 sku=SKU,
                 location=location,
                 lot=lot,
@@ -203,7 +212,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 from_status="held",
                 to_status="available",
                 reason="cleared",
-                signature=c.SignatureInput(signer="system", meaning="approved", reason="ok"),
+                signature=SignatureInput(signer="system", meaning="approved", reason="ok"),
             ),
             ok,
         )
@@ -221,9 +230,7 @@ class LedgerMachine(RuleBasedStateMachine):
             self.ref.add(key, delta)
             self.short = self.short or self.ref.free() < 0
         return self.run(
-            c.AdjustStock(
-                sku=SKU, location=location, lot=lot, quantity_delta=delta, reason_code="X"
-            ),
+            AdjustStock(sku=SKU, location=location, lot=lot, quantity_delta=delta, reason_code="X"),
             ok,
         )
 
@@ -231,8 +238,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def reserve(self, q: Decimal):  # type: ignore[no-untyped-def]
         ok = self.ref.free() >= q
         if not ok:
-            return self.run(c.ReserveStock(sku=SKU, quantity=q), ok)
-        self.run(c.ReserveStock(sku=SKU, quantity=q), ok)
+            return self.run(ReserveStock(sku=SKU, quantity=q), ok)
+        self.run(ReserveStock(sku=SKU, quantity=q), ok)
         rid = self.last_data["reservation_id"]
         self.ref.reservations[rid] = q
         return rid
@@ -241,10 +248,10 @@ class LedgerMachine(RuleBasedStateMachine):
     def release(self, rid: str):
         ok = rid in self.ref.reservations
         self.ref.reservations.pop(rid, None)
-        return self.run(c.ReleaseReservation(sku=SKU, reservation_id=rid), ok)
+        return self.run(ReleaseReservation(sku=SKU, reservation_id=rid), ok)
 
     @rule(old=done)
-    def replay(self, old: c.Command) -> None:
+    def replay(self, old: Command) -> None:
         """A retried command id is answered from its receipt and posts nothing."""
         before = self.ledger.max_position()
         outcome = self.ledger.execute(old)

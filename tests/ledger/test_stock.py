@@ -7,10 +7,32 @@ from decimal import Decimal
 
 import pytest
 
-from ledger import commands as c
 from ledger import errors
 from ledger.ids import stock_id
-from ledger.quality import InspectionNotPassed
+from ledger.master_data.commands import (
+    BlockLocation,
+    ChangeStandardCost,
+    RegisterLocation,
+    UnblockLocation,
+)
+from ledger.quality.aggregates import InspectionNotPassed
+from ledger.quality.commands import (
+    CharacteristicInput,
+    DefineSpecification,
+    MeasurementInput,
+    RecordInspection,
+)
+from ledger.stock.commands import (
+    AdjustStock,
+    ChangeStockStatus,
+    CountStock,
+    IssueStock,
+    MoveStock,
+    ReceiveStock,
+    ReleaseReservation,
+    ReserveStock,
+    SignatureInput,
+)
 from ledger.store import store_env
 from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
@@ -41,7 +63,7 @@ def test_receive_then_issue_moves_quantity_and_value(plant: Plant) -> None:
 def test_stock_rebuilt_from_the_store_equals_the_writers_copy(plant: Plant) -> None:
     plant.item("STEEL", tracking="lot", shelf_life_days=30)
     plant.receive("STEEL", "10", "2.5", lot="L1", supplier_lot="S-9")
-    plant.ledger.execute(c.ReserveStock(sku="STEEL", quantity=D(3), reference="SO-1"))
+    plant.ledger.execute(ReserveStock(sku="STEEL", quantity=D(3), reference="SO-1"))
     plant.issue("STEEL", "1.5", lot="L1")
     cached = plant.ledger._cache[stock_id("STEEL")]
     assert plant.card("STEEL") == cached
@@ -97,7 +119,7 @@ def test_lot_rules_follow_tracking(plant: Plant) -> None:
 def test_blocked_location_and_blocked_parent_refuse_movements(plant: Plant) -> None:
     plant.item("STEEL")
     plant.receive("STEEL", "5", location="A1")
-    plant.ledger.execute(c.BlockLocation(code="A", reason="rack inspection"))
+    plant.ledger.execute(BlockLocation(code="A", reason="rack inspection"))
     with pytest.raises(errors.LocationBlocked) as blocked:
         plant.issue("STEEL", "1", location="A1")
     assert blocked.value.facts["blocked_by"] == "A"
@@ -105,9 +127,9 @@ def test_blocked_location_and_blocked_parent_refuse_movements(plant: Plant) -> N
         plant.receive("STEEL", "1", location="A")
     with pytest.raises(errors.LocationBlocked):
         plant.ledger.execute(
-            c.MoveStock(sku="STEEL", from_location="B", to_location="A1", quantity=D(1))
+            MoveStock(sku="STEEL", from_location="B", to_location="A1", quantity=D(1))
         )
-    plant.ledger.execute(c.UnblockLocation(code="A", reason="done"))
+    plant.ledger.execute(UnblockLocation(code="A", reason="done"))
     plant.issue("STEEL", "1", location="A1")
 
 
@@ -126,10 +148,10 @@ def test_inspection_required_receipts_go_to_quarantine_and_cannot_be_used(plant:
         plant.issue("RESIN", "1", location="RECV")
     assert refused.value.facts["statuses"] == {"quarantine": "10"}
     with pytest.raises(errors.InsufficientStock):
-        plant.ledger.execute(c.ReserveStock(sku="RESIN", quantity=D(1)))
+        plant.ledger.execute(ReserveStock(sku="RESIN", quantity=D(1)))
     with pytest.raises(errors.StockNotAvailable):
         plant.ledger.execute(
-            c.MoveStock(
+            MoveStock(
                 sku="RESIN",
                 from_location="RECV",
                 to_location="A",
@@ -139,30 +161,30 @@ def test_inspection_required_receipts_go_to_quarantine_and_cannot_be_used(plant:
         )
     # Segregating it is allowed: quarantine stock may go to the quarantine zone.
     plant.ledger.execute(
-        c.MoveStock(
+        MoveStock(
             sku="RESIN", from_location="RECV", to_location="QA", quantity=D(10), status="quarantine"
         )
     )
-    release = c.ChangeStockStatus(
+    release = ChangeStockStatus(
         sku="RESIN",
         location="QA",
         quantity=D(10),
         from_status="quarantine",
         to_status="available",
         reason="inspection passed",
-        signature=c.SignatureInput(signer="system", meaning="approved", reason="passed"),
+        signature=SignatureInput(signer="system", meaning="approved", reason="passed"),
     )
     with pytest.raises(InspectionNotPassed):  # not inspected yet
         plant.ledger.execute(release)
     plant.ledger.execute(
-        c.DefineSpecification(
-            sku="RESIN", characteristics=[c.CharacteristicInput(name="melt index", upper=D(12))]
+        DefineSpecification(
+            sku="RESIN", characteristics=[CharacteristicInput(name="melt index", upper=D(12))]
         )
     )
     plant.ledger.execute(
-        c.RecordInspection(
+        RecordInspection(
             inspection_id="I-1", sku="RESIN", location="QA", quantity=D(10),
-            results=[c.MeasurementInput(characteristic="melt index", value=D("11.2"))],
+            results=[MeasurementInput(characteristic="melt index", value=D("11.2"))],
         )
     )  # fmt: skip
     plant.ledger.execute(release)
@@ -174,7 +196,7 @@ def test_held_stock_is_refused_everywhere(plant: Plant) -> None:
     plant.item("STEEL", tracking="lot")
     plant.receive("STEEL", "10", lot="L1")
     plant.ledger.execute(
-        c.ChangeStockStatus(
+        ChangeStockStatus(
             sku="STEEL",
             location="A",
             lot="L1",
@@ -188,19 +210,17 @@ def test_held_stock_is_refused_everywhere(plant: Plant) -> None:
         plant.issue("STEEL", "1", lot="L1")
     with pytest.raises(errors.StockNotAvailable):
         plant.ledger.execute(
-            c.MoveStock(sku="STEEL", from_location="A", to_location="B", quantity=D(1), lot="L1")
+            MoveStock(sku="STEEL", from_location="A", to_location="B", quantity=D(1), lot="L1")
         )
     with pytest.raises(errors.StockNotAvailable):
-        plant.ledger.execute(c.ReserveStock(sku="STEEL", quantity=D(1), location="A", lot="L1"))
+        plant.ledger.execute(ReserveStock(sku="STEEL", quantity=D(1), location="A", lot="L1"))
 
 
 def test_move_keeps_status_and_cost(plant: Plant) -> None:
     plant.item("STEEL")
     plant.receive("STEEL", "4", "1")
     plant.receive("STEEL", "4", "3")
-    plant.ledger.execute(
-        c.MoveStock(sku="STEEL", from_location="A", to_location="B", quantity=D(6))
-    )
+    plant.ledger.execute(MoveStock(sku="STEEL", from_location="A", to_location="B", quantity=D(6)))
     card = plant.card("STEEL")
     assert card.balances == {("A", "", AVAILABLE): D(2), ("B", "", AVAILABLE): D(6)}
     # FIFO by location: the oldest layer (4 @ 1) and 2 of the next (@ 3) moved to B.
@@ -209,7 +229,7 @@ def test_move_keeps_status_and_cost(plant: Plant) -> None:
     assert card.value == D(16)
     with pytest.raises(errors.LocationNotStockable):
         plant.ledger.execute(
-            c.MoveStock(sku="STEEL", from_location="A", to_location="A", quantity=D(1))
+            MoveStock(sku="STEEL", from_location="A", to_location="A", quantity=D(1))
         )
 
 
@@ -217,7 +237,7 @@ def test_reservations_protect_promised_stock(plant: Plant) -> None:
     plant.item("STEEL")
     plant.receive("STEEL", "10")
     reserved = plant.ledger.execute(
-        c.ReserveStock(sku="STEEL", quantity=D(7), reference="SO-1")
+        ReserveStock(sku="STEEL", quantity=D(7), reference="SO-1")
     ).data["reservation_id"]
     with pytest.raises(errors.InsufficientStock):
         plant.issue("STEEL", "4")  # only 3 are free
@@ -228,10 +248,10 @@ def test_reservations_protect_promised_stock(plant: Plant) -> None:
     assert card.reservations[reserved].quantity == 2
     with pytest.raises(errors.UnknownReservation):
         plant.issue("STEEL", "1", reservation_id="nope")
-    plant.ledger.execute(c.ReleaseReservation(sku="STEEL", reservation_id=reserved))
+    plant.ledger.execute(ReleaseReservation(sku="STEEL", reservation_id=reserved))
     assert plant.card("STEEL").reserved == 0
     with pytest.raises(errors.UnknownReservation):
-        plant.ledger.execute(c.ReleaseReservation(sku="STEEL", reservation_id=reserved))
+        plant.ledger.execute(ReleaseReservation(sku="STEEL", reservation_id=reserved))
 
 
 def test_pinned_reservation_holds_its_bucket(plant: Plant) -> None:
@@ -239,11 +259,11 @@ def test_pinned_reservation_holds_its_bucket(plant: Plant) -> None:
     plant.receive("STEEL", "5", location="A")
     plant.receive("STEEL", "5", location="B")
     pinned = plant.ledger.execute(
-        c.ReserveStock(sku="STEEL", quantity=D(4), location="A", reference="WO-7")
+        ReserveStock(sku="STEEL", quantity=D(4), location="A", reference="WO-7")
     ).data["reservation_id"]
     with pytest.raises(errors.InsufficientStock):
         plant.ledger.execute(
-            c.MoveStock(sku="STEEL", from_location="A", to_location="B", quantity=D(2))
+            MoveStock(sku="STEEL", from_location="A", to_location="B", quantity=D(2))
         )
     with pytest.raises(errors.InsufficientStock):
         plant.issue("STEEL", "2", location="A")
@@ -258,22 +278,22 @@ def test_adjustments_and_counts_post_their_variance(plant: Plant) -> None:
     plant.item("STEEL")
     plant.receive("STEEL", "10", "2")
     adjusted = plant.ledger.execute(
-        c.AdjustStock(sku="STEEL", location="A", quantity_delta=D(-3), reason_code="DAMAGED")
+        AdjustStock(sku="STEEL", location="A", quantity_delta=D(-3), reason_code="DAMAGED")
     )
     assert adjusted.data["value_delta"] == "-6"
     with pytest.raises(errors.InsufficientStock):
         plant.ledger.execute(
-            c.AdjustStock(sku="STEEL", location="A", quantity_delta=D(-8), reason_code="LOST")
+            AdjustStock(sku="STEEL", location="A", quantity_delta=D(-8), reason_code="LOST")
         )
     counted = plant.ledger.execute(
-        c.CountStock(sku="STEEL", location="A", counted_quantity=D(9), count_reference="CC-1")
+        CountStock(sku="STEEL", location="A", counted_quantity=D(9), count_reference="CC-1")
     )
     assert counted.data["variance"] == "2"
     card = plant.card("STEEL")
     assert card.on_hand == 9
     assert card.value == D(18)
     counted = plant.ledger.execute(
-        c.CountStock(sku="STEEL", location="B", counted_quantity=D(1), count_reference="CC-2")
+        CountStock(sku="STEEL", location="B", counted_quantity=D(1), count_reference="CC-2")
     )
     assert plant.card("STEEL").balances[("B", "", AVAILABLE)] == 1
 
@@ -285,18 +305,18 @@ def test_master_data_rules(plant: Plant) -> None:
     with pytest.raises(errors.InvalidMasterData):
         plant.item("STD", costing_method="standard")
     with pytest.raises(errors.InvalidMasterData):
-        plant.ledger.execute(c.RegisterLocation(code="X", level="bin", parent="W"))
+        plant.ledger.execute(RegisterLocation(code="X", level="bin", parent="W"))
     with pytest.raises(errors.UnknownLocation):
-        plant.ledger.execute(c.RegisterLocation(code="X", level="zone", parent="NOPE"))
+        plant.ledger.execute(RegisterLocation(code="X", level="zone", parent="NOPE"))
     with pytest.raises(errors.AlreadyExists):
-        plant.ledger.execute(c.RegisterLocation(code="A", level="zone", parent="W"))
+        plant.ledger.execute(RegisterLocation(code="A", level="zone", parent="W"))
 
 
 def test_backdating_window(plant: Plant) -> None:
     plant.item("STEEL")
     now = datetime.now(UTC)
     plant.ledger.execute(
-        c.ReceiveStock(
+        ReceiveStock(
             sku="STEEL",
             location="A",
             quantity=D(1),
@@ -306,7 +326,7 @@ def test_backdating_window(plant: Plant) -> None:
     )
     with pytest.raises(errors.EffectiveTimeOutOfWindow) as refused:
         plant.ledger.execute(
-            c.ReceiveStock(
+            ReceiveStock(
                 sku="STEEL",
                 location="A",
                 quantity=D(1),
@@ -317,7 +337,7 @@ def test_backdating_window(plant: Plant) -> None:
     assert refused.value.field == "effective_at"
     with pytest.raises(errors.EffectiveTimeOutOfWindow):
         plant.ledger.execute(
-            c.ReceiveStock(
+            ReceiveStock(
                 sku="STEEL",
                 location="A",
                 quantity=D(1),
@@ -368,7 +388,7 @@ def test_refused_command_answers_its_refusal_until_the_window_ends(store_url: st
         try:
             with pytest.raises(errors.InsufficientStock) as elsewhere:
                 other.execute(
-                    c.IssueStock(
+                    IssueStock(
                         sku="STEEL",
                         location="A",
                         quantity=Decimal(1),
@@ -394,7 +414,7 @@ def test_events_carry_their_metadata(plant: Plant) -> None:
     plant.item("STEEL")
     when = datetime.now(UTC) - timedelta(days=1)
     outcome = plant.ledger.execute(
-        c.ReceiveStock(
+        ReceiveStock(
             sku="STEEL",
             location="A1",
             quantity=D(1),
@@ -438,16 +458,16 @@ def test_expired_lots_cannot_be_received_issued_or_reserved(tmp_path) -> None:  
         with pytest.raises(errors.LotExpired):
             plant.issue("MILK", "1", lot="L1")
         with pytest.raises(errors.InsufficientStock):
-            ledger.execute(c.ReserveStock(sku="MILK", quantity=D(1)))
+            ledger.execute(ReserveStock(sku="MILK", quantity=D(1)))
         with pytest.raises(errors.LotExpired):
             ledger.execute(
-                c.MoveStock(sku="MILK", from_location="A", to_location="B", quantity=D(1), lot="L1")
+                MoveStock(sku="MILK", from_location="A", to_location="B", quantity=D(1), lot="L1")
             )
         # Expired stock can still be segregated and counted.
         ledger.execute(
-            c.MoveStock(sku="MILK", from_location="A", to_location="SCRAP", quantity=D(5), lot="L1")
+            MoveStock(sku="MILK", from_location="A", to_location="SCRAP", quantity=D(5), lot="L1")
         )
-        ledger.execute(c.CountStock(sku="MILK", location="SCRAP", lot="L1", counted_quantity=D(5)))
+        ledger.execute(CountStock(sku="MILK", location="SCRAP", lot="L1", counted_quantity=D(5)))
     finally:
         ledger.close()
 
@@ -457,20 +477,20 @@ def test_standard_cost_change_revalues_on_hand(plant: Plant) -> None:
         "PUMP", unit_of_measure="ea", precision=0, costing_method="standard", standard_cost=D(100)
     )
     plant.receive("PUMP", "3", "90")
-    outcome = plant.ledger.execute(c.ChangeStandardCost(sku="PUMP", standard_cost=D(120)))
+    outcome = plant.ledger.execute(ChangeStandardCost(sku="PUMP", standard_cost=D(120)))
     assert outcome.data["value_delta"] == "60"
     assert {e.type for e in outcome.events} == {"Item.StandardCostChanged", "Stock.Revalued"}
     assert plant.card("PUMP").value == D(360)
     plant.item("FIFO")
     with pytest.raises(errors.InvalidMasterData):
-        plant.ledger.execute(c.ChangeStandardCost(sku="FIFO", standard_cost=D(1)))
+        plant.ledger.execute(ChangeStandardCost(sku="FIFO", standard_cost=D(1)))
 
 
 def test_a_command_with_an_empty_id_is_refused_each_time_without_a_receipt(plant: Plant) -> None:
     """An empty id names nothing: nothing to resend, so nothing is recorded (it once made
     the writer spin on a receipt it could never find)."""
     plant.item("STEEL")
-    unnamed = c.IssueStock(
+    unnamed = IssueStock(
         sku="STEEL", location="A", quantity=D(1), target_kind="work_order", target="WO-1"
     ).model_copy(update={"command_id": ""})
     position = plant.ledger.max_position()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ledger import commands as c
+from ledger.stock.commands import MoveStock
 from ledger.values import StockStatus
 from tests.ledger.conftest import Plant
 
@@ -92,9 +92,7 @@ def test_fifo_value_moves_with_the_stock(plant: Plant) -> None:
     plant.item("STEEL")
     plant.receive("STEEL", "5", "1")
     plant.receive("STEEL", "5", "3")
-    plant.ledger.execute(
-        c.MoveStock(sku="STEEL", from_location="A", to_location="B", quantity=D(7))
-    )
+    plant.ledger.execute(MoveStock(sku="STEEL", from_location="A", to_location="B", quantity=D(7)))
     # B got the oldest 7: 5 @ 1 and 2 @ 3; issuing from A draws A's own layers (@ 3).
     assert D(plant.issue("STEEL", "3", location="A").data["value"]) == D(9)
     assert D(plant.issue("STEEL", "6", location="B").data["value"]) == D(8)

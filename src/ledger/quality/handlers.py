@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from ledger import commands as c
-from ledger.engineering import Backflush
+from ledger.engineering.aggregates import Backflush
 from ledger.errors import AlreadyExists, InvalidMasterData, NotFound
-from ledger.handlers_production import REWORK
-from ledger.item import Characteristic, Item
-from ledger.quality import (
+from ledger.master_data.item import Characteristic, Item
+from ledger.production.handlers import REWORK
+from ledger.production.work_order import Requirement, WorkOrder, work_order_id
+from ledger.quality.aggregates import (
     Hold,
     HoldNotActive,
     Inspection,
@@ -26,13 +26,24 @@ from ledger.quality import (
     hold_id,
     inspection_id,
 )
-from ledger.stock import Stock
+from ledger.quality.commands import (
+    DefineSpecification,
+    DisposeStock,
+    ExpireLots,
+    HoldLots,
+    MergeLots,
+    PlaceHold,
+    RecordInspection,
+    ReleaseHold,
+    SplitLot,
+)
+from ledger.stock.card import Stock
+from ledger.stock.commands import SignatureInput
 from ledger.unit_of_work import UnitOfWork
 from ledger.values import ZERO, Disposition, Meta, Signature, StockStatus
-from ledger.work_order import Requirement, WorkOrder, work_order_id
 
 
-def _signature(given: c.SignatureInput | None) -> Signature | None:
+def _signature(given: SignatureInput | None) -> Signature | None:
     if given is None:
         return None
     # Stamped when the ledger decides, never taken from the client (no backdating).
@@ -44,7 +55,7 @@ def _signature(given: c.SignatureInput | None) -> Signature | None:
     )
 
 
-def define_specification(uow: UnitOfWork, cmd: c.DefineSpecification) -> dict[str, str]:
+def define_specification(uow: UnitOfWork, cmd: DefineSpecification) -> dict[str, str]:
     uow.item(cmd.sku, to_change=True).define_specification(
         meta=uow.meta(),
         characteristics=tuple(
@@ -56,7 +67,7 @@ def define_specification(uow: UnitOfWork, cmd: c.DefineSpecification) -> dict[st
     return {"sku": cmd.sku}
 
 
-def _results(item: Item, cmd: c.RecordInspection) -> tuple[Result, ...]:
+def _results(item: Item, cmd: RecordInspection) -> tuple[Result, ...]:
     spec = {x.name: x for x in item.specification}
     if not spec:
         raise OutOfSpecification(
@@ -84,7 +95,7 @@ def _results(item: Item, cmd: c.RecordInspection) -> tuple[Result, ...]:
     )
 
 
-def record_inspection(uow: UnitOfWork, cmd: c.RecordInspection) -> dict[str, str]:
+def record_inspection(uow: UnitOfWork, cmd: RecordInspection) -> dict[str, str]:
     """Record the results; a failed inspection rejects the quantity it decided on."""
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
@@ -156,7 +167,7 @@ def _place_hold(
     return hold
 
 
-def place_hold(uow: UnitOfWork, cmd: c.PlaceHold) -> dict[str, str]:
+def place_hold(uow: UnitOfWork, cmd: PlaceHold) -> dict[str, str]:
     hold = _place_hold(
         uow, uow.meta(), key=cmd.hold_id, sku=cmd.sku, lot=cmd.lot, location=cmd.location,
         quantity=cmd.quantity, reason=cmd.reason,
@@ -167,7 +178,7 @@ def place_hold(uow: UnitOfWork, cmd: c.PlaceHold) -> dict[str, str]:
     }
 
 
-def hold_lots(uow: UnitOfWork, cmd: c.HoldLots) -> dict[str, str]:
+def hold_lots(uow: UnitOfWork, cmd: HoldLots) -> dict[str, str]:
     """One hold per lot (``HOLD_ID-n``), all in one save: each cleared lot is later
     released on its own."""
     meta = uow.meta()
@@ -181,7 +192,7 @@ def hold_lots(uow: UnitOfWork, cmd: c.HoldLots) -> dict[str, str]:
     return {"hold_id": cmd.hold_id, "holds": str(len(cmd.lots)), "held": str(held)}
 
 
-def release_hold(uow: UnitOfWork, cmd: c.ReleaseHold) -> dict[str, str]:
+def release_hold(uow: UnitOfWork, cmd: ReleaseHold) -> dict[str, str]:
     hold = uow.find(Hold, hold_id(cmd.hold_id))
     if hold is None:
         raise UnknownHold(f"no hold {cmd.hold_id}", field="hold_id", hold_id=cmd.hold_id)
@@ -201,7 +212,7 @@ def release_hold(uow: UnitOfWork, cmd: c.ReleaseHold) -> dict[str, str]:
     }
 
 
-def dispose_stock(uow: UnitOfWork, cmd: c.DisposeStock) -> dict[str, str]:
+def dispose_stock(uow: UnitOfWork, cmd: DisposeStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
     meta = uow.meta(place.site)
@@ -239,7 +250,7 @@ def dispose_stock(uow: UnitOfWork, cmd: c.DisposeStock) -> dict[str, str]:
 def _rework_order(
     uow: UnitOfWork,
     meta: Meta,
-    cmd: c.DisposeStock,
+    cmd: DisposeStock,
     *,
     item: Item,
     stock: Stock,
@@ -274,7 +285,7 @@ def _rework_order(
     )  # fmt: skip
 
 
-def split_lot(uow: UnitOfWork, cmd: c.SplitLot) -> dict[str, str]:
+def split_lot(uow: UnitOfWork, cmd: SplitLot) -> dict[str, str]:
     place = uow.place(cmd.location)
     uow.stock(cmd.sku).split_lot(
         meta=uow.meta(place.site), item=uow.item(cmd.sku), place=place, lot=cmd.lot,
@@ -284,7 +295,7 @@ def split_lot(uow: UnitOfWork, cmd: c.SplitLot) -> dict[str, str]:
     return {"lot": cmd.new_lot}
 
 
-def merge_lots(uow: UnitOfWork, cmd: c.MergeLots) -> dict[str, str]:
+def merge_lots(uow: UnitOfWork, cmd: MergeLots) -> dict[str, str]:
     place = uow.place(cmd.location)
     total = uow.stock(cmd.sku).merge_lots(
         meta=uow.meta(place.site), item=uow.item(cmd.sku), place=place, lots=tuple(cmd.lots),
@@ -293,7 +304,7 @@ def merge_lots(uow: UnitOfWork, cmd: c.MergeLots) -> dict[str, str]:
     return {"lot": cmd.new_lot, "quantity": str(total)}
 
 
-def expire_lots(uow: UnitOfWork, cmd: c.ExpireLots) -> dict[str, str]:
+def expire_lots(uow: UnitOfWork, cmd: ExpireLots) -> dict[str, str]:
     meta = uow.meta()
     stock = uow.stock(cmd.sku)
     if stock is None:

@@ -35,7 +35,7 @@ class Characteristic:
         )
 
 
-class Item(LedgerAggregate):
+class Item(LedgerAggregate, stored_as="ledger.item"):
     if TYPE_CHECKING:
         sku: str
         description: str

@@ -104,7 +104,7 @@ class Result:
     passed: bool
 
 
-class Hold(LedgerAggregate):
+class Hold(LedgerAggregate, stored_as="ledger.quality"):
     if TYPE_CHECKING:
         hold_id: str
         sku: str
@@ -182,7 +182,7 @@ class Hold(LedgerAggregate):
         self.trigger_event(self.Released, meta=meta, signature=signature, released=released)
 
 
-class Inspection(LedgerAggregate):
+class Inspection(LedgerAggregate, stored_as="ledger.quality"):
     """One inspection of one lot (or of an untracked receipt) against the specification."""
 
     if TYPE_CHECKING:

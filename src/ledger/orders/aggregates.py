@@ -83,7 +83,7 @@ def _find_line(number: str, lines: dict[int, OrderLine], line: int) -> OrderLine
     return found
 
 
-class PurchaseOrder(LedgerAggregate):
+class PurchaseOrder(LedgerAggregate, stored_as="ledger.orders"):
     if TYPE_CHECKING:
         number: str
         supplier: str
@@ -264,7 +264,7 @@ class Allocation:
     quantity: Decimal
 
 
-class SalesOrder(LedgerAggregate):
+class SalesOrder(LedgerAggregate, stored_as="ledger.orders"):
     if TYPE_CHECKING:
         number: str
         customer: str

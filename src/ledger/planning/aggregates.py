@@ -114,7 +114,7 @@ class PlanningException:
     message: str
 
 
-class PlannedOrder(LedgerAggregate):
+class PlannedOrder(LedgerAggregate, stored_as="ledger.planned_orders"):
     if TYPE_CHECKING:
         number: str
         run_id: str
@@ -234,7 +234,7 @@ class PlannedOrder(LedgerAggregate):
         return True
 
 
-class PlanningBoard(LedgerAggregate):
+class PlanningBoard(LedgerAggregate, stored_as="ledger.planned_orders"):
     """The plant's record of MRP runs: which runs were saved, and which proposals the
     latest one made (the ones the next run supersedes unless they were firmed)."""
 

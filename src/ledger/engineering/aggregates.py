@@ -91,7 +91,7 @@ def work_center_id(code: str) -> UUID:
     return derived_id("work-center", code)
 
 
-class WorkCenter(LedgerAggregate):
+class WorkCenter(LedgerAggregate, stored_as="ledger.engineering"):
     if TYPE_CHECKING:
         code: str
         name: str
@@ -145,7 +145,7 @@ class WorkCenter(LedgerAggregate):
         return self.labour_rate + self.machine_rate
 
 
-class BillOfMaterials(LedgerAggregate):
+class BillOfMaterials(LedgerAggregate, stored_as="ledger.engineering"):
     if TYPE_CHECKING:
         parent: str
         revision: str
@@ -213,7 +213,7 @@ class BillOfMaterials(LedgerAggregate):
         )
 
 
-class Routing(LedgerAggregate):
+class Routing(LedgerAggregate, stored_as="ledger.engineering"):
     if TYPE_CHECKING:
         item: str
         revision: str
@@ -265,7 +265,7 @@ class Routing(LedgerAggregate):
         )
 
 
-class Engineering(LedgerAggregate):
+class Engineering(LedgerAggregate, stored_as="ledger.engineering"):
     """The plant's index of BOM and routing versions and its product structure graph."""
 
     if TYPE_CHECKING:

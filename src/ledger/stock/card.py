@@ -18,7 +18,6 @@ event; the event's ``apply`` only assigns.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -40,7 +39,9 @@ from ledger.errors import (
     UnknownLot,
     UnknownReservation,
 )
-from ledger.quality import HeldPart, InspectionNotPassed, SignatureRequired, StockOnHold
+from ledger.quality.aggregates import HeldPart, InspectionNotPassed, SignatureRequired, StockOnHold
+from ledger.stock import costing
+from ledger.stock.costing import Bucket, Draw, Layer, Revaluation, merge_layers, remove_layers
 from ledger.values import (
     QUANTITY,
     SEGREGATION_KINDS,
@@ -55,28 +56,13 @@ from ledger.values import (
     StockStatus,
     Tracking,
     fits_precision,
-    round_value,
 )
 
 if TYPE_CHECKING:
-    from ledger.item import Item
+    from ledger.master_data.item import Item
 
-Bucket = tuple[str, str, StockStatus]
 AVAILABLE = StockStatus.AVAILABLE
 HELD = StockStatus.HELD
-
-
-@dataclass(frozen=True, kw_only=True)
-class Layer:
-    """A FIFO cost layer: ``quantity`` units at ``unit_cost`` from receipt number ``seq``."""
-
-    seq: int
-    quantity: Decimal
-    unit_cost: Decimal
-
-    @property
-    def value(self) -> Decimal:
-        return self.quantity * self.unit_cost
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,17 +103,6 @@ class Place:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Revaluation:
-    """One bucket's share of a standard-cost revaluation."""
-
-    location: str
-    lot: str
-    status: StockStatus
-    quantity: Decimal
-    value_delta: Decimal
-
-
-@dataclass(frozen=True, kw_only=True)
 class HoldOnCard:
     """An active hold as the stock card knows it. A standing hold (a lot, or the whole
     item, optionally at one location) covers everything in its scope, stock arriving later
@@ -157,53 +132,7 @@ class LotPart:
     layers: tuple[Layer, ...]
 
 
-@dataclass(frozen=True, kw_only=True)
-class Draw:
-    """What consuming a quantity from a bucket costs, decided before the event."""
-
-    quantity: Decimal
-    value: Decimal
-    layers: tuple[Layer, ...]
-
-
-def _merge_layers(existing: tuple[Layer, ...], incoming: tuple[Layer, ...]) -> tuple[Layer, ...]:
-    """Layers kept in receipt order; a layer of the same receipt adds to the one there."""
-    if not incoming:
-        return existing
-    merged = list(existing)
-    seqs = [layer.seq for layer in existing]
-    for layer in incoming:
-        at = bisect_left(seqs, layer.seq)
-        if at < len(seqs) and seqs[at] == layer.seq:
-            old = merged[at]
-            merged[at] = Layer(
-                seq=old.seq, quantity=old.quantity + layer.quantity, unit_cost=old.unit_cost
-            )
-        else:
-            merged.insert(at, layer)
-            seqs.insert(at, layer.seq)
-    return tuple(merged)
-
-
-def _remove_layers(existing: tuple[Layer, ...], drawn: tuple[Layer, ...]) -> tuple[Layer, ...]:
-    """Take the drawn quantities out. FIFO draws are a prefix of the layers, so only that
-    prefix is rebuilt and the rest is kept as it is (a bucket can hold many layers)."""
-    taken = {layer.seq: layer.quantity for layer in drawn}
-    kept: list[Layer] = []
-    for at, layer in enumerate(existing):
-        if not taken:
-            return (*kept, *existing[at:])
-        quantity = taken.pop(layer.seq, None)
-        if quantity is None:
-            kept.append(layer)
-            continue
-        left = layer.quantity - quantity
-        if left > 0:
-            kept.append(Layer(seq=layer.seq, quantity=left, unit_cost=layer.unit_cost))
-    return tuple(kept)
-
-
-class Stock(LedgerAggregate):
+class Stock(LedgerAggregate, stored_as="ledger.stock"):
     if TYPE_CHECKING:
         sku: str
         costing_method: CostingMethod
@@ -530,7 +459,7 @@ class Stock(LedgerAggregate):
     def _put(self, bucket: Bucket, quantity: Decimal, layers: tuple[Layer, ...]) -> None:
         self.balances[bucket] = self.balances.get(bucket, ZERO) + quantity
         if self.costing_method is CostingMethod.FIFO:
-            self.layers[bucket] = _merge_layers(self.layers.get(bucket, ()), layers)
+            self.layers[bucket] = merge_layers(self.layers.get(bucket, ()), layers)
         self.on_hand += quantity
         if bucket[2] is AVAILABLE:
             self.available += quantity
@@ -544,7 +473,7 @@ class Stock(LedgerAggregate):
         else:
             del self.balances[bucket]
         if self.costing_method is CostingMethod.FIFO:
-            remaining = _remove_layers(self.layers.get(bucket, ()), layers)
+            remaining = remove_layers(self.layers.get(bucket, ()), layers)
             if remaining:
                 self.layers[bucket] = remaining
             else:
@@ -674,13 +603,14 @@ class Stock(LedgerAggregate):
         return sorted(found, key=order)
 
     def unit_cost(self) -> Decimal:
-        """The item's cost per unit now: its standard, else the average of what is on hand
-        (for FIFO, across its layers), else the last receipt's cost."""
-        if self.costing_method is CostingMethod.STANDARD and self.standard_cost is not None:
-            return self.standard_cost
-        if self.on_hand > 0:
-            return round_value(self.value / self.on_hand)
-        return self.last_unit_cost
+        """The item's cost per unit now (``costing.unit_cost``)."""
+        return costing.unit_cost(
+            self.costing_method,
+            standard_cost=self.standard_cost,
+            value=self.value,
+            on_hand=self.on_hand,
+            last_unit_cost=self.last_unit_cost,
+        )
 
     # --- checks --------------------------------------------------------------------------
 
@@ -843,34 +773,14 @@ class Stock(LedgerAggregate):
 
     def draw(self, bucket: Bucket, quantity: Decimal) -> Draw:
         """The cost of taking ``quantity`` out of ``bucket`` under the item's method."""
-        if self.costing_method is CostingMethod.FIFO:
-            layers = []
-            needed = quantity
-            for layer in self.layers.get(bucket, ()):
-                if needed <= 0:
-                    break
-                take = min(needed, layer.quantity)
-                layers.append(Layer(seq=layer.seq, quantity=take, unit_cost=layer.unit_cost))
-                needed -= take
-            drawn = tuple(layers)
-            return Draw(quantity=quantity, value=sum((x.value for x in drawn), ZERO), layers=drawn)
-        if self.costing_method is CostingMethod.STANDARD:
-            return Draw(quantity=quantity, value=quantity * (self.standard_cost or ZERO), layers=())
-        if quantity == self.on_hand:
-            return Draw(quantity=quantity, value=self.value, layers=())
-        return Draw(
-            quantity=quantity, value=round_value(self.value * quantity / self.on_hand), layers=()
+        return costing.draw(
+            self.costing_method,
+            quantity,
+            layers=self.layers.get(bucket, ()),
+            standard_cost=self.standard_cost,
+            value=self.value,
+            on_hand=self.on_hand,
         )
-
-    def _entry_cost(self, quantity: Decimal, unit_cost: Decimal | None) -> tuple[Decimal, Decimal]:
-        """(unit cost, value) of stock coming in without a purchase price of its own."""
-        if self.costing_method is CostingMethod.STANDARD:
-            cost = self.standard_cost or ZERO
-        elif unit_cost is not None:
-            cost = unit_cost
-        else:
-            cost = self.unit_cost()
-        return cost, quantity * cost
 
     # --- commands ------------------------------------------------------------------------
 
@@ -917,13 +827,9 @@ class Stock(LedgerAggregate):
                 lot=lot_key,
                 expiry=expiry.isoformat(),
             )
-        if self.costing_method is CostingMethod.STANDARD:
-            standard = self.standard_cost or ZERO
-            value = quantity * standard
-            variance = quantity * (unit_cost - standard)
-        else:
-            value = quantity * unit_cost
-            variance = ZERO
+        value, variance = costing.receipt_value(
+            self.costing_method, quantity, unit_cost, self.standard_cost
+        )
         self._check_range(quantity, value, variance)
         if status is None:
             status = StockStatus.QUARANTINE if item.inspection_required else AVAILABLE
@@ -1221,7 +1127,13 @@ class Stock(LedgerAggregate):
         if delta < 0:
             drawn = self.draw(bucket, -delta)
             return -drawn.value, drawn.layers
-        cost, value = self._entry_cost(delta, unit_cost)
+        cost, value = costing.entry_cost(
+            self.costing_method,
+            delta,
+            unit_cost,
+            standard_cost=self.standard_cost,
+            current_unit_cost=self.unit_cost(),
+        )
         return value, (Layer(seq=self.next_seq, quantity=delta, unit_cost=cost),)
 
     def adjust(
@@ -1380,16 +1292,7 @@ class Stock(LedgerAggregate):
 
     def revalue(self, *, meta: Meta, new_unit_cost: Decimal) -> None:
         old = self.standard_cost or ZERO
-        lines = tuple(
-            Revaluation(
-                location=location,
-                lot=lot,
-                status=status,
-                quantity=quantity,
-                value_delta=quantity * (new_unit_cost - old),
-            )
-            for (location, lot, status), quantity in sorted(self.balances.items())
-        )
+        lines = costing.revaluation(self.balances, old, new_unit_cost)
         self._check_range(ZERO, self.on_hand * (new_unit_cost - old), field="new_unit_cost")
         self.trigger_event(
             self.Revalued,

@@ -8,16 +8,12 @@ it creates (decided by the same handlers as ``CreatePurchaseOrder`` and
 
 from __future__ import annotations
 
-from ledger import commands as c
 from ledger.errors import AlreadyExists, InvalidMasterData
-from ledger.handlers_production import (
-    confirm_purchase_order,
-    create_purchase_order,
-    create_work_order,
-)
 from ledger.ids import derived_id
-from ledger.orders import PurchaseOrder
-from ledger.planned_orders import (
+from ledger.orders.aggregates import PurchaseOrder
+from ledger.orders.commands import ConfirmPurchaseOrder, CreatePurchaseOrder, OrderLineInput
+from ledger.orders.handlers import confirm_purchase_order, create_purchase_order
+from ledger.planning.aggregates import (
     PLANNING_BOARD_ID,
     FirmingIncomplete,
     Peg,
@@ -29,12 +25,15 @@ from ledger.planned_orders import (
     UnknownPlannedOrder,
     planned_order_id,
 )
-from ledger.stock import Stock
+from ledger.planning.commands import FirmPlannedOrder, ProposePlannedOrders
+from ledger.production.commands import CreateWorkOrder
+from ledger.production.handlers import create_work_order
+from ledger.production.work_order import WorkOrder
+from ledger.stock.card import Stock
 from ledger.unit_of_work import UnitOfWork
-from ledger.work_order import WorkOrder
 
 
-def _check_orders(uow: UnitOfWork, cmd: c.ProposePlannedOrders) -> None:
+def _check_orders(uow: UnitOfWork, cmd: ProposePlannedOrders) -> None:
     numbers = {order.number for order in cmd.orders}
     if len(numbers) != len(cmd.orders):
         raise InvalidMasterData("planned order numbers must be unique in a run", field="orders")
@@ -57,7 +56,7 @@ def _check_orders(uow: UnitOfWork, cmd: c.ProposePlannedOrders) -> None:
                 )
 
 
-def propose_planned_orders(uow: UnitOfWork, cmd: c.ProposePlannedOrders) -> dict[str, str]:
+def propose_planned_orders(uow: UnitOfWork, cmd: ProposePlannedOrders) -> dict[str, str]:
     meta = uow.meta()
     board = uow.find(PlanningBoard, PLANNING_BOARD_ID)
     if board is None:
@@ -124,7 +123,7 @@ def propose_planned_orders(uow: UnitOfWork, cmd: c.ProposePlannedOrders) -> dict
     }
 
 
-def firm_planned_order(uow: UnitOfWork, cmd: c.FirmPlannedOrder) -> dict[str, str]:
+def firm_planned_order(uow: UnitOfWork, cmd: FirmPlannedOrder) -> dict[str, str]:
     planned = uow.find(PlannedOrder, planned_order_id(cmd.number))
     if planned is None:
         raise UnknownPlannedOrder(
@@ -147,7 +146,7 @@ def firm_planned_order(uow: UnitOfWork, cmd: c.FirmPlannedOrder) -> dict[str, st
             )
         if uow.peek(PurchaseOrder, derived_id("purchase-order", cmd.order_number)) is not None:
             raise AlreadyExists(f"purchase order {cmd.order_number} exists", field="order_number")
-        line = c.OrderLineInput(
+        line = OrderLineInput(
             line=1,
             sku=planned.item,
             quantity=quantity,
@@ -155,10 +154,10 @@ def firm_planned_order(uow: UnitOfWork, cmd: c.FirmPlannedOrder) -> dict[str, st
             unit_price=cmd.unit_price,
         )
         create_purchase_order(
-            uow, c.CreatePurchaseOrder(number=cmd.order_number, supplier=cmd.supplier, lines=[line])
+            uow, CreatePurchaseOrder(number=cmd.order_number, supplier=cmd.supplier, lines=[line])
         )
         if cmd.confirm:
-            confirm_purchase_order(uow, c.ConfirmPurchaseOrder(number=cmd.order_number))
+            confirm_purchase_order(uow, ConfirmPurchaseOrder(number=cmd.order_number))
         order_kind = "purchase_order"
     else:
         if cmd.output_location is None or cmd.supply_location is None:
@@ -176,7 +175,7 @@ def firm_planned_order(uow: UnitOfWork, cmd: c.FirmPlannedOrder) -> dict[str, st
             raise AlreadyExists(f"work order {cmd.order_number} exists", field="order_number")
         create_work_order(
             uow,
-            c.CreateWorkOrder(
+            CreateWorkOrder(
                 number=cmd.order_number,
                 item=planned.item,
                 quantity=quantity,

@@ -1,102 +1,35 @@
-"""One handler per command: look up what the decision needs, then call the aggregates.
+"""Stock handlers: look up the item, the places and the stock card, then let the card decide.
 
 A handler never saves; the writer saves every aggregate the unit of work changed, together
-with the command's receipt, in one transaction. What a handler returns is the data the
-caller needs back (a generated reservation id, a count variance). ``ledger/dispatch.py``
-lists which handler decides which command.
+with the command's receipt, in one transaction. ``ledger/dispatch.py`` lists which handler
+decides which command.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import ROUND_DOWN, Decimal
 
-from ledger import commands as c
 from ledger.errors import AlreadyExists
-from ledger.ids import derived_id, item_id, location_id, stock_id
-from ledger.item import Item
-from ledger.location import Location
-from ledger.quality import check_signature
-from ledger.stock import Stock
+from ledger.ids import derived_id
+from ledger.quality.aggregates import check_signature
+from ledger.stock.card import Place, Stock
+from ledger.stock.commands import (
+    AdjustStock,
+    ChangeStockStatus,
+    CountStock,
+    IssueStock,
+    MoveStock,
+    ReceiveStock,
+    ReleaseReservation,
+    ReserveStock,
+    ScrapStock,
+)
 from ledger.unit_of_work import UnitOfWork
-from ledger.values import PlanningParameters, Signature
+from ledger.values import ZERO, Meta, Signature, StockStatus, quantum, round_value
 
 
-def _planning(given: c.PlanningParametersInput) -> PlanningParameters:
-    return PlanningParameters(**given.model_dump())
-
-
-def register_item(uow: UnitOfWork, cmd: c.RegisterItem) -> dict[str, str]:
-    if uow.peek(Item, item_id(cmd.sku)) is not None:
-        raise AlreadyExists(f"item {cmd.sku} is already registered", field="sku", sku=cmd.sku)
-    meta = uow.meta()
-    item = Item.register(
-        id=item_id(cmd.sku),
-        meta=meta,
-        sku=cmd.sku,
-        description=cmd.description,
-        kind=cmd.kind,
-        unit_of_measure=cmd.unit_of_measure,
-        precision=cmd.precision,
-        tracking=cmd.tracking,
-        costing_method=cmd.costing_method,
-        standard_cost=cmd.standard_cost,
-        shelf_life_days=cmd.shelf_life_days,
-        inspection_required=cmd.inspection_required,
-        planning=_planning(cmd.planning),
-    )
-    uow.add(item)
-    uow.add(Stock.open(id=stock_id(cmd.sku), meta=meta, item=item))
-    return {"sku": cmd.sku}
-
-
-def change_planning_parameters(uow: UnitOfWork, cmd: c.ChangePlanningParameters) -> dict[str, str]:
-    uow.item(cmd.sku, to_change=True).change_planning_parameters(
-        meta=uow.meta(), planning=_planning(cmd.planning), reason=cmd.reason
-    )
-    return {"sku": cmd.sku}
-
-
-def change_standard_cost(uow: UnitOfWork, cmd: c.ChangeStandardCost) -> dict[str, str]:
-    item = uow.item(cmd.sku, to_change=True)
-    item.change_standard_cost(meta=uow.meta(), standard_cost=cmd.standard_cost)
-    stock = uow.stock(cmd.sku)
-    stock.revalue(meta=uow.meta(), new_unit_cost=cmd.standard_cost)
-    revalued: Stock.Revalued = stock.pending_events[-1]  # type: ignore[assignment]
-    return {"sku": cmd.sku, "value_delta": str(revalued.value_delta)}
-
-
-def register_location(uow: UnitOfWork, cmd: c.RegisterLocation) -> dict[str, str]:
-    if uow.peek(Location, location_id(cmd.code)) is not None:
-        raise AlreadyExists(
-            f"location {cmd.code} is already registered", field="code", location=cmd.code
-        )
-    parent = uow.location(cmd.parent, "parent") if cmd.parent else None
-    location = Location.register(
-        id=location_id(cmd.code),
-        meta=uow.meta(parent.site if parent else cmd.code),
-        code=cmd.code,
-        name=cmd.name or cmd.code,
-        level=cmd.level,
-        kind=cmd.kind,
-        parent=parent,
-    )
-    uow.add(location)
-    return {"code": cmd.code, "site": location.site}
-
-
-def block_location(uow: UnitOfWork, cmd: c.BlockLocation) -> dict[str, str]:
-    location = uow.location(cmd.code, "code", to_change=True)
-    location.block(meta=uow.meta(location.site), reason=cmd.reason)
-    return {"code": cmd.code}
-
-
-def unblock_location(uow: UnitOfWork, cmd: c.UnblockLocation) -> dict[str, str]:
-    location = uow.location(cmd.code, "code", to_change=True)
-    location.unblock(meta=uow.meta(location.site), reason=cmd.reason)
-    return {"code": cmd.code}
-
-
-def receive(uow: UnitOfWork, cmd: c.ReceiveStock) -> dict[str, str]:
+def receive(uow: UnitOfWork, cmd: ReceiveStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
     stock = uow.stock(cmd.sku)
@@ -121,7 +54,7 @@ def receive(uow: UnitOfWork, cmd: c.ReceiveStock) -> dict[str, str]:
     }
 
 
-def issue(uow: UnitOfWork, cmd: c.IssueStock) -> dict[str, str]:
+def issue(uow: UnitOfWork, cmd: IssueStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
     drawn = uow.stock(cmd.sku).issue(
@@ -138,7 +71,7 @@ def issue(uow: UnitOfWork, cmd: c.IssueStock) -> dict[str, str]:
     return {"value": str(drawn.value)}
 
 
-def move(uow: UnitOfWork, cmd: c.MoveStock) -> dict[str, str]:
+def move(uow: UnitOfWork, cmd: MoveStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     source = uow.place(cmd.from_location, "from_location")
     destination = uow.place(cmd.to_location, "to_location")
@@ -155,7 +88,7 @@ def move(uow: UnitOfWork, cmd: c.MoveStock) -> dict[str, str]:
     return {}
 
 
-def adjust(uow: UnitOfWork, cmd: c.AdjustStock) -> dict[str, str]:
+def adjust(uow: UnitOfWork, cmd: AdjustStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
     stock = uow.stock(cmd.sku)
@@ -174,7 +107,7 @@ def adjust(uow: UnitOfWork, cmd: c.AdjustStock) -> dict[str, str]:
     return {"value_delta": str(adjusted.value_delta)}
 
 
-def scrap(uow: UnitOfWork, cmd: c.ScrapStock) -> dict[str, str]:
+def scrap(uow: UnitOfWork, cmd: ScrapStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
     drawn = uow.stock(cmd.sku).scrap(
@@ -190,7 +123,7 @@ def scrap(uow: UnitOfWork, cmd: c.ScrapStock) -> dict[str, str]:
     return {"value": str(drawn.value)}
 
 
-def count(uow: UnitOfWork, cmd: c.CountStock) -> dict[str, str]:
+def count(uow: UnitOfWork, cmd: CountStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
     variance = uow.stock(cmd.sku).count(
@@ -205,7 +138,7 @@ def count(uow: UnitOfWork, cmd: c.CountStock) -> dict[str, str]:
     return {"variance": str(variance)}
 
 
-def reserve(uow: UnitOfWork, cmd: c.ReserveStock) -> dict[str, str]:
+def reserve(uow: UnitOfWork, cmd: ReserveStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location) if cmd.location else None
     reservation_id = cmd.reservation_id or str(derived_id("reservation", uow.envelope.command_id))
@@ -228,7 +161,7 @@ def reserve(uow: UnitOfWork, cmd: c.ReserveStock) -> dict[str, str]:
     return {"reservation_id": reservation_id}
 
 
-def release_reservation(uow: UnitOfWork, cmd: c.ReleaseReservation) -> dict[str, str]:
+def release_reservation(uow: UnitOfWork, cmd: ReleaseReservation) -> dict[str, str]:
     uow.item(cmd.sku)
     uow.stock(cmd.sku).release_reservation(
         meta=uow.meta(),
@@ -239,7 +172,7 @@ def release_reservation(uow: UnitOfWork, cmd: c.ReleaseReservation) -> dict[str,
     return {"reservation_id": cmd.reservation_id}
 
 
-def change_status(uow: UnitOfWork, cmd: c.ChangeStockStatus) -> dict[str, str]:
+def change_status(uow: UnitOfWork, cmd: ChangeStockStatus) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
     meta = uow.meta(place.site)
@@ -268,3 +201,34 @@ def change_status(uow: UnitOfWork, cmd: c.ChangeStockStatus) -> dict[str, str]:
         signature=signature,
     )
     return {}
+
+
+def receive_at_value(
+    uow: UnitOfWork,
+    sku: str,
+    *,
+    meta: Meta,
+    place: Place,
+    quantity: Decimal,
+    value: Decimal,
+    lot: str | None,
+    reference: str,
+    status: StockStatus | None = None,
+) -> Decimal:
+    """Receive ``quantity`` worth exactly ``value``. When value / quantity does not end
+    within six decimals, the last unit of the item's measure carries the remainder
+    (two receipt events, one cost layer each), so no value is created or lost."""
+    item = uow.item(sku)
+    stock = uow.stock(sku)
+    unit_cost = round_value(value / quantity)
+    one = quantum(item.precision)
+    parts = [(quantity, unit_cost)]
+    if quantity * unit_cost != value and quantity > one:
+        floor = (value / quantity).quantize(Decimal("0.000001"), rounding=ROUND_DOWN)
+        parts = [(quantity - one, floor), (one, (value - (quantity - one) * floor) / one)]
+    for part, cost in parts:
+        stock.receive(
+            meta=meta, item=item, place=place, quantity=part, unit_cost=cost, lot=lot,
+            supplier_lot=None, expiry=None, supplier=None, reference=reference, status=status,
+        )  # fmt: skip
+    return sum((part * cost for part, cost in parts), ZERO)

@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Self
 
 from ledger.aggregate import LedgerAggregate
-from ledger.engineering import Backflush
+from ledger.engineering.aggregates import Backflush
 from ledger.errors import InvalidMasterData, LedgerError, OutOfRange, PrecisionExceeded
 from ledger.ids import derived_id
 from ledger.values import VALUE, ZERO, Meta, round_value
@@ -111,7 +111,7 @@ class Shortage:
     reserved: Decimal
 
 
-class WorkOrder(LedgerAggregate):
+class WorkOrder(LedgerAggregate, stored_as="ledger.work_order"):
     if TYPE_CHECKING:
         number: str
         item: str

@@ -10,7 +10,7 @@ from ledger.errors import InvalidMasterData
 from ledger.values import PARENT_LEVEL, STOCKABLE_KINDS, LocationKind, LocationLevel, Meta
 
 
-class Location(LedgerAggregate):
+class Location(LedgerAggregate, stored_as="ledger.location"):
     if TYPE_CHECKING:
         code: str
         name: str
