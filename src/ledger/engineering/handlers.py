@@ -38,6 +38,8 @@ class UnknownWorkCenter(NotFound):
 
 
 def engineering_index(uow: UnitOfWork, *, to_change: bool) -> Engineering | None:
+    """The plant's BOM index; taken ``to_change`` when the command adds to it (its version
+    is then checked at the save), else only read (a release explodes through it)."""
     if to_change:
         return uow.find(Engineering, ENGINEERING_ID)
     return uow.peek(Engineering, ENGINEERING_ID)
