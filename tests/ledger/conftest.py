@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from ledger.engineering.commands import BomLineInput, DefineBom, DefineWorkCenter
 from ledger.master_data.commands import RegisterItem, RegisterLocation
 from ledger.stock.commands import IssueStock, ReceiveStock
 from ledger.store import store_env
@@ -86,3 +87,40 @@ def plant(ledger: Ledger) -> Plant:
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+# Engineering, production and orders tests share a shop: items with a BOM to be, two
+# work centers, steel and paint on hand.
+SINCE = datetime.now(UTC).date() - timedelta(days=30)
+
+
+def bom(parent: str, *lines: tuple[str, str], version: str = "A", **extra: object) -> DefineBom:
+    return DefineBom(
+        parent=parent,
+        version=version,
+        effective_from=extra.pop("effective_from", SINCE),  # type: ignore[arg-type]
+        lines=[
+            BomLineInput(
+                component=component, quantity=Decimal(quantity), **extra.get(component, {})
+            )  # type: ignore[arg-type]
+            for component, quantity in lines
+        ],
+    )
+
+
+@pytest.fixture
+def shop(plant: Plant) -> Plant:
+    plant.item("STEEL", precision=2)
+    plant.item("PAINT", costing_method="moving_average", precision=3)
+    plant.item("FRAME", kind="subassembly", unit_of_measure="ea", precision=0, tracking="lot")
+    plant.item("BIKE", kind="finished_good", unit_of_measure="ea", precision=0)
+    plant.ledger.execute(
+        DefineWorkCenter(code="WELD", labour_rate=Decimal(30), machine_rate=Decimal(20))
+    )
+    plant.ledger.execute(
+        DefineWorkCenter(code="PAINTSHOP", labour_rate=Decimal(20), machine_rate=Decimal(10))
+    )
+    plant.receive("STEEL", "100", "3")
+    plant.receive("PAINT", "10", "4")
+    plant.receive("PAINT", "10", "6")
+    return plant

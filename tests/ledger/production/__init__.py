@@ -1,1 +1,1 @@
-"""Tests of work orders (with the engineering and orders they use)."""
+"""Work order tests."""

@@ -1,4 +1,4 @@
-"""Engineering, work orders and orders on the ledger, on every store."""
+"""Work orders on the ledger, on every store."""
 
 from __future__ import annotations
 
@@ -8,32 +8,12 @@ from decimal import Decimal
 import pytest
 
 from ledger import errors
-from ledger.engineering.aggregates import BomCycle, NoEffectiveVersion
+from ledger.engineering.aggregates import NoEffectiveVersion
 from ledger.engineering.commands import (
-    BomLineInput,
-    DefineBom,
     DefineRouting,
-    DefineWorkCenter,
     OperationInput,
 )
 from ledger.ids import derived_id
-from ledger.master_data.commands import ChangePlanningParameters, PlanningParametersInput
-from ledger.orders.aggregates import OrderState, OverReceipt
-from ledger.orders.commands import (
-    AllocateSalesOrder,
-    ClosePurchaseOrder,
-    ConfirmPurchaseOrder,
-    CreatePurchaseOrder,
-    CreateSalesOrder,
-    OrderLineInput,
-    PickSalesOrder,
-    ReceiptLineInput,
-    ReceivePurchaseOrder,
-    ReturnSalesOrder,
-    ReturnToSupplier,
-    ShipmentLineInput,
-    ShipSalesOrder,
-)
 from ledger.production.commands import (
     CancelWorkOrder,
     CloseWorkOrder,
@@ -46,25 +26,11 @@ from ledger.production.commands import (
     ReturnFromWorkOrder,
 )
 from ledger.production.work_order import NotInWorkOrder, OverReported, WorkOrder, WorkOrderState
-from ledger.stock.commands import ChangeStockStatus
-from ledger.values import StockStatus
-from tests.ledger.conftest import Plant
+from tests.ledger.conftest import Plant, bom
 
 D = Decimal
 TODAY = datetime.now(UTC).date()
 SINCE = TODAY - timedelta(days=30)
-
-
-def bom(parent: str, *lines: tuple[str, str], version: str = "A", **extra: object) -> DefineBom:
-    return DefineBom(
-        parent=parent,
-        version=version,
-        effective_from=extra.pop("effective_from", SINCE),  # type: ignore[arg-type]
-        lines=[
-            BomLineInput(component=component, quantity=D(quantity), **extra.get(component, {}))  # type: ignore[arg-type]
-            for component, quantity in lines
-        ],
-    )
 
 
 def wo(ledger_plant: Plant, number: str, item: str, quantity: str, **kw: str) -> None:
@@ -80,37 +46,6 @@ def work_order(plant: Plant, number: str) -> WorkOrder:
     found = plant.ledger.find(WorkOrder, derived_id("work-order", number))  # type: ignore[arg-type]
     assert found is not None
     return found
-
-
-@pytest.fixture
-def shop(plant: Plant) -> Plant:
-    plant.item("STEEL", precision=2)
-    plant.item("PAINT", costing_method="moving_average", precision=3)
-    plant.item("FRAME", kind="subassembly", unit_of_measure="ea", precision=0, tracking="lot")
-    plant.item("BIKE", kind="finished_good", unit_of_measure="ea", precision=0)
-    plant.ledger.execute(DefineWorkCenter(code="WELD", labour_rate=D(30), machine_rate=D(20)))
-    plant.ledger.execute(DefineWorkCenter(code="PAINTSHOP", labour_rate=D(20), machine_rate=D(10)))
-    plant.receive("STEEL", "100", "3")
-    plant.receive("PAINT", "10", "4")
-    plant.receive("PAINT", "10", "6")
-    return plant
-
-
-def test_a_bom_that_would_contain_itself_is_refused(shop: Plant) -> None:
-    run = shop.ledger.execute
-    run(bom("FRAME", ("STEEL", "2")))
-    run(bom("BIKE", ("FRAME", "1")))
-    position = shop.ledger.max_position()
-    with pytest.raises(BomCycle) as refused:
-        run(bom("STEEL", ("BIKE", "1")))
-    assert refused.value.facts["cycle"] == ["STEEL", "BIKE", "FRAME", "STEEL"]
-    with pytest.raises(BomCycle):
-        run(bom("FRAME", ("FRAME", "1"), version="B"))
-    with pytest.raises(errors.UnknownItem):
-        run(bom("BIKE", ("NOTHING", "1"), version="B"))
-    with pytest.raises(errors.InvalidMasterData):
-        run(bom("FRAME", ("STEEL", "1")))  # version A exists
-    assert shop.ledger.max_position() == position
 
 
 def test_release_takes_the_version_effective_that_day_and_explodes_phantoms(shop: Plant) -> None:
@@ -319,132 +254,3 @@ def test_release_reserves_only_what_is_free_and_records_the_shortage(shop: Plant
     card = shop.card("STEEL")
     assert card.reserved == 100  # 80 + the 20 that were left
     assert card.reserved <= card.available
-
-
-def test_purchase_orders_receive_within_tolerance_return_and_close(shop: Plant) -> None:
-    run = shop.ledger.execute
-    shop.item("RESIN", inspection_required=True)
-    run(
-        CreatePurchaseOrder(
-            number="PO-1", supplier="ACME", over_receipt_tolerance=D("0.1"),
-            lines=[
-                OrderLineInput(line=1, sku="STEEL", quantity=D(50), due_date=TODAY, unit_price=D("2.5")),
-                OrderLineInput(line=2, sku="RESIN", quantity=D(10), due_date=TODAY, unit_price=D(8)),
-            ],
-        )
-    )  # fmt: skip
-    with pytest.raises(OrderState):
-        run(
-            ReceivePurchaseOrder(
-                number="PO-1", location="RECV", lines=[ReceiptLineInput(line=1, quantity=D(1))]
-            )
-        )
-    run(ConfirmPurchaseOrder(number="PO-1"))
-    run(
-        ReceivePurchaseOrder(
-            number="PO-1", location="RECV",
-            lines=[ReceiptLineInput(line=1, quantity=D(30)), ReceiptLineInput(line=2, quantity=D(10))],
-        )
-    )  # fmt: skip
-    assert shop.card("RESIN").balances == {("RECV", "", StockStatus.QUARANTINE): D(10)}
-    with pytest.raises(OverReceipt):
-        run(
-            ReceivePurchaseOrder(
-                number="PO-1", location="RECV", lines=[ReceiptLineInput(line=1, quantity=D(26))]
-            )
-        )
-    run(
-        ReceivePurchaseOrder(
-            number="PO-1", location="RECV", lines=[ReceiptLineInput(line=1, quantity=D(25))]
-        )
-    )
-    with pytest.raises(errors.LedgerError):
-        run(
-            ReceivePurchaseOrder(
-                number="PO-1", location="RECV", lines=[ReceiptLineInput(line=9, quantity=D(1))]
-            )
-        )
-    run(ReturnToSupplier(number="PO-1", line=2, location="RECV", quantity=D(4), reason="damaged"))
-    assert shop.card("RESIN").on_hand == 6
-    run(ClosePurchaseOrder(number="PO-1"))
-    position = shop.ledger.max_position()
-    with pytest.raises(OrderState):
-        run(
-            ReceivePurchaseOrder(
-                number="PO-1", location="RECV", lines=[ReceiptLineInput(line=1, quantity=D(1))]
-            )
-        )
-    assert shop.ledger.max_position() == position
-
-
-def test_sales_orders_allocate_first_to_expire_ship_and_take_returns_into_quarantine(
-    shop: Plant,
-) -> None:
-    run = shop.ledger.execute
-    shop.item("JAM", tracking="lot", unit_of_measure="ea", precision=0)
-    shop.receive("JAM", "5", "1", lot="J-LATE", expiry=TODAY + timedelta(days=200))
-    shop.receive("JAM", "5", "2", lot="J-SOON", expiry=TODAY + timedelta(days=20), location="B")
-    run(
-        CreateSalesOrder(
-            number="SO-1", customer="SHOP-9",
-            lines=[OrderLineInput(line=1, sku="JAM", quantity=D(8), due_date=TODAY)],
-        )
-    )  # fmt: skip
-    allocated = run(AllocateSalesOrder(number="SO-1"))
-    assert allocated.data["allocated"] == "8"
-    card = shop.card("JAM")
-    assert card.pinned == {("B", "J-SOON"): D(5), ("A", "J-LATE"): D(3)}
-    with pytest.raises(errors.InsufficientStock):
-        shop.issue("JAM", "3", location="A", lot="J-LATE")  # 2 free: the rest is promised
-    run(PickSalesOrder(number="SO-1", line=1, quantity=D(8)))
-    with pytest.raises(OverReceipt):
-        run(PickSalesOrder(number="SO-1", line=1, quantity=D(1)))
-    shipped = run(
-        ShipSalesOrder(
-            number="SO-1", shipment="SH-1", lines=[ShipmentLineInput(line=1, quantity=D(8))]
-        )
-    )
-    assert shipped.data["shipped"] == "8"
-    card = shop.card("JAM")
-    assert card.on_hand == 2
-    assert card.reserved == 0
-    assert card.value == 2  # the two left are from the lot received at 1
-    run(
-        ReturnSalesOrder(
-            number="SO-1", line=1, location="QA", quantity=D(2), lot="J-SOON", reason="dented"
-        )
-    )
-    assert shop.card("JAM").balances[("QA", "J-SOON", StockStatus.QUARANTINE)] == 2
-    assert shop.card("JAM").value == 2 + 4
-
-
-def test_a_command_that_changes_nothing_is_answered_with_the_receipt_position(
-    shop: Plant,
-) -> None:
-    """Planning parameters set to what they are save no event but the command's receipt."""
-    same = shop.ledger.execute(
-        ChangePlanningParameters(sku="STEEL", planning=PlanningParametersInput(), reason="x")
-    )
-    assert same.events == ()
-    assert same.position == shop.ledger.max_position()
-
-
-def test_allocating_nothing_is_refused_with_the_reason(shop: Plant) -> None:
-    run = shop.ledger.execute
-    run(
-        CreateSalesOrder(
-            number="SO-0", customer="X",
-            lines=[OrderLineInput(line=1, sku="STEEL", quantity=D(5), due_date=TODAY)],
-        )
-    )  # fmt: skip
-    run(
-        ChangeStockStatus(
-            sku="STEEL", location="A", quantity=D(100), from_status="available",
-            to_status="held", reason="supplier complaint",
-        )  # type: ignore[arg-type]
-    )  # fmt: skip
-    position = shop.ledger.max_position()
-    with pytest.raises(errors.InsufficientStock) as refused:
-        run(AllocateSalesOrder(number="SO-0"))
-    assert refused.value.facts["unavailable"] == {"STEEL": {"held": "100"}}
-    assert shop.ledger.max_position() == position
