@@ -40,9 +40,9 @@ from tests.ledger.conftest import Plant
 from benchmarks.datasets import build
 from benchmarks.pg import BASE, fresh_schema
 from benchmarks.report import Report, percentile
-from ledger import commands as c
 from ledger.application import LedgerApplication
-from ledger.stock import Stock
+from ledger.stock.card import Stock
+from ledger.stock.commands import ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import MRP_PLANNING
@@ -212,9 +212,7 @@ def read_your_writes(samples: int, *, woken: bool) -> list[float]:
         try:
             for n in range(samples):
                 outcome = ledger.execute(
-                    c.ReceiveStock(
-                        sku="RYW", location="A", quantity=Decimal(1), unit_cost=Decimal(1)
-                    )
+                    ReceiveStock(sku="RYW", location="A", quantity=Decimal(1), unit_cost=Decimal(1))
                 )
                 began = time.perf_counter()
                 while runner.position < outcome.position:

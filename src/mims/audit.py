@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from ledger.stock import Stock
+from ledger.stock.card import Stock
 from ledger.writer import Ledger
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels

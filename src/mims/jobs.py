@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import structlog
 
-from ledger import commands as c
+from ledger.quality.commands import ExpireLots
 from ledger.writer import Ledger
 from projections.engine.view import ReadModels
 from projections.quality import items_with_expired_stock
@@ -30,7 +30,7 @@ def expire_due(ledger: Ledger, models: ReadModels) -> list[dict[str, str]]:
     with models.reader() as con:
         due = items_with_expired_stock(con, datetime.now(UTC).date())
     for sku in due:
-        outcome = ledger.execute(c.ExpireLots(sku=sku), actor=ACTOR)
+        outcome = ledger.execute(ExpireLots(sku=sku), actor=ACTOR)
         if outcome.events:
             done.append(dict(outcome.data))
     if done:

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from eventsourcing.utils import get_topic
 from pydantic import TypeAdapter
 
 from ledger.catalog import event_classes
@@ -30,7 +31,7 @@ def render_schemas() -> dict[str, str]:
         name = event.__qualname__
         schema = TypeAdapter(event).json_schema(mode="serialization")
         schema["title"] = name
-        schema["$comment"] = f"topic {event.__module__}:{name}"
+        schema["$comment"] = f"topic {get_topic(event)}"
         files[f"events/{name}.json"] = _dump(schema)
     for command in ALL_COMMANDS:
         schema = command.model_json_schema()

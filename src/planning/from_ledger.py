@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from ledger import commands as c
+from ledger.commands import CODE_PATTERN, AsCode, AsFigure
 from ledger.values import UNIT_COST
 from ledger.writer import Ledger
 from planning.ledger_inputs import (
@@ -41,31 +41,31 @@ def _run_id(prefix: str) -> str:
 # As strict as the commands: finite figures within the ledger's ranges, written without
 # surrounding spaces; a run id is a code (ledger.codes); no unknown fields.
 STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
-Cost = Annotated[float, Field(ge=0, le=float(UNIT_COST.largest)), c.AsFigure]
-Rate = Annotated[float, Field(ge=0, le=100, description="Per year, of the unit cost"), c.AsFigure]
-Days = Annotated[int, Field(ge=1, le=3650), c.AsFigure]
+Cost = Annotated[float, Field(ge=0, le=float(UNIT_COST.largest)), AsFigure]
+Rate = Annotated[float, Field(ge=0, le=100, description="Per year, of the unit cost"), AsFigure]
+Days = Annotated[int, Field(ge=1, le=3650), AsFigure]
 
 
 class MrpRequest(BaseModel):
     model_config = STRICT
 
-    bucket_days: Annotated[int, Field(ge=1, le=366), c.AsFigure] = 7
-    horizon: Annotated[int, Field(ge=1, le=520), c.AsFigure] = 12
+    bucket_days: Annotated[int, Field(ge=1, le=366), AsFigure] = 7
+    horizon: Annotated[int, Field(ge=1, le=520), AsFigure] = 12
     ordering_cost: Cost = 0.0
     holding_rate: Rate = 0.0
-    run_id: Annotated[str, Field(pattern=c.CODE_PATTERN), c.AsCode] | None = None
+    run_id: Annotated[str, Field(pattern=CODE_PATTERN), AsCode] | None = None
     save: StrictBool = True  # `"save": 0` is no answer
 
 
 class PoliciesRequest(BaseModel):
     model_config = STRICT
 
-    service_level: Annotated[float, Field(gt=0, lt=1), c.AsFigure] = 0.95
+    service_level: Annotated[float, Field(gt=0, lt=1), AsFigure] = 0.95
     ordering_cost: Annotated[Cost, Field(gt=0)] = 50.0
     holding_rate: Annotated[Rate, Field(gt=0)] = 0.25
     days: Days = 90
     min_days: Days = 28
-    min_receipts: Annotated[int, Field(ge=2, le=1000), c.AsFigure] = 3
+    min_receipts: Annotated[int, Field(ge=2, le=1000), AsFigure] = 3
     apply: StrictBool = False
 
     @model_validator(mode="after")

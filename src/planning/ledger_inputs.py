@@ -56,8 +56,13 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from ledger import commands as c
-from ledger.planned_orders import ExceptionKind, PegKind, PlannedOrderKind
+from ledger.planning.aggregates import ExceptionKind, PegKind, PlannedOrderKind
+from ledger.planning.commands import (
+    PegInput,
+    PlannedOrderInput,
+    PlanningExceptionInput,
+    ProposePlannedOrders,
+)
 from ledger.values import LotSizeRule
 from planning.mrp import MrpPlan, run_mrp
 from planning.quantities import QUANTITY_DECIMALS, round_to_precision, snap
@@ -160,16 +165,16 @@ class LedgerMrpRun:
     records: pl.DataFrame
     warnings: tuple[str, ...] = field(default=())
 
-    def command(self, command_id: str | None = None) -> c.ProposePlannedOrders:
+    def command(self, command_id: str | None = None) -> ProposePlannedOrders:
         """The command that saves this run (its proposals and exception messages)."""
-        return c.ProposePlannedOrders(
+        return ProposePlannedOrders(
             command_id=command_id,
             run_id=self.run_id,
             start_date=self.settings.start,
             bucket_days=self.settings.bucket_days,
             horizon=self.settings.horizon,
             orders=[
-                c.PlannedOrderInput(
+                PlannedOrderInput(
                     number=o.number,
                     item=o.item,
                     kind=o.kind,
@@ -177,7 +182,7 @@ class LedgerMrpRun:
                     release_date=o.release_date,
                     due_date=o.due_date,
                     pegging=[
-                        c.PegInput(
+                        PegInput(
                             kind=p.kind,
                             reference=p.reference,
                             quantity=p.quantity,
@@ -190,7 +195,7 @@ class LedgerMrpRun:
                 for o in self.orders
             ],
             exceptions=[
-                c.PlanningExceptionInput(
+                PlanningExceptionInput(
                     item=x.item,
                     exception=x.exception,
                     reference=x.reference,

@@ -33,10 +33,10 @@ from datetime import date
 
 import duckdb
 
-from ledger.orders import SalesOrder
-from ledger.quality import Inspection
-from ledger.stock import Stock
-from ledger.work_order import WorkOrder
+from ledger.orders.aggregates import SalesOrder
+from ledger.production.work_order import WorkOrder
+from ledger.quality.aggregates import Inspection
+from ledger.stock.card import Stock
 from projections.engine.projection import QTY, Projection, q, topic
 
 

@@ -7,7 +7,7 @@ and its GraphQL enums are generated from these classes (``queries.enums``).
 
 from __future__ import annotations
 
-from ledger.planned_orders import PlannedOrderStatus as PlannedOrderStatus  # noqa: PLC0414
+from ledger.planning.aggregates import PlannedOrderStatus as PlannedOrderStatus  # noqa: PLC0414
 from ledger.values import UNIT_COST as UNIT_COST  # noqa: PLC0414
 from ledger.values import CostingMethod as CostingMethod  # noqa: PLC0414
 from ledger.values import ItemKind as ItemKind  # noqa: PLC0414

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ledger import commands as c
+from ledger.stock.commands import ReceiveStock
 from ledger.store import store_env
 from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
@@ -31,7 +31,7 @@ def stock_a_lot_past_expiry(url: str) -> None:
     plant.item("SUGAR", tracking="lot")
     for sku, lot, days in (("MILK", "M-OLD", -1), ("MILK", "M-NEW", 30), ("SUGAR", "S-1", 90)):
         ledger.execute(
-            c.ReceiveStock(
+            ReceiveStock(
                 sku=sku, location="A", quantity=Decimal(10), unit_cost=Decimal(1), lot=lot,
                 expiry=TODAY + timedelta(days=days),
                 effective_at=datetime.now(UTC) - timedelta(days=3),

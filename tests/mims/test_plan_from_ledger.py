@@ -26,9 +26,18 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from ledger import commands as c
 from ledger.ids import item_id
-from ledger.item import Item
+from ledger.master_data.commands import PlanningParametersInput, RegisterItem, RegisterLocation
+from ledger.master_data.item import Item
+from ledger.orders.commands import (
+    ConfirmPurchaseOrder,
+    CreatePurchaseOrder,
+    CreateSalesOrder,
+    OrderLineInput,
+    ReceiptLineInput,
+    ReceivePurchaseOrder,
+)
+from ledger.stock.commands import IssueStock, ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.cli import app
@@ -61,9 +70,9 @@ def open_ledger(url: str) -> Ledger:
 def build_history(ledger: Ledger) -> None:
     run = ledger.execute
     for cmd in (
-        c.RegisterLocation(code="S", level="site"),
-        c.RegisterLocation(code="W", level="warehouse", parent="S"),
-        c.RegisterLocation(code="A", level="zone", parent="W"),
+        RegisterLocation(code="S", level="site"),
+        RegisterLocation(code="W", level="warehouse", parent="S"),
+        RegisterLocation(code="A", level="zone", parent="W"),
     ):
         run(cmd)
     for sku, uom, precision, lead in [
@@ -71,10 +80,10 @@ def build_history(ledger: Ledger) -> None:
         ("IDLE", "ea", 0, 7), ("NOLEAD", "ea", 0, 0),
     ]:  # fmt: skip
         run(
-            c.RegisterItem(
+            RegisterItem(
                 sku=sku, description=sku.title(), kind="component", unit_of_measure=uom,
                 precision=precision, effective_at=ago(65),
-                planning=c.PlanningParametersInput(lead_time_days=lead, safety_stock=D(1)),
+                planning=PlanningParametersInput(lead_time_days=lead, safety_stock=D(1)),
             )
         )  # fmt: skip
     for sku, quantity, cost, days in [
@@ -82,7 +91,7 @@ def build_history(ledger: Ledger) -> None:
         ("IDLE", 5, "1", 61), ("NOLEAD", 500, "1", 61),
     ]:  # fmt: skip
         run(
-            c.ReceiveStock(
+            ReceiveStock(
                 sku=sku, location="A", quantity=D(quantity), unit_cost=D(cost),
                 effective_at=ago(days),
             )
@@ -97,7 +106,7 @@ def build_history(ledger: Ledger) -> None:
             issues.append(("NOLEAD", 5))
         futures += [
             ledger.submit(
-                c.IssueStock(
+                IssueStock(
                     sku=sku, location="A", quantity=D(q), target_kind="cost_center",
                     target="MAINT", effective_at=when,
                 )
@@ -108,31 +117,31 @@ def build_history(ledger: Ledger) -> None:
         future.result(60)
     for n, (placed, lead) in enumerate(zip([50, 40, 30], GASKET_LEAD_TIMES, strict=True)):
         number = f"PO-G{n + 1}"
-        line = c.OrderLineInput(line=1, sku="GASKET", quantity=D(100), due_date=T, unit_price=D(2))
-        run(c.CreatePurchaseOrder(number=number, supplier="SEALS", lines=[line],
+        line = OrderLineInput(line=1, sku="GASKET", quantity=D(100), due_date=T, unit_price=D(2))
+        run(CreatePurchaseOrder(number=number, supplier="SEALS", lines=[line],
                                   effective_at=ago(placed)))  # fmt: skip
-        run(c.ConfirmPurchaseOrder(number=number, effective_at=ago(placed)))
+        run(ConfirmPurchaseOrder(number=number, effective_at=ago(placed)))
         run(
-            c.ReceivePurchaseOrder(
-                number=number, location="A", lines=[c.ReceiptLineInput(line=1, quantity=D(100))],
+            ReceivePurchaseOrder(
+                number=number, location="A", lines=[ReceiptLineInput(line=1, quantity=D(100))],
                 effective_at=ago(placed - lead),
             )
         )  # fmt: skip
-    line = c.OrderLineInput(line=1, sku="PLANNED", quantity=D(50), due_date=T, unit_price=D(3))
-    run(c.CreatePurchaseOrder(number="PO-P1", supplier="RESIN", lines=[line],
+    line = OrderLineInput(line=1, sku="PLANNED", quantity=D(50), due_date=T, unit_price=D(3))
+    run(CreatePurchaseOrder(number="PO-P1", supplier="RESIN", lines=[line],
                               effective_at=ago(20)))  # fmt: skip
-    run(c.ConfirmPurchaseOrder(number="PO-P1", effective_at=ago(20)))
+    run(ConfirmPurchaseOrder(number="PO-P1", effective_at=ago(20)))
     run(
-        c.ReceivePurchaseOrder(
-            number="PO-P1", location="A", lines=[c.ReceiptLineInput(line=1, quantity=D(50))],
+        ReceivePurchaseOrder(
+            number="PO-P1", location="A", lines=[ReceiptLineInput(line=1, quantity=D(50))],
             effective_at=ago(15),
         )
     )  # fmt: skip
     # Demand for the MRP: a sales order of gaskets in two weeks.
     run(
-        c.CreateSalesOrder(
+        CreateSalesOrder(
             number="SO-1", customer="PUMPS",
-            lines=[c.OrderLineInput(line=1, sku="GASKET", quantity=D(2500),
+            lines=[OrderLineInput(line=1, sku="GASKET", quantity=D(2500),
                                     due_date=T + timedelta(days=15))],
         )
     )  # fmt: skip

@@ -17,13 +17,29 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import commands as c
 from ledger.errors import LedgerError
-from ledger.orders import SalesOrder
-from ledger.stock import Stock
+from ledger.orders.aggregates import SalesOrder
+from ledger.orders.commands import (
+    CreateSalesOrder,
+    OrderLineInput,
+    ReturnSalesOrder,
+    ShipmentLineInput,
+    ShipSalesOrder,
+)
+from ledger.production.commands import (
+    CloseWorkOrder,
+    CreateWorkOrder,
+    IssueToWorkOrder,
+    ReceiveWorkOrderOutput,
+    ReleaseWorkOrder,
+    ReturnFromWorkOrder,
+)
+from ledger.production.work_order import WorkOrder
+from ledger.quality.commands import DisposeStock, MergeLots, SplitLot
+from ledger.stock.card import Stock
+from ledger.stock.commands import AdjustStock, ChangeStockStatus, ScrapStock
 from ledger.store import store_env
 from ledger.values import IssueTarget
-from ledger.work_order import WorkOrder
 from ledger.writer import Ledger, WriterSettings
 from projections import quality_trace as g
 from projections.engine.runner import ProjectionRunner
@@ -264,13 +280,13 @@ def test_the_graph_in_memory_follows_the_read_model_page_by_page(ledger: Ledger)
         # An order receives its output lot twice, consuming more between: the edge
         # from the component lot to the output lot changes its quantity.
         lot = "R1"  # a raw lot, most of it still on hand
-        shop.run(c.CreateWorkOrder(number="WO-G", item="L1", quantity=D(4), due_date=TODAY,
+        shop.run(CreateWorkOrder(number="WO-G", item="L1", quantity=D(4), due_date=TODAY,
                                    output_location="A", supply_location="A"))  # fmt: skip
-        shop.run(c.ReleaseWorkOrder(number="WO-G"))
+        shop.run(ReleaseWorkOrder(number="WO-G"))
         for _ in range(2):
-            shop.run(c.IssueToWorkOrder(number="WO-G", component="L0", location="A",
+            shop.run(IssueToWorkOrder(number="WO-G", component="L0", location="A",
                                         quantity=D(1), lot=lot))  # fmt: skip
-            shop.run(c.ReceiveWorkOrderOutput(number="WO-G", quantity=D(2), lot="L1-G"))
+            shop.run(ReceiveWorkOrderOutput(number="WO-G", quantity=D(2), lot="L1-G"))
             runner.catch_up()
             kept = levels(con, models.lot_graph)
             assert kept == levels(con, None)
@@ -403,21 +419,21 @@ def play(shop: Shop, ops: list[tuple[str, int, int]]) -> None:
             elif kind == "split":
                 sku = ["RAW", "PART", "ASSY"][pick % 3]
                 if (lot := one(sku)) is not None and lot[1] > 1:
-                    shop.run(c.SplitLot(sku=sku, location="A", lot=lot[0], new_lot=f"S{n}",
+                    shop.run(SplitLot(sku=sku, location="A", lot=lot[0], new_lot=f"S{n}",
                                         quantity=D(1 + size % int(lot[1] - 1))))  # fmt: skip
             elif kind == "merge":
                 sku = ["RAW", "PART", "ASSY"][pick % 3]
                 lots = list(shop.available(sku))
                 if len(lots) >= 2:
                     two = [lots[pick % len(lots)], lots[(pick + 1) % len(lots)]]
-                    shop.run(c.MergeLots(sku=sku, location="A", lots=two, new_lot=f"M{n}"))
+                    shop.run(MergeLots(sku=sku, location="A", lots=two, new_lot=f"M{n}"))
             elif kind == "ship" and (lot := one("ASSY")) is not None:
                 number = f"SO-{n}"
                 q = D(min(int(lot[1]), size))
-                shop.run(c.CreateSalesOrder(number=number, customer=f"C{pick % 2}", lines=[
-                    c.OrderLineInput(line=1, sku="ASSY", quantity=q, due_date=TODAY)]))  # fmt: skip
-                shop.run(c.ShipSalesOrder(number=number, shipment=f"SH-{n}",
-                                          lines=[c.ShipmentLineInput(line=1, quantity=q)]))  # fmt: skip
+                shop.run(CreateSalesOrder(number=number, customer=f"C{pick % 2}", lines=[
+                    OrderLineInput(line=1, sku="ASSY", quantity=q, due_date=TODAY)]))  # fmt: skip
+                shop.run(ShipSalesOrder(number=number, shipment=f"SH-{n}",
+                                          lines=[ShipmentLineInput(line=1, quantity=q)]))  # fmt: skip
             elif kind == "return":
                 shipped = [e for e in stored_events(shop.ledger)
                            if isinstance(e, SalesOrder.Shipped) and e.lot]  # fmt: skip
@@ -427,20 +443,20 @@ def play(shop: Shop, ops: list[tuple[str, int, int]]) -> None:
                         x.number for x in stored_events(shop.ledger)
                         if isinstance(x, SalesOrder.Created) and x.originator_id == e.originator_id
                     )  # fmt: skip
-                    shop.run(c.ReturnSalesOrder(number=number, line=1, location="A",
+                    shop.run(ReturnSalesOrder(number=number, line=1, location="A",
                                                 quantity=D(1), lot=e.lot, reason="faulty"))  # fmt: skip
             elif kind == "scrap":
                 sku = ["RAW", "PART", "ASSY"][pick % 3]
                 if (lot := one(sku)) is not None and size % 3 == 0:  # in one step
-                    shop.run(c.ScrapStock(sku=sku, location="A", lot=lot[0],
+                    shop.run(ScrapStock(sku=sku, location="A", lot=lot[0],
                                           quantity=D(1 + size % int(lot[1])),
                                           reason_code="DAMAGED"))  # fmt: skip
                 elif lot is not None:
                     q = D(1 + size % int(lot[1]))
-                    shop.run(c.ChangeStockStatus(sku=sku, location="A", quantity=q, lot=lot[0],
+                    shop.run(ChangeStockStatus(sku=sku, location="A", quantity=q, lot=lot[0],
                                                  from_status="available", to_status="rejected",
                                                  reason="damaged"))  # fmt: skip
-                    shop.run(c.DisposeStock(sku=sku, location="A", lot=lot[0], quantity=q,
+                    shop.run(DisposeStock(sku=sku, location="A", lot=lot[0], quantity=q,
                                             disposition="scrap" if pick % 2 else
                                             "return_to_supplier" if sku == "RAW" else "scrap",
                                             reason="damaged"))  # fmt: skip
@@ -448,22 +464,22 @@ def play(shop: Shop, ops: list[tuple[str, int, int]]) -> None:
                 sku = ["RAW", "PART", "ASSY"][pick % 3]
                 if (lot := one(sku)) is not None:
                     delta = D(-1 if pick % 2 else 1)
-                    shop.run(c.AdjustStock(sku=sku, location="A", quantity_delta=delta,
+                    shop.run(AdjustStock(sku=sku, location="A", quantity_delta=delta,
                                            lot=lot[0], reason_code="COUNT"))  # fmt: skip
             elif kind == "unissue" and (part := one("PART")) is not None and part[1] >= 2:
                 # An assembly order issued two, returned one before receiving its output.
                 shop.orders += 1
                 number = f"WO-{shop.orders}"
-                shop.run(c.CreateWorkOrder(number=number, item="ASSY", quantity=D(1),
+                shop.run(CreateWorkOrder(number=number, item="ASSY", quantity=D(1),
                                            due_date=TODAY, output_location="A",
                                            supply_location="A"))  # fmt: skip
-                shop.run(c.ReleaseWorkOrder(number=number))
-                shop.run(c.IssueToWorkOrder(number=number, component="PART", location="A",
+                shop.run(ReleaseWorkOrder(number=number))
+                shop.run(IssueToWorkOrder(number=number, component="PART", location="A",
                                             quantity=D(2), lot=part[0]))  # fmt: skip
-                shop.run(c.ReturnFromWorkOrder(number=number, component="PART", location="A",
+                shop.run(ReturnFromWorkOrder(number=number, component="PART", location="A",
                                                quantity=D(1), lot=part[0]))  # fmt: skip
-                shop.run(c.ReceiveWorkOrderOutput(number=number, quantity=D(1), lot=f"A{n}"))
-                shop.run(c.CloseWorkOrder(number=number))
+                shop.run(ReceiveWorkOrderOutput(number=number, quantity=D(1), lot=f"A{n}"))
+                shop.run(CloseWorkOrder(number=number))
         except LedgerError:
             pass
 

@@ -7,7 +7,24 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from ledger import commands as c
+from ledger.commands import Command
+from ledger.engineering.commands import BomLineInput, DefineBom
+from ledger.orders.commands import (
+    CreateSalesOrder,
+    OrderLineInput,
+    ReturnSalesOrder,
+    ShipmentLineInput,
+    ShipSalesOrder,
+)
+from ledger.production.commands import (
+    CloseWorkOrder,
+    CreateWorkOrder,
+    IssueToWorkOrder,
+    ReceiveWorkOrderOutput,
+    ReleaseWorkOrder,
+)
+from ledger.quality.commands import DisposeStock, MergeLots, PlaceHold, SplitLot
+from ledger.stock.commands import AdjustStock, ChangeStockStatus, ScrapStock
 from ledger.writer import Ledger
 from tests.ledger.conftest import Plant
 
@@ -24,17 +41,17 @@ class Shop:
         self.plant = Plant(ledger)
         self.orders = 0
 
-    def run(self, cmd: c.Command) -> dict[str, str]:
+    def run(self, cmd: Command) -> dict[str, str]:
         return dict(self.ledger.execute(cmd).data)
 
     def bom(self, parent: str, *lines: tuple[str, str, str]) -> None:
         self.run(
-            c.DefineBom(
+            DefineBom(
                 parent=parent,
                 version="A",
                 effective_from=SINCE,
                 lines=[
-                    c.BomLineInput(component=comp, quantity=D(q), backflush=flush)  # type: ignore[arg-type]
+                    BomLineInput(component=comp, quantity=D(q), backflush=flush)  # type: ignore[arg-type]
                     for comp, q, flush in lines
                 ],
             )
@@ -51,23 +68,23 @@ class Shop:
         self.orders += 1
         number = f"WO-{self.orders}"
         self.run(
-            c.CreateWorkOrder(
+            CreateWorkOrder(
                 number=number, item=item, quantity=D(quantity), due_date=TODAY,
                 output_location="A", supply_location="A",
             )
         )  # fmt: skip
-        self.run(c.ReleaseWorkOrder(number=number))
+        self.run(ReleaseWorkOrder(number=number))
         try:
             for component, from_lot, q in issues:
                 self.run(
-                    c.IssueToWorkOrder(
+                    IssueToWorkOrder(
                         number=number, component=component, location="A", quantity=D(q),
                         lot=from_lot,
                     )
                 )  # fmt: skip
-            self.run(c.ReceiveWorkOrderOutput(number=number, quantity=D(quantity), lot=lot))
+            self.run(ReceiveWorkOrderOutput(number=number, quantity=D(quantity), lot=lot))
         finally:
-            self.run(c.CloseWorkOrder(number=number))
+            self.run(CloseWorkOrder(number=number))
         return number
 
     def available(self, sku: str) -> dict[str, Decimal]:
@@ -106,33 +123,33 @@ def ten_levels(shop: Shop) -> None:
         shop.make(item, 40, first, [(component, below[0], 25), (component, below[1], 15)])
         shop.make(item, 30, second, [(component, below[-1], 30)])
         if k % 3 == 1:
-            shop.run(c.SplitLot(sku=item, location="A", lot=first, new_lot=f"{item}-S",
+            shop.run(SplitLot(sku=item, location="A", lot=first, new_lot=f"{item}-S",
                                 quantity=D(15), reason="half to the second line"))  # fmt: skip
             below = [first, f"{item}-S", second]
         elif k % 3 == 2:
-            shop.run(c.MergeLots(sku=item, location="A", lots=[first, second],
+            shop.run(MergeLots(sku=item, location="A", lots=[first, second],
                                  new_lot=f"{item}-M", reason="one pallet"))  # fmt: skip
             below = [f"{item}-M", f"{item}-M", f"{item}-M"]
         else:
             below = [first, first, second]
     top = f"L{LEVELS - 1}"
-    shop.run(c.CreateSalesOrder(number="SO-1", customer="RETAILER", lines=[
-        c.OrderLineInput(line=1, sku=top, quantity=D(10), due_date=TODAY)]))  # fmt: skip
-    shop.run(c.ShipSalesOrder(number="SO-1", shipment="SH-1",
-                              lines=[c.ShipmentLineInput(line=1, quantity=D(10))]))  # fmt: skip
-    shop.run(c.ReturnSalesOrder(number="SO-1", line=1, location="A", quantity=D(2),
+    shop.run(CreateSalesOrder(number="SO-1", customer="RETAILER", lines=[
+        OrderLineInput(line=1, sku=top, quantity=D(10), due_date=TODAY)]))  # fmt: skip
+    shop.run(ShipSalesOrder(number="SO-1", shipment="SH-1",
+                              lines=[ShipmentLineInput(line=1, quantity=D(10))]))  # fmt: skip
+    shop.run(ReturnSalesOrder(number="SO-1", line=1, location="A", quantity=D(2),
                                 lot=f"{top}-A", reason="dented"))  # fmt: skip
     lot = next(iter(shop.available(top)))
-    shop.run(c.ChangeStockStatus(sku=top, location="A", quantity=D(3), lot=lot,
+    shop.run(ChangeStockStatus(sku=top, location="A", quantity=D(3), lot=lot,
                                  from_status="available", to_status="rejected",
                                  reason="scratched"))  # fmt: skip
-    shop.run(c.DisposeStock(sku=top, location="A", lot=lot, quantity=D(1), disposition="scrap",
+    shop.run(DisposeStock(sku=top, location="A", lot=lot, quantity=D(1), disposition="scrap",
                             reason="beyond repair"))  # fmt: skip
-    shop.run(c.DisposeStock(sku=top, location="A", lot=lot, quantity=D(2),
+    shop.run(DisposeStock(sku=top, location="A", lot=lot, quantity=D(2),
                             disposition="rework", work_order="RW-1", output_location="A",
                             reason="polish"))  # fmt: skip
-    shop.run(c.ReceiveWorkOrderOutput(number="RW-1", quantity=D(2), lot=f"{top}-RW"))
-    shop.run(c.PlaceHold(hold_id="QH-1", sku=top, lot=f"{top}-B", reason="customer complaint"))
-    shop.run(c.AdjustStock(sku="L0", location="A", quantity_delta=D(-4), lot="R3",
+    shop.run(ReceiveWorkOrderOutput(number="RW-1", quantity=D(2), lot=f"{top}-RW"))
+    shop.run(PlaceHold(hold_id="QH-1", sku=top, lot=f"{top}-B", reason="customer complaint"))
+    shop.run(AdjustStock(sku="L0", location="A", quantity_delta=D(-4), lot="R3",
                            reason_code="DAMAGED"))  # fmt: skip
-    shop.run(c.ScrapStock(sku="L0", location="A", quantity=D(3), lot="R2", reason_code="RUST"))
+    shop.run(ScrapStock(sku="L0", location="A", quantity=D(3), lot="R2", reason_code="RUST"))

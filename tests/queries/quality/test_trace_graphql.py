@@ -12,7 +12,21 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from ledger import commands as c
+from ledger.engineering.commands import DefineRouting, DefineWorkCenter, OperationInput
+from ledger.production.commands import (
+    CreateWorkOrder,
+    IssueToWorkOrder,
+    ReceiveWorkOrderOutput,
+    ReleaseWorkOrder,
+    ReportOperation,
+)
+from ledger.quality.commands import (
+    CharacteristicInput,
+    DefineSpecification,
+    MeasurementInput,
+    PlaceHold,
+    RecordInspection,
+)
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
@@ -42,30 +56,30 @@ def quality_week(shop: Shop) -> None:
     run = shop.run
     shop.plant.item("STEEL", tracking="lot", precision=0, unit_of_measure="kg")
     shop.plant.item("FRAME", tracking="lot", precision=0, unit_of_measure="ea", kind="subassembly")
-    run(c.DefineSpecification(sku="STEEL", characteristics=[
-        c.CharacteristicInput(name="hardness", unit="HB", lower=D(120), upper=D(180))]))  # fmt: skip
+    run(DefineSpecification(sku="STEEL", characteristics=[
+        CharacteristicInput(name="hardness", unit="HB", lower=D(120), upper=D(180))]))  # fmt: skip
     shop.receive("STEEL", "S1", 100, heat="H-9", supplier="ACME")
     shop.receive("STEEL", "S2", 100, heat="H-10", supplier="ACME")
     shop.receive("STEEL", "S3", 50, heat="X-1", supplier="RUSTY")
-    run(c.RecordInspection(inspection_id="I-1", sku="STEEL", location="A", lot="S1",
-                           quantity=D(100), results=[c.MeasurementInput(
+    run(RecordInspection(inspection_id="I-1", sku="STEEL", location="A", lot="S1",
+                           quantity=D(100), results=[MeasurementInput(
                                characteristic="hardness", value=D(150))]))  # fmt: skip
-    run(c.RecordInspection(inspection_id="I-2", sku="STEEL", location="A", lot="S3",
-                           quantity=D(20), results=[c.MeasurementInput(
+    run(RecordInspection(inspection_id="I-2", sku="STEEL", location="A", lot="S3",
+                           quantity=D(20), results=[MeasurementInput(
                                characteristic="hardness", value=D(95))]))  # fmt: skip
-    run(c.DefineWorkCenter(code="WELD", labour_rate=D(30)))
+    run(DefineWorkCenter(code="WELD", labour_rate=D(30)))
     shop.bom("FRAME", ("STEEL", "2", "none"))
-    run(c.DefineRouting(item="FRAME", version="A", effective_from=SINCE, operations=[
-        c.OperationInput(seq=10, work_center="WELD", run_hours_per_unit=D("0.5"))]))  # fmt: skip
-    run(c.CreateWorkOrder(number="WO-F", item="FRAME", quantity=D(10), due_date=TODAY,
+    run(DefineRouting(item="FRAME", version="A", effective_from=SINCE, operations=[
+        OperationInput(seq=10, work_center="WELD", run_hours_per_unit=D("0.5"))]))  # fmt: skip
+    run(CreateWorkOrder(number="WO-F", item="FRAME", quantity=D(10), due_date=TODAY,
                           output_location="A", supply_location="A"))  # fmt: skip
-    run(c.ReleaseWorkOrder(number="WO-F"))
-    run(c.IssueToWorkOrder(number="WO-F", component="STEEL", location="A", quantity=D(20),
+    run(ReleaseWorkOrder(number="WO-F"))
+    run(IssueToWorkOrder(number="WO-F", component="STEEL", location="A", quantity=D(20),
                            lot="S1"))  # fmt: skip
-    run(c.ReportOperation(number="WO-F", operation=10, good=D(8), scrap=D(1), rework=D(1)))
-    run(c.ReceiveWorkOrderOutput(number="WO-F", quantity=D(8), lot="F1"))
-    run(c.PlaceHold(hold_id="QH-10", sku="FRAME", lot="F1", reason="weld seam check"))
-    run(c.PlaceHold(hold_id="QH-11", sku="STEEL", lot="S2", location="A", quantity=D(30),
+    run(ReportOperation(number="WO-F", operation=10, good=D(8), scrap=D(1), rework=D(1)))
+    run(ReceiveWorkOrderOutput(number="WO-F", quantity=D(8), lot="F1"))
+    run(PlaceHold(hold_id="QH-10", sku="FRAME", lot="F1", reason="weld seam check"))
+    run(PlaceHold(hold_id="QH-11", sku="STEEL", lot="S2", location="A", quantity=D(30),
                     reason="supplier complaint"))  # fmt: skip
 
 

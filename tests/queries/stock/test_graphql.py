@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import commands as c
+from ledger.stock.commands import ChangeStockStatus, ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
@@ -44,7 +44,7 @@ def api() -> Iterator[Api]:
     # Late paperwork: receipts recorded now, effective three days back.
     for n in range(3):
         ledger.execute(
-            c.ReceiveStock(
+            ReceiveStock(
                 sku="FIFO-PLAIN",
                 location="B",
                 quantity=Decimal(100 + n),
@@ -250,12 +250,12 @@ def test_as_of_equals_a_replay_to_the_same_instant(api: Api, fraction: float, kn
 
 def test_a_lot_wholly_in_quarantine_says_so(api: Api) -> None:
     api.ledger.execute(
-        c.ReceiveStock(
+        ReceiveStock(
             sku="FIFO-LOT", location="QA", quantity=Decimal(4), unit_cost=Decimal(1), lot="Q-ONLY"
         )
     )
     done = api.ledger.execute(
-        c.ChangeStockStatus(
+        ChangeStockStatus(
             sku="FIFO-LOT", location="QA", quantity=Decimal(4), lot="Q-ONLY",
             from_status="available", to_status="quarantine", reason="to inspect",
         )  # type: ignore[arg-type]

@@ -15,10 +15,12 @@ import pytest
 from eventsourcing.persistence import JSONTranscoder, StoredEvent
 from eventsourcing.utils import get_topic
 
-from ledger import commands as c
+from ledger.commands import Command
 from ledger.ids import stock_id
 from ledger.mapper import LedgerMapper
-from ledger.stock import Stock
+from ledger.master_data.commands import RegisterItem, RegisterLocation
+from ledger.stock.card import Stock
+from ledger.stock.commands import ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from projections.engine.runner import ProjectionRunner
@@ -31,17 +33,17 @@ LEDGER = """query($f: StockFilter) { stockLedger(filter: $f, first: 1000) {
     rows { eventType location status quantityDelta site } } }"""
 
 
-def two_sites() -> list[c.Command]:
-    found: list[c.Command] = []
+def two_sites() -> list[Command]:
+    found: list[Command] = []
     for site, bins in (("NORTH", ["BIN-N1", "BIN-N2"]), ("SOUTH", ["BIN-S1"])):
         found += [
-            c.RegisterLocation(code=site, level="site"),
-            c.RegisterLocation(code=f"WH-{site}", level="warehouse", parent=site),
-            c.RegisterLocation(code=f"Z-{site}", level="zone", parent=f"WH-{site}"),
+            RegisterLocation(code=site, level="site"),
+            RegisterLocation(code=f"WH-{site}", level="warehouse", parent=site),
+            RegisterLocation(code=f"Z-{site}", level="zone", parent=f"WH-{site}"),
         ]
-        found += [c.RegisterLocation(code=b, level="bin", parent=f"Z-{site}") for b in bins]
+        found += [RegisterLocation(code=b, level="bin", parent=f"Z-{site}") for b in bins]
     found.append(
-        c.RegisterItem(
+        RegisterItem(
             sku="BOLT", description="bolt", kind="component", unit_of_measure="ea",
             tracking="lot",
         )
@@ -54,7 +56,7 @@ def plant(tmp_path: Path) -> Iterator[HttpPlant]:
     with served_plant(tmp_path, "sites", HttpPlant) as shop:
         for command in two_sites():
             shop.post(
-                "/items" if isinstance(command, c.RegisterItem) else "/locations",
+                "/items" if isinstance(command, RegisterItem) else "/locations",
                 command.model_dump(mode="json", exclude_none=True),
             )
         yield shop
@@ -141,7 +143,7 @@ def test_a_move_stored_before_it_named_the_receivers_site_reads_with_both(
         for command in two_sites():
             ledger.execute(command)
         ledger.execute(
-            c.ReceiveStock(sku="BOLT", location="BIN-N1", quantity=D(10), unit_cost=D(2), lot="L1")
+            ReceiveStock(sku="BOLT", location="BIN-N1", quantity=D(10), unit_cost=D(2), lot="L1")
         )
         card = ledger.stock("BOLT")
         assert card is not None
