@@ -37,12 +37,15 @@ _POSITION = struct.Struct(">Q")
 
 
 def event_digest(
-    position: int, originator_id: UUID | str, version: int, topic: str, state: bytes
+    position: int, originator_id: UUID | str, version: int, topic: str, state: bytes | str
 ) -> bytes:
     """The digest of one event's canonical bytes: fixed-width numbers, the stream id's 16
-    bytes, and the topic and state each after its length (no two events share bytes)."""
+    bytes, and the topic and state each after its length (no two events share bytes).
+    ValueError (or TypeError) for an event whose fields cannot be what the store wrote."""
     stream = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
     topic_bytes = topic.encode()
+    if isinstance(state, str):  # SQLite hands back TEXT when a BLOB was rewritten as text
+        state = state.encode()
     return hashlib.sha256(
         _EVENT_HEAD.pack(position, stream.bytes, version, len(topic_bytes), len(state))
         + topic_bytes
@@ -197,7 +200,12 @@ class _Walk:
     def _events(self) -> Iterator[Notification]:
         position = self.start
         while True:
-            found = self.source.select_notifications(position, self.page, self.stop)
+            try:
+                found = self.source.select_notifications(position, self.page, self.stop)
+            except (ValueError, TypeError) as e:  # a row the store's own reader refuses
+                raise _Found(
+                    Problem(position, f"the events from here cannot be read ({e})")
+                ) from None
             if not found:
                 return
             yield from found
@@ -266,9 +274,16 @@ class _Walk:
             raise _Found(Problem(link.first, f"the link {link.first}-{link.last} is damaged"))
         actual: dict[int, bytes] = {}
         while event is not None and event.id <= link.last:
-            actual[event.id] = event_digest(
-                event.id, event.originator_id, event.originator_version, event.topic, event.state
-            )
+            try:
+                actual[event.id] = event_digest(
+                    event.id,
+                    event.originator_id,
+                    event.originator_version,
+                    event.topic,
+                    event.state,
+                )
+            except (ValueError, TypeError, struct.error) as e:
+                raise _Found(Problem(event.id, f"the event cannot be read ({e})")) from None
             event = self._next_event()
         self.pending = event
         for position in sorted({p for p, _ in recorded} | set(actual)):

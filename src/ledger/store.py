@@ -32,7 +32,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
-from ledger.chain import GENESIS, Link
+from ledger.chain import GENESIS, ChainSource, Link
 
 log = structlog.get_logger("mims.ledger.store")
 
@@ -125,6 +125,10 @@ def _create_schema(env: dict[str, str], schema: str) -> None:
         autocommit=True,
         connect_timeout=10,
     ) as conn:
+        # Asked first: the application's role (mims_app) may not create schemas, and
+        # PostgreSQL checks that right before it looks whether the schema exists.
+        if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone():
+            return
         conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
 
 
@@ -569,3 +573,11 @@ class ChainedPostgresRecorder(ArrayInsertPostgresRecorder):
     def chain_head(self) -> Link | None:
         found = self._select_links(SQL("TRUE"), [1], "DESC")
         return found[0] if found else None
+
+
+def chain_of(recorder: ApplicationRecorder) -> ChainSource:
+    """The recorder as the chain's source, or TypeError for a store that keeps none."""
+    if isinstance(recorder, ChainedPOPORecorder | ChainedSQLiteRecorder | ChainedPostgresRecorder):
+        return recorder
+    msg = f"the store's recorder {type(recorder).__name__} keeps no hash chain"
+    raise TypeError(msg)
