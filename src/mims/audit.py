@@ -150,12 +150,16 @@ def parse_anchor(text: str, source: str) -> Anchor:
             msg = f"{source}: an anchor is a JSON object with position, hash and at"
             raise AnchorError(msg)
         position, digest, at = found.get("position"), found.get("hash"), found.get("at")
+    elif ":" not in text:
+        msg = f"{source}: not an anchor (a JSON object, or POSITION:HASH)"
+        raise AnchorError(msg)
     else:
         position, _, digest = text.partition(":")
         at = None
         position = int(position) if position.strip().isdigit() else position
     if isinstance(position, bool) or not isinstance(position, int) or position < 1:
-        msg = f"{source}: the position must be a whole number from 1, not {position!r}"
+        shown = repr(position)[:40]
+        msg = f"{source}: the position must be a whole number from 1, not {shown}"
         raise AnchorError(msg)
     if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
         msg = f"{source}: the hash must be 64 lower-case hex digits"
