@@ -12,7 +12,7 @@ recorder can leave notification gaps that a follower then skips for good.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -273,6 +273,28 @@ def _link_from_row(row: Sequence[Any]) -> Link:
     return Link(int(first), int(last), bytes(prev), bytes(hash_), bytes(positions), bytes(digests))
 
 
+EXISTING_LINK_SIZE = 10_000  # events per link when a log older than the chain is chained
+
+
+def _links_over(pages: Iterable[Sequence[tuple[int, Any, int, str, bytes]]]) -> Iterator[Link]:
+    """Links over a log that has none yet (one per page of events, in position order)."""
+    prev = GENESIS
+    for page in pages:
+        if page:
+            link = Link.after(prev, page)
+            prev = link.hash
+            yield link
+
+
+def _log_existing_chained(events: int) -> None:
+    if events:
+        log.warning(
+            "the event log predates its hash chain: its events were chained as they are;"
+            " the chain vouches for them from now on",
+            events=events,
+        )
+
+
 class ChainedPOPORecorder(POPOApplicationRecorder):
     """The in-memory recorder (tests) with the chain in a list beside the events."""
 
@@ -343,6 +365,43 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             for action in ("UPDATE", "DELETE")
         )
         return statements
+
+    def create_table(self) -> None:
+        """The tables and triggers; a log older than its chain (no chain table yet) is
+        chained as it is, once."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                [self.chain_table_name],
+            )
+            new = c.fetchone() is None
+            self._create_table(c)
+            if new:
+                _log_existing_chained(self._chain_existing(c))
+
+    def _chain_existing(self, c: SQLiteCursor) -> int:
+        def pages() -> Iterator[list[tuple[int, Any, int, str, bytes]]]:
+            after = 0
+            while True:
+                c.execute(
+                    "SELECT rowid, originator_id, originator_version, topic, state"
+                    f" FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                    [after, EXISTING_LINK_SIZE],
+                )
+                page = [(r[0], UUID(r[1]), r[2], r[3], r[4]) for r in c.fetchall()]
+                if not page:
+                    return
+                after = page[-1][0]
+                yield page
+
+        events = 0
+        for link in list(_links_over(pages())):
+            c.execute(
+                f"INSERT INTO {self.chain_table_name} ({_LINK_COLUMNS}) VALUES (?,?,?,?,?,?)",
+                (link.first, link.last, link.prev, link.hash, link.positions, link.digests),
+            )
+            events += len(link.positions) // 8
+        return events
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -481,8 +540,56 @@ class ChainedPostgresRecorder(ArrayInsertPostgresRecorder):
         if self._owned_by_another_role():
             self.datastore.register_type_adapters()
             return
+        new = self._chain_table_missing()
         super().create_table()
+        if new:
+            _log_existing_chained(self._chain_existing())
         self._set_up_app_role()
+
+    def _chain_table_missing(self) -> bool:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                "SELECT to_regclass(%s) IS NULL AS missing",
+                (f'"{self.datastore.schema}"."{self.chain_table_name}"',),
+            )
+            row = curs.fetchone()
+            return bool(row and row["missing"])
+
+    def _chain_existing(self) -> int:
+        """A log older than its chain, chained as it is, once: under the writers' lock,
+        and only while the chain is still empty (several workers may start at once)."""
+        events = 0
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.writer_lock_statement)
+            curs.execute(self.head_statement)
+            if curs.fetchone() is not None:
+                return 0
+            select = SQL(
+                "SELECT notification_id, originator_id, originator_version, topic, state"
+                " FROM {}.{} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+            ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+
+            def pages() -> Iterator[list[tuple[int, Any, int, str, bytes]]]:
+                after = 0
+                while True:
+                    curs.execute(select, (after, EXISTING_LINK_SIZE))
+                    page = [
+                        (r["notification_id"], r["originator_id"], r["originator_version"],
+                         r["topic"], bytes(r["state"]))
+                        for r in curs.fetchall()
+                    ]  # fmt: skip
+                    if not page:
+                        return
+                    after = page[-1][0]
+                    yield page
+
+            for link in list(_links_over(pages())):
+                curs.execute(
+                    self.insert_link_statement,
+                    (link.first, link.last, link.prev, link.hash, link.positions, link.digests),
+                )
+                events += len(link.positions) // 8
+        return events
 
     def _owned_by_another_role(self) -> bool:
         with self.datastore.transaction(commit=False) as curs:
