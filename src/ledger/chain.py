@@ -20,6 +20,7 @@ so does deleting the tail. Anchors name a position and the hash of the link endi
 from __future__ import annotations
 
 import hashlib
+import itertools
 import struct
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -72,9 +73,11 @@ class Link:
     @classmethod
     def after(cls, prev: bytes, events: Iterable[tuple[int, UUID | str, int, str, bytes]]) -> Link:
         """The link of a batch of ``(position, stream, version, topic, state)``."""
-        ordered = sorted(events, key=lambda e: e[0])
-        digests = b"".join(event_digest(*e) for e in ordered)
-        positions = b"".join(_POSITION.pack(e[0]) for e in ordered)
+        ordered = list(events)
+        if any(a[0] >= b[0] for a, b in itertools.pairwise(ordered)):
+            ordered.sort(key=lambda e: e[0])
+        digests = b"".join([event_digest(*e) for e in ordered])
+        positions = struct.pack(f">{len(ordered)}Q", *(e[0] for e in ordered))
         return cls(
             first=ordered[0][0],
             last=ordered[-1][0],

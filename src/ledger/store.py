@@ -493,6 +493,16 @@ class ChainedPostgresRecorder(ArrayInsertPostgresRecorder):
         self.head_statement = SQL(
             "SELECT hash FROM {}.{} ORDER BY first_position DESC LIMIT 1"
         ).format(schema, chain)
+        # One round trip before the INSERT: the statements of a simple query run one
+        # after the other, each with its own snapshot, so the head is read under the lock.
+        self.take_head_statement = SQL("; ").join(
+            [
+                self.lock_table_statements[0],  # SET LOCAL lock_timeout
+                self.writer_lock_statement,
+                SQL("NOTIFY {}").format(Identifier(self.channel_name)),
+                self.head_statement,
+            ]
+        )
         self.insert_link_statement = SQL(
             "INSERT INTO {}.{} (" + _LINK_COLUMNS + ") VALUES (%s, %s, %s, %s, %s, %s)"
         ).format(schema, chain)
@@ -511,9 +521,11 @@ class ChainedPostgresRecorder(ArrayInsertPostgresRecorder):
             conn.transaction(),
             conn.cursor() as curs,
         ):
-            curs.execute(self.lock_table_statements[0], prepare=True)  # SET LOCAL lock_timeout
-            curs.execute(self.writer_lock_statement, prepare=True)
-            self._notify_channel(curs)
+            curs.execute(self.take_head_statement)
+            while curs.nextset():  # to the head's result, the last
+                pass
+            row = curs.fetchone()
+            prev = GENESIS if row is None else bytes(row["hash"])
             curs.execute(
                 self.insert_events_statement,
                 (
@@ -524,9 +536,7 @@ class ChainedPostgresRecorder(ArrayInsertPostgresRecorder):
                 ),
             )
             ids = [row["notification_id"] for row in curs.fetchall()]
-            curs.execute(self.head_statement, prepare=True)
-            row = curs.fetchone()
-            link = _link_of(GENESIS if row is None else bytes(row["hash"]), stored_events, ids)
+            link = _link_of(prev, stored_events, ids)
             curs.execute(
                 self.insert_link_statement,
                 (link.first, link.last, link.prev, link.hash, link.positions, link.digests),
