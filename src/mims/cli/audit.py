@@ -44,7 +44,8 @@ def verify(
     """Recompute every balance from the ledger and compare with the read models; exit 1
     and list each difference (item, location, lot) if any. With --chain: recompute the
     hash chain (every event covered once, each batch's hash, the links, the head against
-    the anchors); exit 1 naming the first bad position."""
+    the anchors), reading the store itself (no server needed); exit 1 naming the first
+    bad position, 2 when the anchors cannot be read."""
     if chain:
         _verify_chain(start, stop, anchors, head or [])
         return
