@@ -222,12 +222,19 @@ class _Walk:
 
     def _links(self) -> Iterator[Link]:
         position = self.start
+        seen = 0  # the first position of the last link yielded
         while True:
-            found = self.source.chain_links(position, self.page // 10 or 1, self.stop)
+            found = [
+                link
+                for link in self.source.chain_links(position, self.page // 10 or 1, self.stop)
+                if link.first > seen
+            ]
             if not found:
                 return
             yield from found
-            position = found[-1].last + 1
+            seen = found[-1].first
+            # Always forward, even past a damaged link whose last is before its first.
+            position = max(position + 1, found[-1].first + 1, found[-1].last + 1)
 
     def run(self) -> None:
         prev: Link | None = None
@@ -273,7 +280,7 @@ class _Walk:
         if event is not None and event.id < link.first:
             raise _Found(Problem(event.id, "an event no link of the chain covers (inserted)"))
         recorded = link.entries()
-        if not recorded:
+        if not recorded or link.last < link.first:
             raise _Found(Problem(link.first, f"the link {link.first}-{link.last} is damaged"))
         actual: dict[int, bytes] = {}
         while event is not None and event.id <= link.last:

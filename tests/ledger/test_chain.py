@@ -4,14 +4,16 @@ many writers share a PostgreSQL database, and a log older than its chain chained
 from __future__ import annotations
 
 import itertools
+import sqlite3
 import threading
 from decimal import Decimal
 
 import pytest
+from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger import commands as c
 from ledger.chain import GENESIS, verify_chain
-from ledger.store import chain_of, store_env
+from ledger.store import ChainedSQLiteRecorder, chain_of, store_env
 from ledger.writer import Ledger, WriterSettings
 from tests.ledger.conftest import Plant
 
@@ -98,3 +100,43 @@ def test_a_log_older_than_its_chain_is_chained_once(
         assert verify_chain(chain_of(reopened.app.recorder)).links == 2
     finally:
         reopened.close()
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        ("UPDATE stored_events_chain SET hash = zeroblob(32) WHERE first_position = {f}", "hash"),
+        ("UPDATE stored_events_chain SET prev_hash = zeroblob(32) WHERE first_position = {f}", ""),
+        ("UPDATE stored_events_chain SET positions = x'00' WHERE first_position = {f}", "damaged"),
+        ("UPDATE stored_events_chain SET last_position = 1 WHERE first_position = {f}", ""),
+        ("UPDATE stored_events_chain SET digests = x'' WHERE first_position = {f}", "damaged"),
+        ("DELETE FROM stored_events_chain WHERE first_position = {f}", "covers"),
+        ("UPDATE stored_events_chain SET first_position = {f} - 1 WHERE first_position = {f}", ""),
+    ],
+)
+def test_a_damaged_link_is_named_never_a_crash(
+    damage: str, says: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = tmp_path_factory.mktemp("damaged") / "events.db"
+    ledger = Ledger(store_env(f"sqlite:///{path}"), WriterSettings(batch_wait=0))
+    try:
+        Plant(ledger).item("BOLT")
+        middle = list(chain_of(ledger.app.recorder).chain_links(1, 100))[5]
+    finally:
+        ledger.close()
+    db = sqlite3.connect(path)
+    for (trigger,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
+        db.execute(f"DROP TRIGGER {trigger}")
+    if "first_position = {f} - 1" in damage:  # make room: overlap the link before
+        db.execute("DELETE FROM stored_events_chain WHERE first_position = ?", (middle.first - 1,))
+    db.execute(damage.format(f=middle.first))
+    db.commit()
+    db.close()
+    datastore = SQLiteDatastore(db_name=str(path))
+    try:
+        report = verify_chain(ChainedSQLiteRecorder(datastore))
+    finally:
+        datastore.close()
+    assert report.problem is not None
+    assert report.problem.position <= middle.first
+    assert says in report.problem.what
