@@ -11,6 +11,7 @@ recorder can leave notification gaps that a follower then skips for good.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -218,36 +219,58 @@ class ArrayInsertPostgresRecorder(PostgresApplicationRecorder):
             " RETURNING notification_id"
         ).format(Identifier(datastore.schema), Identifier(events_table_name))
 
+        # BEGIN, the lock and the NOTIFY in one round trip (a simple query: its statements
+        # run one after the other, each with a snapshot of its own).
+        self.begin_statement = SQL("; ").join(
+            [
+                SQL("BEGIN"),
+                *self.lock_table_statements,
+                SQL("NOTIFY {}").format(Identifier(self.channel_name)),
+            ]
+        )
+
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
-        """One plain transaction, not the library's pipeline: psycopg's pipeline mode can
-        hang for good on a large parameter (the server waits for input the client
-        believes it sent; seen here with a 20,000-event batch). Three small round trips
-        per batch cost nothing beside the INSERT."""
+    def insert_events(self, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int]:
+        """One transaction in three round trips (BEGIN with the lock, the INSERT, the
+        COMMIT), not the library's pipeline: psycopg's pipeline mode can hang for good on
+        a large parameter (the server waits for input the client believes it sent; seen
+        here with a 20,000-event batch). The connection is in autocommit mode, so the
+        transaction is begun and ended by hand, and rolled back on any error.
+
+        Without the chain this recorder serves the write benchmark's comparison only; the
+        product stores with ``ChainedPostgresRecorder``."""
         if not stored_events:
             return []
-        with (
-            self.datastore.get_connection() as conn,
-            conn.transaction(),
-            conn.cursor() as curs,
-        ):
-            self._insert_stored_events(curs, stored_events, **kwargs)
-            return [row["notification_id"] for row in curs.fetchall()]
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            try:
+                curs.execute(self.begin_statement)
+                while curs.nextset():  # to the last statement's result
+                    pass
+                begun = self._after_begin(curs)
+                curs.execute(
+                    self.insert_events_statement,
+                    (
+                        [e.originator_id for e in stored_events],
+                        [e.originator_version for e in stored_events],
+                        [e.topic for e in stored_events],
+                        [e.state for e in stored_events],
+                    ),
+                )
+                ids = [row["notification_id"] for row in curs.fetchall()]
+                curs.execute(self._commit_statement(begun, stored_events, ids))
+            except BaseException:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            return ids
 
-    def _insert_stored_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **_: Any
-    ) -> None:
-        self._lock_table(curs)
-        self._notify_channel(curs)
-        curs.execute(
-            self.insert_events_statement,
-            (
-                [e.originator_id for e in stored_events],
-                [e.originator_version for e in stored_events],
-                [e.topic for e in stored_events],
-                [e.state for e in stored_events],
-            ),
-        )
+    def _after_begin(self, curs: Any) -> Any:
+        """What the chained recorder reads under the lock (the chain's head)."""
+
+    def _commit_statement(
+        self, _begun: Any, _stored_events: Sequence[StoredEvent], _ids: Sequence[int]
+    ) -> Composed | SQL:
+        return SQL("COMMIT")
 
 
 # --- the chained recorders -----------------------------------------------------------------
@@ -493,15 +516,21 @@ class ChainedPostgresRecorder(ArrayInsertPostgresRecorder):
         self.head_statement = SQL(
             "SELECT hash FROM {}.{} ORDER BY first_position DESC LIMIT 1"
         ).format(schema, chain)
-        # One round trip before the INSERT: the statements of a simple query run one
-        # after the other, each with its own snapshot, so the head is read under the lock.
-        self.take_head_statement = SQL("; ").join(
+        # BEGIN, the writers' lock, the NOTIFY and the head in one round trip: each
+        # statement of a simple query has its own snapshot, so the head is read under
+        # the lock.
+        self.begin_statement = SQL("; ").join(
             [
+                SQL("BEGIN"),
                 self.lock_table_statements[0],  # SET LOCAL lock_timeout
                 self.writer_lock_statement,
                 SQL("NOTIFY {}").format(Identifier(self.channel_name)),
                 self.head_statement,
             ]
+        )
+        self.insert_link_literal = SQL(
+            "INSERT INTO {schema}.{chain} (" + _LINK_COLUMNS + ")"
+            " VALUES ({first}, {last}, {prev}, {hash}, {positions}, {digests}); COMMIT"
         )
         self.insert_link_statement = SQL(
             "INSERT INTO {}.{} (" + _LINK_COLUMNS + ") VALUES (%s, %s, %s, %s, %s, %s)"
@@ -512,37 +541,26 @@ class ChainedPostgresRecorder(ArrayInsertPostgresRecorder):
 
     # --- writing ----------------------------------------------------------------------
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def insert_events(self, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int]:
-        if not stored_events:
-            return []
-        with (
-            self.datastore.get_connection() as conn,
-            conn.transaction(),
-            conn.cursor() as curs,
-        ):
-            curs.execute(self.take_head_statement)
-            while curs.nextset():  # to the head's result, the last
-                pass
-            row = curs.fetchone()
-            prev = GENESIS if row is None else bytes(row["hash"])
-            curs.execute(
-                self.insert_events_statement,
-                (
-                    [e.originator_id for e in stored_events],
-                    [e.originator_version for e in stored_events],
-                    [e.topic for e in stored_events],
-                    [e.state for e in stored_events],
-                ),
-            )
-            ids = [row["notification_id"] for row in curs.fetchall()]
-            link = _link_of(prev, stored_events, ids)
-            curs.execute(
-                self.insert_link_statement,
-                (link.first, link.last, link.prev, link.hash, link.positions, link.digests),
-                prepare=True,
-            )
-            return ids
+    def _after_begin(self, curs: Any) -> bytes:
+        row = curs.fetchone()
+        return GENESIS if row is None else bytes(row["hash"])
+
+    def _commit_statement(
+        self, begun: bytes, stored_events: Sequence[StoredEvent], ids: Sequence[int]
+    ) -> Composed:
+        """The batch's link, and COMMIT, in one round trip (a simple query takes no
+        parameters: the link's values go as literals)."""
+        link = _link_of(begun, stored_events, ids)
+        return self.insert_link_literal.format(
+            schema=Identifier(self.datastore.schema),
+            chain=Identifier(self.chain_table_name),
+            first=Literal(link.first),
+            last=Literal(link.last),
+            prev=Literal(link.prev),
+            hash=Literal(link.hash),
+            positions=Literal(link.positions),
+            digests=Literal(link.digests),
+        )
 
     # --- setting up -------------------------------------------------------------------
 
