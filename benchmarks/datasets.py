@@ -17,9 +17,9 @@ import psycopg
 
 from ledger.application import LedgerApplication
 from ledger.ids import item_id, location_id, stock_id
-from ledger.item import Item
-from ledger.location import Location
-from ledger.stock import Place, Stock
+from ledger.master_data.item import Item
+from ledger.master_data.location import Location
+from ledger.stock.card import Place, Stock
 from ledger.store import store_env
 from ledger.values import (
     CostingMethod,

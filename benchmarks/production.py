@@ -24,7 +24,22 @@ from decimal import Decimal
 
 from benchmarks.pg import fresh_schema
 from benchmarks.report import Report, percentile, stopwatch
-from ledger import commands as c
+from ledger.engineering.commands import (
+    BomLineInput,
+    DefineBom,
+    DefineRouting,
+    DefineWorkCenter,
+    OperationInput,
+)
+from ledger.master_data.commands import RegisterItem, RegisterLocation
+from ledger.orders.commands import (
+    ConfirmPurchaseOrder,
+    CreatePurchaseOrder,
+    OrderLineInput,
+    ReceiptLineInput,
+    ReceivePurchaseOrder,
+)
+from ledger.production.commands import CompleteWorkOrder, CreateWorkOrder, ReleaseWorkOrder
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 
@@ -43,39 +58,39 @@ def _plant(ledger: Ledger, today: date) -> None:
         ("STORE", "zone", "W", "storage"),
         ("FG", "zone", "W", "storage"),
     ]:
-        run(c.RegisterLocation(code=code, level=level, parent=parent, kind=kind))  # type: ignore[arg-type]
+        run(RegisterLocation(code=code, level=level, parent=parent, kind=kind))  # type: ignore[arg-type]
     methods = ["fifo", "moving_average", "standard"]
     for n in range(COMPONENTS):
         run(
-            c.RegisterItem(
+            RegisterItem(
                 sku=f"C{n:03}", description=f"Component {n}", kind="component",  # type: ignore[arg-type]
                 unit_of_measure="ea", precision=0, tracking="lot",  # type: ignore[arg-type]
                 costing_method=methods[n % 3], standard_cost=D("1.25") if n % 3 == 2 else None,  # type: ignore[arg-type]
             )
         )  # fmt: skip
     run(
-        c.RegisterItem(
+        RegisterItem(
             sku="ASSY", description="Big assembly", kind="finished_good",  # type: ignore[arg-type]
             unit_of_measure="ea", precision=0,
         )
     )  # fmt: skip
     for n in range(OPERATIONS):
-        run(c.DefineWorkCenter(code=f"WC{n}", labour_rate=D(30), machine_rate=D(12)))
+        run(DefineWorkCenter(code=f"WC{n}", labour_rate=D(30), machine_rate=D(12)))
     since = today - timedelta(days=1)
     run(
-        c.DefineBom(
+        DefineBom(
             parent="ASSY", version="A", effective_from=since,
             lines=[
-                c.BomLineInput(component=f"C{n:03}", quantity=PER_UNIT, backflush="completion")
+                BomLineInput(component=f"C{n:03}", quantity=PER_UNIT, backflush="completion")
                 for n in range(COMPONENTS)
             ],
         )
     )  # fmt: skip
     run(
-        c.DefineRouting(
+        DefineRouting(
             item="ASSY", version="A", effective_from=since,
             operations=[
-                c.OperationInput(seq=10 * (n + 1), work_center=f"WC{n}", setup_hours=D("0.5"),
+                OperationInput(seq=10 * (n + 1), work_center=f"WC{n}", setup_hours=D("0.5"),
                                  run_hours_per_unit=D("0.1"))
                 for n in range(OPERATIONS)
             ],
@@ -83,12 +98,12 @@ def _plant(ledger: Ledger, today: date) -> None:
     )  # fmt: skip
 
 
-def _receipt(number: str, n: int, today: date) -> c.ReceivePurchaseOrder:
-    return c.ReceivePurchaseOrder(
+def _receipt(number: str, n: int, today: date) -> ReceivePurchaseOrder:
+    return ReceivePurchaseOrder(
         number=number,
         location="STORE",
         lines=[
-            c.ReceiptLineInput(
+            ReceiptLineInput(
                 line=k + 1, quantity=LOT_SIZE, lot=f"L{n:03}-{k:03}",
                 expiry=today + timedelta(days=30 + n),  # earlier receipts expire first
             )
@@ -106,17 +121,17 @@ def run_on(url: str, *, orders: int) -> tuple[list[float], list[float], int]:
         _plant(ledger, today)
         receipts_needed = int(orders * PER_UNIT / LOT_SIZE) + 2
         ledger.execute(
-            c.CreatePurchaseOrder(
+            CreatePurchaseOrder(
                 number="PO-BIG", supplier="ACME",
                 lines=[
-                    c.OrderLineInput(line=k + 1, sku=f"C{k:03}",
+                    OrderLineInput(line=k + 1, sku=f"C{k:03}",
                                      quantity=LOT_SIZE * receipts_needed, due_date=today,
                                      unit_price=D(1) + D(k % 7) / 10)
                     for k in range(COMPONENTS)
                 ],
             )
         )  # fmt: skip
-        ledger.execute(c.ConfirmPurchaseOrder(number="PO-BIG"))
+        ledger.execute(ConfirmPurchaseOrder(number="PO-BIG"))
         receipts: list[float] = []
         for n in range(receipts_needed):
             with stopwatch() as t:
@@ -127,14 +142,14 @@ def run_on(url: str, *, orders: int) -> tuple[list[float], list[float], int]:
         for n in range(orders):
             number = f"WO-{n:03}"
             ledger.execute(
-                c.CreateWorkOrder(
+                CreateWorkOrder(
                     number=number, item="ASSY", quantity=D(1), due_date=today,
                     output_location="FG", supply_location="STORE",
                 )
             )  # fmt: skip
-            ledger.execute(c.ReleaseWorkOrder(number=number))
+            ledger.execute(ReleaseWorkOrder(number=number))
             with stopwatch() as t:
-                done = ledger.execute(c.CompleteWorkOrder(number=number))
+                done = ledger.execute(CompleteWorkOrder(number=number))
             completions.append(t[0])
             events = len(done.events)
         return receipts, completions, events

@@ -40,17 +40,18 @@ from tests.ledger.conftest import Plant
 from benchmarks.datasets import build
 from benchmarks.pg import BASE, fresh_schema
 from benchmarks.report import Report, percentile
-from ledger import commands as c
 from ledger.application import LedgerApplication
-from ledger.stock import Stock
+from ledger.stock.card import Stock
+from ledger.stock.commands import ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
+from mims.server import MRP_PLANNING
 from projections.engine.operations import rebuild_into
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
 from queries.context import Context
-from queries.query import STOCK_COLUMNS, _as_of_stock, _window
 from queries.schema import build_schema
+from queries.stock.query import STOCK_COLUMNS, _as_of_stock, _window
 
 console = Console()
 BIG = f"{BASE}?schema=bench_read_1m"
@@ -181,7 +182,7 @@ DASHBOARD = [
 
 def dashboard_latencies(models: ReadModels, items: int, runs: int) -> list[float]:
     schema = build_schema()
-    context = Context(models=models, runner=None)
+    context = Context(models=models, runner=None, mrp=MRP_PLANNING)
     rng = random.Random(7)
     out = []
     for _ in range(runs):
@@ -211,9 +212,7 @@ def read_your_writes(samples: int, *, woken: bool) -> list[float]:
         try:
             for n in range(samples):
                 outcome = ledger.execute(
-                    c.ReceiveStock(
-                        sku="RYW", location="A", quantity=Decimal(1), unit_cost=Decimal(1)
-                    )
+                    ReceiveStock(sku="RYW", location="A", quantity=Decimal(1), unit_cost=Decimal(1))
                 )
                 began = time.perf_counter()
                 while runner.position < outcome.position:
@@ -268,7 +267,7 @@ def main(argv: list[str]) -> None:
             small_count, _ = catch_up(SMALL, small)
             models = ReadModels(small)
             schema = build_schema()
-            context = Context(models=models, runner=None)
+            context = Context(models=models, runner=None, mrp=MRP_PLANNING)
             back = datetime.now(UTC) - timedelta(days=45)
             window, params = _window(back, None)
 

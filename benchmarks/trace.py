@@ -39,12 +39,13 @@ from rich.console import Console
 from benchmarks.pg import BASE
 from benchmarks.report import Report, percentile
 from ledger.application import LedgerApplication
-from ledger.engineering import Backflush
+from ledger.engineering.aggregates import Backflush
 from ledger.ids import item_id, location_id, stock_id
-from ledger.item import Item
-from ledger.location import Location
-from ledger.orders import OrderLine, SalesOrder
-from ledger.stock import Place, Stock
+from ledger.master_data.item import Item
+from ledger.master_data.location import Location
+from ledger.orders.aggregates import OrderLine, SalesOrder
+from ledger.production.work_order import PlannedOperation, Requirement, WorkOrder
+from ledger.stock.card import Place, Stock
 from ledger.store import store_env
 from ledger.values import (
     CostingMethod,
@@ -57,8 +58,7 @@ from ledger.values import (
     StockStatus,
     Tracking,
 )
-from ledger.work_order import PlannedOperation, Requirement, WorkOrder
-from mims.server import tune_garbage_collector
+from mims.server import MRP_PLANNING, tune_garbage_collector
 from projections import quality_trace as g
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
@@ -556,7 +556,7 @@ def main(argv: list[str]) -> None:
                 [lambda h=h: g.affected_lots(con, supplier_lot=h, graph=graph) for h in recall_lots]
             )
             schema = build_schema()
-            context = Context(models=models, runner=None)
+            context = Context(models=models, runner=None, mrp=MRP_PLANNING)
 
             def graphql(heat: str) -> None:
                 result = asyncio.run(

@@ -25,13 +25,14 @@ from commands.problems import (
     problem_responses,
     problem_types,
 )
-from ledger import commands as c
+from ledger.commands import Command
 from ledger.errors import UnknownItem, UnknownLocation
-from ledger.stock import Stock
+from ledger.master_data.commands import PlanningParametersInput
+from ledger.stock.card import Stock
 from ledger.values import CostingMethod, StockStatus
 from ledger.writer import Ledger, Outcome
 
-C = TypeVar("C", bound=c.Command)
+C = TypeVar("C", bound=Command)
 
 
 async def get_ledger(request: Request) -> Ledger:
@@ -224,7 +225,7 @@ class ItemOut(BaseModel):
     standard_cost: Decimal | None
     shelf_life_days: int | None
     inspection_required: bool
-    planning: c.PlanningParametersInput
+    planning: PlanningParametersInput
 
 
 class LocationOut(BaseModel):
@@ -256,7 +257,7 @@ def get_item(sku: str, ledger: LedgerDep) -> ItemOut:
         standard_cost=item.standard_cost,
         shelf_life_days=item.shelf_life_days,
         inspection_required=item.inspection_required,
-        planning=c.PlanningParametersInput(**vars(item.planning)),
+        planning=PlanningParametersInput(**vars(item.planning)),
     )
 
 

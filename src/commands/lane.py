@@ -45,12 +45,12 @@ from commands.problems import (
     replay_headers,
     store_unavailable,
 )
-from ledger import commands as c
+from ledger.commands import Command
 from ledger.errors import LedgerError
 
 # What a route makes of its validated body: the command to submit, and members to add to
 # the 201 body. ``state`` is the app's: the composition root puts there what a route needs.
-Decide = Callable[[Any, State], Awaitable[tuple[c.Command, Mapping[str, object]]]]
+Decide = Callable[[Any, State], Awaitable[tuple[Command, Mapping[str, object]]]]
 NOTHING_MORE: Mapping[str, object] = {}
 
 
@@ -171,7 +171,7 @@ class CommandEndpoint:
         state: State = scope["app"].state
         try:
             if self.route.decide is None:
-                command, more = cast("c.Command", found), NOTHING_MORE
+                command, more = cast("Command", found), NOTHING_MORE
             else:
                 command, more = await self.route.decide(found, state)
             outcome = await submit(command, state.ledger, sender)

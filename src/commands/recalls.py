@@ -20,8 +20,9 @@ from starlette.datastructures import State
 from commands.api import CREATED, Accepted
 from commands.lane import CommandRoute
 from commands.problems import problem_responses
-from ledger import commands as c
+from ledger.commands import CODE_PATTERN, AsCode, Code, Command, LotNumber, SupplierLot
 from ledger.errors import UnknownLot
+from ledger.quality.commands import HoldLots, LotInput
 
 
 class AffectedLots(Protocol):
@@ -34,11 +35,11 @@ class AffectedLots(Protocol):
 
 
 class RecallHold(BaseModel):
-    hold_id: Annotated[str, Field(pattern=c.CODE_PATTERN, examples=["RECALL-2026-7"]), c.AsCode]
+    hold_id: Annotated[str, Field(pattern=CODE_PATTERN, examples=["RECALL-2026-7"]), AsCode]
     reason: Annotated[str, Field(min_length=1, max_length=500)]
-    supplier_lot: c.SupplierLot | None = None
-    item: c.Code | None = None
-    lot: c.LotNumber | None = None
+    supplier_lot: SupplierLot | None = None
+    item: Code | None = None
+    lot: LotNumber | None = None
 
     @model_validator(mode="after")
     def _one_start(self) -> RecallHold:
@@ -60,7 +61,7 @@ class RecallHeld(Accepted):
 
 async def hold_recalled_lots(
     body: RecallHold, state: State
-) -> tuple[c.Command, Mapping[str, object]]:
+) -> tuple[Command, Mapping[str, object]]:
     finder: AffectedLots = state.affected_lots
     lots = await finder(supplier_lot=body.supplier_lot, item=body.item, lot=body.lot)
     if not lots:
@@ -69,10 +70,10 @@ async def hold_recalled_lots(
             f"nothing on hand comes from {start}",
             field="supplier_lot" if body.supplier_lot else "lot",
         )
-    command = c.HoldLots(
+    command = HoldLots(
         hold_id=body.hold_id,
         reason=body.reason,
-        lots=[c.LotInput(sku=sku, lot=lot) for sku, lot in lots],
+        lots=[LotInput(sku=sku, lot=lot) for sku, lot in lots],
     )
     holds = [
         {"hold_id": f"{body.hold_id}-{n}", "item": sku, "lot": lot}

@@ -12,257 +12,308 @@ from commands.api import CREATED
 from commands.lane import CommandEndpoint, CommandLane, CommandRoute, documented_endpoint
 from commands.limits import DEFAULT_MAX_BODY
 from commands.recalls import RECALL_HOLD
-from ledger import commands as c
+from ledger.engineering.commands import DefineBom, DefineRouting, DefineWorkCenter
+from ledger.master_data.commands import (
+    BlockLocation,
+    ChangePlanningParameters,
+    ChangeStandardCost,
+    RegisterItem,
+    RegisterLocation,
+    UnblockLocation,
+)
+from ledger.orders.commands import (
+    AllocateSalesOrder,
+    CancelPurchaseOrderLine,
+    ClosePurchaseOrder,
+    ConfirmPurchaseOrder,
+    CreatePurchaseOrder,
+    CreateSalesOrder,
+    PickSalesOrder,
+    ReceivePurchaseOrder,
+    ReturnSalesOrder,
+    ReturnToSupplier,
+    ShipSalesOrder,
+)
+from ledger.planning.commands import FirmPlannedOrder, ProposePlannedOrders
+from ledger.production.commands import (
+    CancelWorkOrder,
+    CloseWorkOrder,
+    CompleteWorkOrder,
+    CreateWorkOrder,
+    IssueToWorkOrder,
+    ReceiveWorkOrderOutput,
+    ReleaseWorkOrder,
+    ReportOperation,
+    ReturnFromWorkOrder,
+)
+from ledger.quality.commands import (
+    DefineSpecification,
+    DisposeStock,
+    ExpireLots,
+    HoldLots,
+    MergeLots,
+    PlaceHold,
+    RecordInspection,
+    ReleaseHold,
+    SplitLot,
+)
+from ledger.stock.commands import (
+    AdjustStock,
+    ChangeStockStatus,
+    CountStock,
+    IssueStock,
+    MoveStock,
+    ReceiveStock,
+    ReleaseReservation,
+    ReserveStock,
+    ScrapStock,
+)
 
 PREFIX = "/v1"
 
 COMMAND_ROUTES: tuple[CommandRoute, ...] = (
     CommandRoute(
         "/items",
-        c.RegisterItem,
+        RegisterItem,
         "master data",
         "Register an item (SKU) with its unit, tracking, costing and planning parameters",
     ),
     CommandRoute(
         "/items/planning-parameters",
-        c.ChangePlanningParameters,
+        ChangePlanningParameters,
         "master data",
         "Change an item's lead time, lot sizing, safety stock or reorder point",
     ),
     CommandRoute(
         "/items/standard-cost",
-        c.ChangeStandardCost,
+        ChangeStandardCost,
         "master data",
         "Change a standard-costed item's standard cost; on-hand stock is revalued",
     ),
     CommandRoute(
         "/locations",
-        c.RegisterLocation,
+        RegisterLocation,
         "master data",
         "Register a site, warehouse, zone or bin under its parent",
     ),
     CommandRoute(
         "/locations/block",
-        c.BlockLocation,
+        BlockLocation,
         "master data",
         "Block a location (and everything under it) for movements",
     ),
-    CommandRoute("/locations/unblock", c.UnblockLocation, "master data", "Lift a location's block"),
+    CommandRoute("/locations/unblock", UnblockLocation, "master data", "Lift a location's block"),
     CommandRoute(
         "/receipts",
-        c.ReceiveStock,
+        ReceiveStock,
         "stock",
         "Receive stock into a location, at a unit cost, optionally as a lot",
     ),
     CommandRoute(
         "/issues",
-        c.IssueStock,
+        IssueStock,
         "stock",
         "Issue available stock to a work order, cost center or customer",
     ),
     CommandRoute(
         "/moves",
-        c.MoveStock,
+        MoveStock,
         "stock",
         "Move stock between locations; its status and cost travel with it",
     ),
     CommandRoute(
-        "/adjustments", c.AdjustStock, "stock", "Adjust a balance up or down with a reason code"
+        "/adjustments", AdjustStock, "stock", "Adjust a balance up or down with a reason code"
     ),
     CommandRoute(
         "/scraps",
-        c.ScrapStock,
+        ScrapStock,
         "stock",
         "Write available stock off as scrap, at its cost, with a reason code",
     ),
     CommandRoute(
         "/counts",
-        c.CountStock,
+        CountStock,
         "stock",
         "Record a physical count; the variance against the book is posted",
     ),
     CommandRoute(
         "/reservations",
-        c.ReserveStock,
+        ReserveStock,
         "stock",
         "Reserve available stock for a demand, for the item or pinned to a location and lot",
     ),
     CommandRoute(
         "/reservations/release",
-        c.ReleaseReservation,
+        ReleaseReservation,
         "stock",
         "Release all or part of a reservation",
     ),
     CommandRoute(
         "/status-changes",
-        c.ChangeStockStatus,
+        ChangeStockStatus,
         "stock",
         "Move stock between available, quarantine, held and rejected",
     ),
     CommandRoute(
         "/work-centers",
-        c.DefineWorkCenter,
+        DefineWorkCenter,
         "engineering",
         "Define a work center: capacity, calendar, rates",
     ),
     CommandRoute(
         "/boms",
-        c.DefineBom,
+        DefineBom,
         "engineering",
         "Define a BOM version; a BOM that would contain itself is refused",
     ),
     CommandRoute(
         "/routings",
-        c.DefineRouting,
+        DefineRouting,
         "engineering",
         "Define a routing version: operations at work centers",
     ),
-    CommandRoute("/work-orders", c.CreateWorkOrder, "production", "Create a work order"),
+    CommandRoute("/work-orders", CreateWorkOrder, "production", "Create a work order"),
     CommandRoute(
         "/work-orders/release",
-        c.ReleaseWorkOrder,
+        ReleaseWorkOrder,
         "production",
         "Release: snapshot BOM and routing, reserve components",
     ),
     CommandRoute(
         "/work-orders/issue",
-        c.IssueToWorkOrder,
+        IssueToWorkOrder,
         "production",
         "Issue a component to a work order (pick list)",
     ),
     CommandRoute(
         "/work-orders/return",
-        c.ReturnFromWorkOrder,
+        ReturnFromWorkOrder,
         "production",
         "Return a component from a work order to stock",
     ),
     CommandRoute(
         "/work-orders/report",
-        c.ReportOperation,
+        ReportOperation,
         "production",
         "Report an operation: good, scrap, rework, hours; backflush",
     ),
     CommandRoute(
         "/work-orders/receive",
-        c.ReceiveWorkOrderOutput,
+        ReceiveWorkOrderOutput,
         "production",
         "Receive output into stock, at its WIP cost",
     ),
     CommandRoute(
         "/work-orders/complete",
-        c.CompleteWorkOrder,
+        CompleteWorkOrder,
         "production",
         "Report what is left at standard and receive all output",
     ),
     CommandRoute(
         "/work-orders/close",
-        c.CloseWorkOrder,
+        CloseWorkOrder,
         "production",
         "Close with variances; release what is still reserved",
     ),
     CommandRoute(
         "/work-orders/cancel",
-        c.CancelWorkOrder,
+        CancelWorkOrder,
         "production",
         "Cancel an order that consumed nothing",
     ),
-    CommandRoute("/purchase-orders", c.CreatePurchaseOrder, "orders", "Create a purchase order"),
+    CommandRoute("/purchase-orders", CreatePurchaseOrder, "orders", "Create a purchase order"),
     CommandRoute(
-        "/purchase-orders/confirm", c.ConfirmPurchaseOrder, "orders", "Confirm a purchase order"
+        "/purchase-orders/confirm", ConfirmPurchaseOrder, "orders", "Confirm a purchase order"
     ),
     CommandRoute(
         "/purchase-orders/receive",
-        c.ReceivePurchaseOrder,
+        ReceivePurchaseOrder,
         "orders",
         "Receive purchase-order lines into a location",
     ),
     CommandRoute(
         "/purchase-orders/cancel-line",
-        c.CancelPurchaseOrderLine,
+        CancelPurchaseOrderLine,
         "orders",
         "Cancel what is open on a line",
     ),
     CommandRoute(
         "/purchase-orders/return",
-        c.ReturnToSupplier,
+        ReturnToSupplier,
         "orders",
         "Return received goods to the supplier",
     ),
-    CommandRoute(
-        "/purchase-orders/close", c.ClosePurchaseOrder, "orders", "Close a purchase order"
-    ),
+    CommandRoute("/purchase-orders/close", ClosePurchaseOrder, "orders", "Close a purchase order"),
     CommandRoute(
         "/specifications",
-        c.DefineSpecification,
+        DefineSpecification,
         "quality",
         "Define an item's quality specification (characteristics and limits)",
     ),
     CommandRoute(
         "/inspections",
-        c.RecordInspection,
+        RecordInspection,
         "quality",
         "Record an inspection against the specification; a failure rejects what it covers",
     ),
     CommandRoute(
         "/holds",
-        c.PlaceHold,
+        PlaceHold,
         "quality",
         "Hold a quantity, a lot or every lot of an item; holds stack",
     ),
     CommandRoute(
         "/holds/lots",
-        c.HoldLots,
+        HoldLots,
         "quality",
         "Hold every listed lot in one atomic step (recall containment)",
     ),
-    CommandRoute("/holds/release", c.ReleaseHold, "quality", "Release one hold, with a signature"),
+    CommandRoute("/holds/release", ReleaseHold, "quality", "Release one hold, with a signature"),
     CommandRoute(
         "/dispositions",
-        c.DisposeStock,
+        DisposeStock,
         "quality",
         "Scrap, return, rework or use as is rejected or quarantined stock",
     ),
-    CommandRoute("/lots/split", c.SplitLot, "quality", "Split part of a lot off as a new lot"),
-    CommandRoute(
-        "/lots/merge", c.MergeLots, "quality", "Merge lots at one location into a new lot"
-    ),
+    CommandRoute("/lots/split", SplitLot, "quality", "Split part of a lot off as a new lot"),
+    CommandRoute("/lots/merge", MergeLots, "quality", "Merge lots at one location into a new lot"),
     CommandRoute(
         "/lots/expire",
-        c.ExpireLots,
+        ExpireLots,
         "quality",
         "Hold the item's lots past their expiry (reason: expired)",
     ),
-    CommandRoute("/sales-orders", c.CreateSalesOrder, "orders", "Create a sales order"),
+    CommandRoute("/sales-orders", CreateSalesOrder, "orders", "Create a sales order"),
     CommandRoute(
         "/sales-orders/allocate",
-        c.AllocateSalesOrder,
+        AllocateSalesOrder,
         "orders",
         "Allocate available stock, first to expire first",
     ),
     CommandRoute(
-        "/sales-orders/pick", c.PickSalesOrder, "orders", "Record picking of allocated stock"
+        "/sales-orders/pick", PickSalesOrder, "orders", "Record picking of allocated stock"
     ),
     CommandRoute(
         "/sales-orders/ship",
-        c.ShipSalesOrder,
+        ShipSalesOrder,
         "orders",
         "Ship to the customer, from allocations first",
     ),
     CommandRoute(
         "/sales-orders/return",
-        c.ReturnSalesOrder,
+        ReturnSalesOrder,
         "orders",
         "Take back shipped goods (into quarantine)",
     ),
     CommandRoute(
         "/planned-orders",
-        c.ProposePlannedOrders,
+        ProposePlannedOrders,
         "planning",
         "Save an MRP run's planned orders; the previous run's unfirmed ones are superseded",
     ),
     CommandRoute(
         "/planned-orders/firm",
-        c.FirmPlannedOrder,
+        FirmPlannedOrder,
         "planning",
         "Firm a planned order into a purchase order or a work order",
     ),

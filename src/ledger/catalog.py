@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from ledger.aggregate import LedgerAggregate
-from ledger.engineering import BillOfMaterials, Engineering, Routing, WorkCenter
-from ledger.item import Item
-from ledger.location import Location
-from ledger.orders import PurchaseOrder, SalesOrder
-from ledger.planned_orders import PlannedOrder, PlanningBoard
-from ledger.quality import Hold, Inspection
+from ledger.engineering.aggregates import BillOfMaterials, Engineering, Routing, WorkCenter
+from ledger.master_data.item import Item
+from ledger.master_data.location import Location
+from ledger.orders.aggregates import PurchaseOrder, SalesOrder
+from ledger.planning.aggregates import PlannedOrder, PlanningBoard
+from ledger.production.work_order import WorkOrder
+from ledger.quality.aggregates import Hold, Inspection
 from ledger.receipt import CommandReceipt
-from ledger.stock import Stock
-from ledger.work_order import WorkOrder
+from ledger.stock.card import Stock
 
 AGGREGATES: tuple[type[LedgerAggregate], ...] = (
     Item,

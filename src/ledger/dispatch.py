@@ -13,16 +13,75 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from ledger import commands as c
-from ledger import handlers as master_data_and_stock
-from ledger import handlers_planning as planning
-from ledger import handlers_production as production
-from ledger import handlers_quality as quality
+from ledger.commands import Command
+from ledger.engineering import handlers as engineering
+from ledger.engineering.commands import DefineBom, DefineRouting, DefineWorkCenter
+from ledger.master_data import handlers as master_data
+from ledger.master_data.commands import (
+    BlockLocation,
+    ChangePlanningParameters,
+    ChangeStandardCost,
+    RegisterItem,
+    RegisterLocation,
+    UnblockLocation,
+)
+from ledger.orders import handlers as orders
+from ledger.orders.commands import (
+    AllocateSalesOrder,
+    CancelPurchaseOrderLine,
+    ClosePurchaseOrder,
+    ConfirmPurchaseOrder,
+    CreatePurchaseOrder,
+    CreateSalesOrder,
+    PickSalesOrder,
+    ReceivePurchaseOrder,
+    ReturnSalesOrder,
+    ReturnToSupplier,
+    ShipSalesOrder,
+)
+from ledger.planning import handlers as planning
+from ledger.planning.commands import FirmPlannedOrder, ProposePlannedOrders
+from ledger.production import handlers as production
+from ledger.production.commands import (
+    CancelWorkOrder,
+    CloseWorkOrder,
+    CompleteWorkOrder,
+    CreateWorkOrder,
+    IssueToWorkOrder,
+    ReceiveWorkOrderOutput,
+    ReleaseWorkOrder,
+    ReportOperation,
+    ReturnFromWorkOrder,
+)
+from ledger.quality import handlers as quality
+from ledger.quality.commands import (
+    DefineSpecification,
+    DisposeStock,
+    ExpireLots,
+    HoldLots,
+    MergeLots,
+    PlaceHold,
+    RecordInspection,
+    ReleaseHold,
+    SplitLot,
+)
+from ledger.stock import handlers as stock
+from ledger.stock.commands import (
+    AdjustStock,
+    ChangeStockStatus,
+    CountStock,
+    IssueStock,
+    MoveStock,
+    ReceiveStock,
+    ReleaseReservation,
+    ReserveStock,
+    ScrapStock,
+)
 from ledger.unit_of_work import UnitOfWork
 
-C = TypeVar("C", bound=c.Command)
+C = TypeVar("C", bound=Command)
 Handler = Callable[[UnitOfWork, Any], dict[str, str]]
-Row = tuple[type[c.Command], Handler]
+Row = tuple[type[Command], Handler]
 
 
 def _row(command: type[C], handler: Callable[[UnitOfWork, C], dict[str, str]]) -> Row:
@@ -33,74 +92,74 @@ def _row(command: type[C], handler: Callable[[UnitOfWork, C], dict[str, str]]) -
 FEATURES: Mapping[str, tuple[Row, ...]] = MappingProxyType(
     {
         "master_data": (
-            _row(c.RegisterItem, master_data_and_stock.register_item),
-            _row(c.ChangePlanningParameters, master_data_and_stock.change_planning_parameters),
-            _row(c.ChangeStandardCost, master_data_and_stock.change_standard_cost),
-            _row(c.RegisterLocation, master_data_and_stock.register_location),
-            _row(c.BlockLocation, master_data_and_stock.block_location),
-            _row(c.UnblockLocation, master_data_and_stock.unblock_location),
+            _row(RegisterItem, master_data.register_item),
+            _row(ChangePlanningParameters, master_data.change_planning_parameters),
+            _row(ChangeStandardCost, master_data.change_standard_cost),
+            _row(RegisterLocation, master_data.register_location),
+            _row(BlockLocation, master_data.block_location),
+            _row(UnblockLocation, master_data.unblock_location),
         ),
         "stock": (
-            _row(c.ReceiveStock, master_data_and_stock.receive),
-            _row(c.IssueStock, master_data_and_stock.issue),
-            _row(c.MoveStock, master_data_and_stock.move),
-            _row(c.AdjustStock, master_data_and_stock.adjust),
-            _row(c.ScrapStock, master_data_and_stock.scrap),
-            _row(c.CountStock, master_data_and_stock.count),
-            _row(c.ReserveStock, master_data_and_stock.reserve),
-            _row(c.ReleaseReservation, master_data_and_stock.release_reservation),
-            _row(c.ChangeStockStatus, master_data_and_stock.change_status),
+            _row(ReceiveStock, stock.receive),
+            _row(IssueStock, stock.issue),
+            _row(MoveStock, stock.move),
+            _row(AdjustStock, stock.adjust),
+            _row(ScrapStock, stock.scrap),
+            _row(CountStock, stock.count),
+            _row(ReserveStock, stock.reserve),
+            _row(ReleaseReservation, stock.release_reservation),
+            _row(ChangeStockStatus, stock.change_status),
         ),
         "engineering": (
-            _row(c.DefineWorkCenter, production.define_work_center),
-            _row(c.DefineBom, production.define_bom),
-            _row(c.DefineRouting, production.define_routing),
+            _row(DefineWorkCenter, engineering.define_work_center),
+            _row(DefineBom, engineering.define_bom),
+            _row(DefineRouting, engineering.define_routing),
         ),
         "production": (
-            _row(c.CreateWorkOrder, production.create_work_order),
-            _row(c.ReleaseWorkOrder, production.release_work_order),
-            _row(c.IssueToWorkOrder, production.issue_to_work_order),
-            _row(c.ReturnFromWorkOrder, production.return_from_work_order),
-            _row(c.ReportOperation, production.report_operation),
-            _row(c.ReceiveWorkOrderOutput, production.receive_work_order_output),
-            _row(c.CompleteWorkOrder, production.complete_work_order),
-            _row(c.CloseWorkOrder, production.close_work_order),
-            _row(c.CancelWorkOrder, production.cancel_work_order),
+            _row(CreateWorkOrder, production.create_work_order),
+            _row(ReleaseWorkOrder, production.release_work_order),
+            _row(IssueToWorkOrder, production.issue_to_work_order),
+            _row(ReturnFromWorkOrder, production.return_from_work_order),
+            _row(ReportOperation, production.report_operation),
+            _row(ReceiveWorkOrderOutput, production.receive_work_order_output),
+            _row(CompleteWorkOrder, production.complete_work_order),
+            _row(CloseWorkOrder, production.close_work_order),
+            _row(CancelWorkOrder, production.cancel_work_order),
         ),
         "orders": (
-            _row(c.CreatePurchaseOrder, production.create_purchase_order),
-            _row(c.ConfirmPurchaseOrder, production.confirm_purchase_order),
-            _row(c.ReceivePurchaseOrder, production.receive_purchase_order),
-            _row(c.CancelPurchaseOrderLine, production.cancel_purchase_order_line),
-            _row(c.ReturnToSupplier, production.return_to_supplier),
-            _row(c.ClosePurchaseOrder, production.close_purchase_order),
-            _row(c.CreateSalesOrder, production.create_sales_order),
-            _row(c.AllocateSalesOrder, production.allocate_sales_order),
-            _row(c.PickSalesOrder, production.pick_sales_order),
-            _row(c.ShipSalesOrder, production.ship_sales_order),
-            _row(c.ReturnSalesOrder, production.return_sales_order),
+            _row(CreatePurchaseOrder, orders.create_purchase_order),
+            _row(ConfirmPurchaseOrder, orders.confirm_purchase_order),
+            _row(ReceivePurchaseOrder, orders.receive_purchase_order),
+            _row(CancelPurchaseOrderLine, orders.cancel_purchase_order_line),
+            _row(ReturnToSupplier, orders.return_to_supplier),
+            _row(ClosePurchaseOrder, orders.close_purchase_order),
+            _row(CreateSalesOrder, orders.create_sales_order),
+            _row(AllocateSalesOrder, orders.allocate_sales_order),
+            _row(PickSalesOrder, orders.pick_sales_order),
+            _row(ShipSalesOrder, orders.ship_sales_order),
+            _row(ReturnSalesOrder, orders.return_sales_order),
         ),
         "quality": (
-            _row(c.DefineSpecification, quality.define_specification),
-            _row(c.RecordInspection, quality.record_inspection),
-            _row(c.PlaceHold, quality.place_hold),
-            _row(c.HoldLots, quality.hold_lots),
-            _row(c.ReleaseHold, quality.release_hold),
-            _row(c.DisposeStock, quality.dispose_stock),
-            _row(c.SplitLot, quality.split_lot),
-            _row(c.MergeLots, quality.merge_lots),
-            _row(c.ExpireLots, quality.expire_lots),
+            _row(DefineSpecification, quality.define_specification),
+            _row(RecordInspection, quality.record_inspection),
+            _row(PlaceHold, quality.place_hold),
+            _row(HoldLots, quality.hold_lots),
+            _row(ReleaseHold, quality.release_hold),
+            _row(DisposeStock, quality.dispose_stock),
+            _row(SplitLot, quality.split_lot),
+            _row(MergeLots, quality.merge_lots),
+            _row(ExpireLots, quality.expire_lots),
         ),
         "planning": (
-            _row(c.ProposePlannedOrders, planning.propose_planned_orders),
-            _row(c.FirmPlannedOrder, planning.firm_planned_order),
+            _row(ProposePlannedOrders, planning.propose_planned_orders),
+            _row(FirmPlannedOrder, planning.firm_planned_order),
         ),
     }
 )
 
 
-def _table(features: Mapping[str, tuple[Row, ...]]) -> Mapping[type[c.Command], Handler]:
-    table: dict[type[c.Command], Handler] = {}
+def _table(features: Mapping[str, tuple[Row, ...]]) -> Mapping[type[Command], Handler]:
+    table: dict[type[Command], Handler] = {}
     for rows in features.values():
         for command, handler in rows:
             if command in table:
@@ -111,5 +170,5 @@ def _table(features: Mapping[str, tuple[Row, ...]]) -> Mapping[type[c.Command], 
     return MappingProxyType(table)
 
 
-HANDLERS: Mapping[type[c.Command], Handler] = _table(FEATURES)
-ALL_COMMANDS: tuple[type[c.Command], ...] = tuple(HANDLERS)
+HANDLERS: Mapping[type[Command], Handler] = _table(FEATURES)
+ALL_COMMANDS: tuple[type[Command], ...] = tuple(HANDLERS)

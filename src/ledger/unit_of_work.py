@@ -14,9 +14,9 @@ from uuid import UUID
 from ledger.aggregate import LedgerAggregate
 from ledger.errors import UnknownItem, UnknownLocation
 from ledger.ids import event_id, item_id, location_id, stock_id
-from ledger.item import Item
-from ledger.location import Location
-from ledger.stock import Place, Stock
+from ledger.master_data.item import Item
+from ledger.master_data.location import Location
+from ledger.stock.card import Place, Stock
 from ledger.values import EventRef, Meta
 
 A = TypeVar("A", bound=LedgerAggregate)

@@ -52,10 +52,10 @@ from ledger.errors import (
     LedgerError,
 )
 from ledger.ids import item_id, location_id, receipt_id, stock_id
-from ledger.item import Item
-from ledger.location import Location
+from ledger.master_data.item import Item
+from ledger.master_data.location import Location
 from ledger.receipt import CommandReceipt
-from ledger.stock import Place, Stock
+from ledger.stock.card import Place, Stock
 from ledger.store import StoreQueries
 from ledger.unit_of_work import Envelope, UnitOfWork
 from ledger.values import EventRef, Meta, ledger_precision

@@ -1,8 +1,10 @@
 """Operations endpoints used by the `mims` CLI while a server owns the read models.
 
 DuckDB lets one process write a database file; while `mims serve` runs, the CLI's
-rebuild, status and audit go through these endpoints and the work happens in the server
-(a rebuild in a background thread, swapped in between two pages of the runner).
+rebuild, status, audit, expiry and planning runs go through these endpoints and the work
+happens in the server (a rebuild in a background thread, swapped in between two pages of
+the runner). They are operations that compose the read side with the ledger, which is
+the composition root's to do; the commands a plant posts are all in ``commands``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from commands.problems import problem_responses
 from ledger.writer import Ledger
 from mims.audit import verify
-from mims.quality_ops import expire_due
+from mims.jobs import expire_due
+from planning.errors import PlanningError
+from planning.from_ledger import MrpRequest, PoliciesRequest, plan_mrp, plan_policies
 from projections.engine.operations import rebuild_into
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
@@ -133,6 +137,11 @@ def job_state(job_id: str) -> dict[str, Any]:
     return asdict(job)
 
 
+def _caught_up(state: Any) -> None:
+    """Wait until the read models show every command answered before."""
+    state.runner.wait_for(state.ledger.max_position(), timeout=60)
+
+
 @router.post("/audit/verify")
 def audit_verify(request: Request) -> dict[str, Any]:
     state = request.app.state
@@ -151,5 +160,32 @@ def audit_verify(request: Request) -> dict[str, Any]:
 def quality_expire(request: Request) -> dict[str, Any]:
     """Run the expiry job now (it also runs every MIMS_EXPIRY_INTERVAL_MINUTES)."""
     state = request.app.state
-    state.runner.wait_for(state.ledger.max_position(), timeout=60)  # see every receipt first
+    _caught_up(state)  # see every receipt first
     return {"expired": expire_due(state.ledger, state.read_models)}
+
+
+# The body is not JSON (400), a run id saved already (409), over the body limit (413),
+# invalid or beyond what planning takes (422), the read models behind (503).
+PLANNING_ANSWERS = problem_responses(400, 409, 413, 422, 503)
+
+
+@router.post("/planning/mrp", responses=PLANNING_ANSWERS)
+def admin_mrp(request: Request, body: MrpRequest) -> dict[str, Any]:
+    """Plan MRP from the read models (and save the run unless ``save`` is false)."""
+    state = request.app.state
+    _caught_up(state)
+    try:
+        return plan_mrp(state.ledger, state.read_models, body)
+    except PlanningError as e:
+        raise HTTPException(422, str(e)) from None
+
+
+@router.post("/planning/policies", responses=PLANNING_ANSWERS)
+def admin_policies(request: Request, body: PoliciesRequest) -> dict[str, Any]:
+    """Propose inventory policies from the history (and post them with ``apply``)."""
+    state = request.app.state
+    _caught_up(state)
+    try:
+        return plan_policies(state.ledger, state.read_models, body)
+    except PlanningError as e:
+        raise HTTPException(422, str(e)) from None

@@ -26,7 +26,7 @@ import structlog
 from eventsourcing.utils import get_topic
 
 from ledger.chain import Anchor, ChainReport, verify_chain
-from ledger.stock import Stock
+from ledger.stock.card import Stock
 from ledger.store import chain_of
 from ledger.writer import Ledger
 from mims.relay import RelaySettings, ensure_stream

@@ -13,7 +13,32 @@ from decimal import Decimal
 
 from rich.progress import Progress
 
-from ledger import commands as c
+from ledger.commands import Command
+from ledger.engineering.commands import (
+    BomLineInput,
+    DefineBom,
+    DefineRouting,
+    DefineWorkCenter,
+    OperationInput,
+)
+from ledger.master_data.commands import PlanningParametersInput, RegisterItem, RegisterLocation
+from ledger.orders.commands import (
+    AllocateSalesOrder,
+    ConfirmPurchaseOrder,
+    CreatePurchaseOrder,
+    CreateSalesOrder,
+    OrderLineInput,
+    ReceiptLineInput,
+    ReceivePurchaseOrder,
+)
+from ledger.production.commands import (
+    CloseWorkOrder,
+    CompleteWorkOrder,
+    CreateWorkOrder,
+    ReleaseWorkOrder,
+    ReportOperation,
+)
+from ledger.stock.commands import MoveStock, ReceiveStock
 from ledger.values import CostingMethod, ItemKind, LocationKind, LocationLevel, Tracking
 from ledger.writer import Ledger, Outcome
 
@@ -71,17 +96,17 @@ _UNITS = {
 }
 
 
-def locations() -> list[c.RegisterLocation]:
+def locations() -> list[RegisterLocation]:
     site, wh, zone, bin_ = (
         LocationLevel.SITE,
         LocationLevel.WAREHOUSE,
         LocationLevel.ZONE,
         LocationLevel.BIN,
     )
-    out = [c.RegisterLocation(code=SITE, name="Main plant", level=site)]
+    out = [RegisterLocation(code=SITE, name="Main plant", level=site)]
 
     def add(code: str, name: str, level: LocationLevel, kind: LocationKind, parent: str) -> None:
-        out.append(c.RegisterLocation(code=code, name=name, level=level, kind=kind, parent=parent))
+        out.append(RegisterLocation(code=code, name=name, level=level, kind=kind, parent=parent))
 
     storage = LocationKind.STORAGE
     add("WH-MAIN", "Main warehouse", wh, storage, SITE)
@@ -107,7 +132,7 @@ def locations() -> list[c.RegisterLocation]:
     return out
 
 
-def items(rng: random.Random) -> list[c.RegisterItem]:
+def items(rng: random.Random) -> list[RegisterItem]:
     out = []
     for kind, (prefix, nouns, variants) in _NAMES.items():
         unit, precision = _UNITS[kind]
@@ -125,7 +150,7 @@ def items(rng: random.Random) -> list[c.RegisterItem]:
             )
             cost = Decimal(rng.randint(50, 50_000)) / 100
             out.append(
-                c.RegisterItem(
+                RegisterItem(
                     sku=f"{prefix}-{n + 1:03d}",
                     description=f"{noun} {variant}",
                     kind=kind,
@@ -142,7 +167,7 @@ def items(rng: random.Random) -> list[c.RegisterItem]:
                         else None
                     ),
                     inspection_required=kind is ItemKind.RAW_MATERIAL and n % INSPECTED_EVERY == 0,
-                    planning=c.PlanningParametersInput(
+                    planning=PlanningParametersInput(
                         lead_time_days=rng.choice([3, 5, 10, 15, 20]),
                         safety_stock=Decimal(rng.choice([0, 10, 20, 50])),
                         reorder_point=Decimal(rng.choice([0, 25, 50, 100])),
@@ -152,7 +177,7 @@ def items(rng: random.Random) -> list[c.RegisterItem]:
     return out
 
 
-def receipts(rng: random.Random, registered: list[c.RegisterItem]) -> list[c.ReceiveStock]:
+def receipts(rng: random.Random, registered: list[RegisterItem]) -> list[ReceiveStock]:
     out = []
     storage_bins = [f"{r}-{n:02d}" for r in "AB" for n in range(1, 11)]
     for item in registered:
@@ -175,7 +200,7 @@ def receipts(rng: random.Random, registered: list[c.RegisterItem]) -> list[c.Rec
                 else Decimal(rng.randint(50, 9_000)) / 100
             )
             out.append(
-                c.ReceiveStock(
+                ReceiveStock(
                     sku=item.sku,
                     location=location,
                     quantity=quantity,
@@ -200,15 +225,15 @@ def receipts(rng: random.Random, registered: list[c.RegisterItem]) -> list[c.Rec
 
 
 WORK_CENTERS = [
-    c.DefineWorkCenter(code="MACH", name="CNC machining", capacity_hours_per_day=Decimal(16),
+    DefineWorkCenter(code="MACH", name="CNC machining", capacity_hours_per_day=Decimal(16),
                        labour_rate=Decimal(42), machine_rate=Decimal(65)),
-    c.DefineWorkCenter(code="WELD", name="Welding", labour_rate=Decimal(38),
+    DefineWorkCenter(code="WELD", name="Welding", labour_rate=Decimal(38),
                        machine_rate=Decimal(25)),
-    c.DefineWorkCenter(code="PAINT", name="Paint line", labour_rate=Decimal(30),
+    DefineWorkCenter(code="PAINT", name="Paint line", labour_rate=Decimal(30),
                        machine_rate=Decimal(18)),
-    c.DefineWorkCenter(code="ASSY", name="Assembly", capacity_hours_per_day=Decimal(16),
+    DefineWorkCenter(code="ASSY", name="Assembly", capacity_hours_per_day=Decimal(16),
                        labour_rate=Decimal(35), machine_rate=Decimal(5)),
-    c.DefineWorkCenter(code="TEST", name="Final test", labour_rate=Decimal(40),
+    DefineWorkCenter(code="TEST", name="Final test", labour_rate=Decimal(40),
                        machine_rate=Decimal(10)),
 ]  # fmt: skip
 STAGING = "WIP-1"  # line-side stock the demo work orders backflush from
@@ -223,19 +248,19 @@ class _Plant:
     """What the demo's production part draws on."""
 
     rng: random.Random
-    by_kind: dict[ItemKind, list[c.RegisterItem]]
-    plenty: dict[str, c.ReceiveStock]  # a big lot in storage, by item
+    by_kind: dict[ItemKind, list[RegisterItem]]
+    plenty: dict[str, ReceiveStock]  # a big lot in storage, by item
     today: date
-    boms: dict[str, list[c.BomLineInput]] = field(default_factory=dict)
+    boms: dict[str, list[BomLineInput]] = field(default_factory=dict)
 
-    def usable(self, kind: ItemKind) -> list[c.RegisterItem]:
+    def usable(self, kind: ItemKind) -> list[RegisterItem]:
         return [
             i for i in self.by_kind[kind]
             if i.sku in self.plenty and i.tracking is not Tracking.SERIAL
         ]  # fmt: skip
 
     @property
-    def finished(self) -> list[c.RegisterItem]:
+    def finished(self) -> list[RegisterItem]:
         return [
             i for i in self.by_kind[ItemKind.FINISHED_GOOD] if i.tracking is not Tracking.SERIAL
         ]
@@ -244,26 +269,26 @@ class _Plant:
         return self.today + timedelta(days=days)
 
 
-def _engineering(plant: _Plant) -> list[c.Command]:
+def _engineering(plant: _Plant) -> list[Command]:
     rng, since = plant.rng, plant.today - timedelta(days=90)
-    out: list[c.Command] = list(WORK_CENTERS)
+    out: list[Command] = list(WORK_CENTERS)
     for sub in plant.by_kind[ItemKind.SUBASSEMBLY]:
         raw = rng.sample(plant.usable(ItemKind.RAW_MATERIAL), 2)
         parts = rng.sample(plant.usable(ItemKind.COMPONENT), 2)
         plant.boms[sub.sku] = [
-            *(c.BomLineInput(component=r.sku, quantity=Decimal(rng.choice(["0.5", "1.2", "2.5"])),
+            *(BomLineInput(component=r.sku, quantity=Decimal(rng.choice(["0.5", "1.2", "2.5"])),
                              scrap_factor=Decimal("0.03"), backflush="operation", operation=10)
               for r in raw),
-            *(c.BomLineInput(component=p.sku, quantity=Decimal(rng.randint(1, 4)),
+            *(BomLineInput(component=p.sku, quantity=Decimal(rng.randint(1, 4)),
                              backflush="completion") for p in parts),
         ]  # fmt: skip
-        out.append(c.DefineBom(parent=sub.sku, version="A", effective_from=since,
+        out.append(DefineBom(parent=sub.sku, version="A", effective_from=since,
                                lines=plant.boms[sub.sku]))  # fmt: skip
         out.append(
-            c.DefineRouting(item=sub.sku, version="A", effective_from=since, operations=[
-                c.OperationInput(seq=10, work_center="MACH", setup_hours=Decimal("0.5"),
+            DefineRouting(item=sub.sku, version="A", effective_from=since, operations=[
+                OperationInput(seq=10, work_center="MACH", setup_hours=Decimal("0.5"),
                                  run_hours_per_unit=Decimal("0.2")),
-                c.OperationInput(seq=20, work_center=rng.choice(["WELD", "PAINT"]),
+                OperationInput(seq=20, work_center=rng.choice(["WELD", "PAINT"]),
                                  run_hours_per_unit=Decimal("0.1"), move_queue_hours=Decimal(4)),
             ])
         )  # fmt: skip
@@ -272,68 +297,68 @@ def _engineering(plant: _Plant) -> list[c.Command]:
         part = rng.choice(plant.usable(ItemKind.COMPONENT))
         pack = rng.choice(plant.usable(ItemKind.PACKAGING))
         lines = [
-            *(c.BomLineInput(component=s.sku, quantity=Decimal(1), backflush="completion")
+            *(BomLineInput(component=s.sku, quantity=Decimal(1), backflush="completion")
               for s in subs),
-            c.BomLineInput(component=part.sku, quantity=Decimal(rng.randint(2, 8)),
+            BomLineInput(component=part.sku, quantity=Decimal(rng.randint(2, 8)),
                            backflush="completion"),
-            c.BomLineInput(component=pack.sku, quantity=Decimal(1), backflush="completion"),
+            BomLineInput(component=pack.sku, quantity=Decimal(1), backflush="completion"),
         ]  # fmt: skip
-        out.append(c.DefineBom(parent=fg.sku, version="A", effective_from=since, lines=lines))
+        out.append(DefineBom(parent=fg.sku, version="A", effective_from=since, lines=lines))
         out.append(
-            c.DefineRouting(item=fg.sku, version="A", effective_from=since, operations=[
-                c.OperationInput(seq=10, work_center="ASSY", setup_hours=Decimal(1),
+            DefineRouting(item=fg.sku, version="A", effective_from=since, operations=[
+                OperationInput(seq=10, work_center="ASSY", setup_hours=Decimal(1),
                                  run_hours_per_unit=Decimal("0.75")),
-                c.OperationInput(seq=20, work_center="TEST", run_hours_per_unit=Decimal("0.25")),
+                OperationInput(seq=20, work_center="TEST", run_hours_per_unit=Decimal("0.25")),
             ])
         )  # fmt: skip
     return out
 
 
-def _orders(plant: _Plant) -> list[c.Command]:
+def _orders(plant: _Plant) -> list[Command]:
     """Open purchase orders (supply) for materials, sales orders (demand) for goods."""
-    rng, out = plant.rng, list[c.Command]()
+    rng, out = plant.rng, list[Command]()
     buyable = plant.usable(ItemKind.RAW_MATERIAL) + plant.usable(ItemKind.COMPONENT)
     for n in range(6):
         number = f"PO-D{n + 1:03d}"
-        out.append(c.CreatePurchaseOrder(number=number, supplier=f"SUP-{n + 1:02d}", lines=[
-            c.OrderLineInput(line=k + 1, sku=i.sku, quantity=Decimal(rng.choice([100, 250, 500])),
+        out.append(CreatePurchaseOrder(number=number, supplier=f"SUP-{n + 1:02d}", lines=[
+            OrderLineInput(line=k + 1, sku=i.sku, quantity=Decimal(rng.choice([100, 250, 500])),
                              due_date=plant.due(rng.randint(2, 25)),
                              unit_price=Decimal(rng.randint(100, 4_000)) / 100)
             for k, i in enumerate(rng.sample(buyable, 4))
         ]))  # fmt: skip
-        out.append(c.ConfirmPurchaseOrder(number=number))
+        out.append(ConfirmPurchaseOrder(number=number))
         if n == 0:  # one delivery has partly arrived
-            out.append(c.ReceivePurchaseOrder(number=number, location="RACK-A", lines=[
-                c.ReceiptLineInput(line=1, quantity=Decimal(40), lot=f"{number}-1"),
+            out.append(ReceivePurchaseOrder(number=number, location="RACK-A", lines=[
+                ReceiptLineInput(line=1, quantity=Decimal(40), lot=f"{number}-1"),
             ]))  # fmt: skip
     for n in range(8):
         number = f"SO-D{n + 1:03d}"
-        out.append(c.CreateSalesOrder(number=number, customer=f"CUST-{n % 5 + 1:02d}", lines=[
-            c.OrderLineInput(line=k + 1, sku=fg.sku, quantity=Decimal(rng.randint(1, 12)),
+        out.append(CreateSalesOrder(number=number, customer=f"CUST-{n % 5 + 1:02d}", lines=[
+            OrderLineInput(line=k + 1, sku=fg.sku, quantity=Decimal(rng.randint(1, 12)),
                              due_date=plant.due(rng.randint(3, 40)),
                              unit_price=Decimal(rng.randint(800, 5_000)))
             for k, fg in enumerate(rng.sample(plant.finished, 2))
         ]))  # fmt: skip
         if n < ALLOCATED_ORDERS:
-            out.append(c.AllocateSalesOrder(number=number))
+            out.append(AllocateSalesOrder(number=number))
     return out
 
 
-def _work_orders(plant: _Plant) -> list[c.Command]:
+def _work_orders(plant: _Plant) -> list[Command]:
     """One in progress, one done and closed, one released, one only created. Their
     components are first staged at WIP-1 from lots known to hold enough."""
 
-    def created(number: str, item: str, quantity: int, days: int) -> c.CreateWorkOrder:
-        return c.CreateWorkOrder(number=number, item=item, quantity=Decimal(quantity),
+    def created(number: str, item: str, quantity: int, days: int) -> CreateWorkOrder:
+        return CreateWorkOrder(number=number, item=item, quantity=Decimal(quantity),
                                  due_date=plant.due(days), output_location="RACK-B",
                                  supply_location=STAGING)  # fmt: skip
 
-    def stage(item: str, quantity: int) -> list[c.Command]:
-        moves: list[c.Command] = []
+    def stage(item: str, quantity: int) -> list[Command]:
+        moves: list[Command] = []
         for line in plant.boms[item]:
             lot = plant.plenty[line.component]
             need = (line.quantity * (1 + line.scrap_factor) * quantity).quantize(Decimal(1)) + 1
-            moves.append(c.MoveStock(sku=line.component, from_location=lot.location,
+            moves.append(MoveStock(sku=line.component, from_location=lot.location,
                                      to_location=STAGING, lot=lot.lot,
                                      quantity=min(lot.quantity, need)))  # fmt: skip
         return moves
@@ -342,30 +367,30 @@ def _work_orders(plant: _Plant) -> list[c.Command]:
     return [
         created("WO-D001", subs[0].sku, 10, 5),
         *stage(subs[0].sku, 10),
-        c.ReleaseWorkOrder(number="WO-D001"),
-        c.ReportOperation(number="WO-D001", operation=10, good=Decimal(10),
+        ReleaseWorkOrder(number="WO-D001"),
+        ReportOperation(number="WO-D001", operation=10, good=Decimal(10),
                           labour_hours=Decimal("2.5"), machine_hours=Decimal("2.5")),
         created("WO-D002", subs[1].sku, 6, -2),
         *stage(subs[1].sku, 6),
-        c.ReleaseWorkOrder(number="WO-D002"),
-        c.CompleteWorkOrder(number="WO-D002"),
-        c.CloseWorkOrder(number="WO-D002"),
+        ReleaseWorkOrder(number="WO-D002"),
+        CompleteWorkOrder(number="WO-D002"),
+        CloseWorkOrder(number="WO-D002"),
         created("WO-D003", plant.finished[0].sku, 4, 12),
-        c.ReleaseWorkOrder(number="WO-D003"),
+        ReleaseWorkOrder(number="WO-D003"),
         created("WO-D004", subs[2].sku, 20, 20),
     ]  # fmt: skip
 
 
 def production(
-    rng: random.Random, registered: list[c.RegisterItem], stocked: list[c.ReceiveStock]
-) -> list[c.Command]:
+    rng: random.Random, registered: list[RegisterItem], stocked: list[ReceiveStock]
+) -> list[Command]:
     """Work centers, BOMs and routings for every sub-assembly and finished good, open
     purchase and sales orders, and work orders in every state: something for WIP, open
     supply and demand, and the planning engine to show."""
-    by_kind: dict[ItemKind, list[c.RegisterItem]] = {}
+    by_kind: dict[ItemKind, list[RegisterItem]] = {}
     for item in registered:
         by_kind.setdefault(item.kind, []).append(item)
-    plenty: dict[str, c.ReceiveStock] = {}
+    plenty: dict[str, ReceiveStock] = {}
     for receipt in stocked:
         if receipt.location != "RECV" and receipt.quantity >= PLENTY:
             plenty.setdefault(receipt.sku, receipt)
@@ -373,11 +398,11 @@ def production(
     return [*_engineering(plant), *_orders(plant), *_work_orders(plant)]
 
 
-def demo_commands(seed: int = 7) -> Iterator[c.Command]:
+def demo_commands(seed: int = 7) -> Iterator[Command]:
     rng = random.Random(seed)
     registered = items(rng)
     backdate = datetime.now(UTC) - timedelta(days=3)
-    numbered: list[c.Command] = [*locations(), *registered]
+    numbered: list[Command] = [*locations(), *registered]
     stocked = receipts(rng, registered)
     for n, receipt in enumerate(stocked):
         # Receipts spread over the last three days, so `asOf` queries have a past.
@@ -399,8 +424,8 @@ def load_demo(ledger: Ledger, *, show_progress: bool = True) -> tuple[int, int]:
         task = progress.add_task("loading the demo plant", total=len(commands))
         # Locations and items first (receipts need them), then receipts in one burst,
         # then production one command at a time (each builds on the one before).
-        split = next(i for i, cmd in enumerate(commands) if isinstance(cmd, c.ReceiveStock))
-        made = next(i for i, cmd in enumerate(commands) if isinstance(cmd, c.DefineWorkCenter))
+        split = next(i for i, cmd in enumerate(commands) if isinstance(cmd, ReceiveStock))
+        made = next(i for i, cmd in enumerate(commands) if isinstance(cmd, DefineWorkCenter))
         for chunk, burst in (
             (commands[:split], 200), (commands[split:made], 200), (commands[made:], 1),
         ):  # fmt: skip

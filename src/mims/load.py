@@ -24,8 +24,16 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ledger import commands as c
+from ledger.commands import Command
 from ledger.errors import LedgerError
+from ledger.master_data.commands import RegisterItem, RegisterLocation
+from ledger.stock.commands import (
+    IssueStock,
+    MoveStock,
+    ReceiveStock,
+    ReleaseReservation,
+    ReserveStock,
+)
 from ledger.writer import Ledger
 
 ZONES = ("LD-A", "LD-B", "LD-C", "LD-D")
@@ -33,14 +41,14 @@ CREATED = 201
 MIX = (("receive", 20), ("move", 20), ("issue", 40), ("reserve", 10), ("release", 10))
 
 
-def setup_commands(prefix: str, items: int, stock_per_item: int = 1_000_000) -> Iterator[c.Command]:
+def setup_commands(prefix: str, items: int, stock_per_item: int = 1_000_000) -> Iterator[Command]:
     """The plant the traffic runs against (idempotent: fixed command ids)."""
-    yield c.RegisterLocation(code=f"{prefix}S", level="site", command_id=f"{prefix}setup-site")
-    yield c.RegisterLocation(
+    yield RegisterLocation(code=f"{prefix}S", level="site", command_id=f"{prefix}setup-site")
+    yield RegisterLocation(
         code=f"{prefix}W", level="warehouse", parent=f"{prefix}S", command_id=f"{prefix}setup-wh"
     )
     for zone in ZONES:
-        yield c.RegisterLocation(
+        yield RegisterLocation(
             code=f"{prefix}{zone}",
             level="zone",
             parent=f"{prefix}W",
@@ -48,14 +56,14 @@ def setup_commands(prefix: str, items: int, stock_per_item: int = 1_000_000) -> 
         )
     for n in range(items):
         sku = f"{prefix}SKU-{n:05d}"
-        yield c.RegisterItem(
+        yield RegisterItem(
             sku=sku,
             description=f"load item {n}",
             kind="component",
             unit_of_measure="ea",
             command_id=f"{prefix}setup-item-{n}",
         )
-        yield c.ReceiveStock(
+        yield ReceiveStock(
             sku=sku,
             location=f"{prefix}{ZONES[0]}",
             quantity=Decimal(stock_per_item),
@@ -139,12 +147,12 @@ class Traffic:
         }
 
 
-COMMAND_BY_PATH: dict[str, type[c.Command]] = {
-    "/v1/receipts": c.ReceiveStock,
-    "/v1/moves": c.MoveStock,
-    "/v1/issues": c.IssueStock,
-    "/v1/reservations": c.ReserveStock,
-    "/v1/reservations/release": c.ReleaseReservation,
+COMMAND_BY_PATH: dict[str, type[Command]] = {
+    "/v1/receipts": ReceiveStock,
+    "/v1/moves": MoveStock,
+    "/v1/issues": IssueStock,
+    "/v1/reservations": ReserveStock,
+    "/v1/reservations/release": ReleaseReservation,
 }
 
 
@@ -281,9 +289,9 @@ def run_http(
         setup = HttpClient(base_url)
         for command in setup_commands(prefix, items):
             path = {
-                c.RegisterLocation: "/v1/locations",
-                c.RegisterItem: "/v1/items",
-                c.ReceiveStock: "/v1/receipts",
+                RegisterLocation: "/v1/locations",
+                RegisterItem: "/v1/items",
+                ReceiveStock: "/v1/receipts",
             }[type(command)]
             status, content = await setup.post(
                 path, command.model_dump(mode="json", exclude_none=True)

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from eventsourcing.utils import get_topic
 from pydantic import TypeAdapter
 
 from ledger.catalog import event_classes
@@ -23,20 +24,20 @@ def _dump(document: Any) -> str:
 
 def render_schemas() -> dict[str, str]:
     """Relative path under ``schemas/`` -> file content."""
-    from mims.server import QUERY_EXTENSIONS, create_app
+    from mims.server import create_app
 
     files: dict[str, str] = {}
     for event in event_classes():
         name = event.__qualname__
         schema = TypeAdapter(event).json_schema(mode="serialization")
         schema["title"] = name
-        schema["$comment"] = f"topic {event.__module__}:{name}"
+        schema["$comment"] = f"topic {get_topic(event)}"
         files[f"events/{name}.json"] = _dump(schema)
     for command in ALL_COMMANDS:
         schema = command.model_json_schema()
         files[f"commands/{command.command_name}.json"] = _dump(schema)
     files["openapi.json"] = _dump(create_app().openapi())
-    files["graphql/schema.graphql"] = sdl(*QUERY_EXTENSIONS)
+    files["graphql/schema.graphql"] = sdl()
     return files
 
 

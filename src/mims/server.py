@@ -25,25 +25,26 @@ from mims.api_docs import document_graphql, graphiql_page, install_api_docs
 from mims.audit import run_anchor_job
 from mims.dashboards import install_dashboards
 from mims.health import install_health, sample_every
+from mims.jobs import run_expiry_job
 from mims.metrics import Metrics
-from mims.plan_ledger import router as planning_admin_router
-from mims.quality_ops import run_expiry_job
 from mims.relay import Relay
 from mims.settings import Settings
-from planning.graphql import MrpRunQuery
+from planning.errors import PlanningError
+from planning.preview import preview_mrp
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
 from projections.engine.waker import PostgresWaker
 from projections.quality_trace import affected_lots
 from queries.context import PositionProblem
+from queries.planning.planner import MrpPlanning
 from queries.schema import graphql_router
 
 log = structlog.get_logger("mims.server")
 
 SAMPLE_SECONDS = 5.0  # how often a worker refreshes its read-side gauges
 
-# Query types of packages `queries` may not import, added to the GraphQL schema here.
-QUERY_EXTENSIONS: tuple[type, ...] = (MrpRunQuery,)
+# GraphQL's mrpRun plans with the planning package, which `queries` may not import.
+MRP_PLANNING = MrpPlanning(preview=preview_mrp, input_error=PlanningError)
 
 
 def tune_garbage_collector() -> None:
@@ -212,7 +213,7 @@ def create_app(
     install_command_api(app, max_body=settings.max_body_bytes)
     app.include_router(
         document_graphql(
-            graphql_router(*QUERY_EXTENSIONS, ide_page=graphiql_page()),
+            graphql_router(mrp=MRP_PLANNING, ide_page=graphiql_page()),
             # a request strawberry cannot read (400), a bad X-Min-Position (422), the read
             # models behind it (503)
             problem_responses(400, 422, 503),
@@ -221,7 +222,6 @@ def create_app(
         tags=["queries"],
     )
     app.include_router(admin_router)
-    app.include_router(planning_admin_router)
     install_dashboards(app)
     install_read_side_problems(app)
     install_api_docs(app)

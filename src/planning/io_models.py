@@ -21,8 +21,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
+from ledger.values import LotSizeRule
 from planning.forecasting import ModelName
-from planning.lot_size_rules import LotSizeRule
 
 Quantity = Annotated[Decimal, Field(ge=0, description="units (a decimal: number or string)")]
 QUANTITY_DECIMALS = 6

@@ -29,7 +29,7 @@ the run as events. The conventions, in the planner's terms:
   is driven through, never planned as a component.
 * **Make or buy**: an item with an effective BOM gets planned work orders
   (``production``), any other item planned purchase orders (``purchase``).
-* **Lot sizing**: the item's rule (``LOT_SIZE_RULES``: the ledger's names map one to one),
+* **Lot sizing**: the item's rule (the ledger's ``LotSizeRule``, which the planning uses),
   lot size quantity and minimum lot; ``fixed_order_quantity`` and ``multiple`` without a
   quantity fall back to lot-for-lot, and quantities finer than the unit are rounded up to
   it, each with a warning. ``ordering_cost`` (per order) and ``holding_rate`` (per year,
@@ -56,27 +56,19 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from ledger import commands as c
-from ledger.planned_orders import ExceptionKind, PegKind, PlannedOrderKind
-from ledger.values import LotSizeRule as LedgerRule
-from planning.lot_size_rules import LotSizeRule as PlanningRule
+from ledger.planning.aggregates import ExceptionKind, PegKind, PlannedOrderKind
+from ledger.planning.commands import (
+    PegInput,
+    PlannedOrderInput,
+    PlanningExceptionInput,
+    ProposePlannedOrders,
+)
+from ledger.values import LotSizeRule
 from planning.mrp import MrpPlan, run_mrp
 from planning.quantities import QUANTITY_DECIMALS, round_to_precision, snap
 from projections import frames
 
-LOT_SIZE_RULES: dict[LedgerRule, PlanningRule] = {
-    LedgerRule.LOT_FOR_LOT: PlanningRule.LOT_FOR_LOT,
-    LedgerRule.FIXED_ORDER_QUANTITY: PlanningRule.FIXED_ORDER_QUANTITY,
-    LedgerRule.MULTIPLE: PlanningRule.MULTIPLE,
-    LedgerRule.MINIMUM: PlanningRule.MINIMUM,
-    LedgerRule.PERIOD_ORDER_QUANTITY: PlanningRule.PERIOD_ORDER_QUANTITY,
-    LedgerRule.EOQ: PlanningRule.EOQ,
-    LedgerRule.SILVER_MEAL: PlanningRule.SILVER_MEAL,
-    LedgerRule.LEAST_UNIT_COST: PlanningRule.LEAST_UNIT_COST,
-    LedgerRule.PART_PERIOD_BALANCING: PlanningRule.PART_PERIOD_BALANCING,
-    LedgerRule.WAGNER_WHITIN: PlanningRule.WAGNER_WHITIN,
-}
-NEEDS_QUANTITY = frozenset({LedgerRule.FIXED_ORDER_QUANTITY, LedgerRule.MULTIPLE})
+NEEDS_QUANTITY = frozenset({LotSizeRule.FIXED_ORDER_QUANTITY, LotSizeRule.MULTIPLE})
 DAYS_PER_YEAR = 365
 PHANTOM_DEPTH = 64  # the ledger refuses BOM cycles; this only bounds a corrupt read model
 
@@ -173,16 +165,16 @@ class LedgerMrpRun:
     records: pl.DataFrame
     warnings: tuple[str, ...] = field(default=())
 
-    def command(self, command_id: str | None = None) -> c.ProposePlannedOrders:
+    def command(self, command_id: str | None = None) -> ProposePlannedOrders:
         """The command that saves this run (its proposals and exception messages)."""
-        return c.ProposePlannedOrders(
+        return ProposePlannedOrders(
             command_id=command_id,
             run_id=self.run_id,
             start_date=self.settings.start,
             bucket_days=self.settings.bucket_days,
             horizon=self.settings.horizon,
             orders=[
-                c.PlannedOrderInput(
+                PlannedOrderInput(
                     number=o.number,
                     item=o.item,
                     kind=o.kind,
@@ -190,7 +182,7 @@ class LedgerMrpRun:
                     release_date=o.release_date,
                     due_date=o.due_date,
                     pegging=[
-                        c.PegInput(
+                        PegInput(
                             kind=p.kind,
                             reference=p.reference,
                             quantity=p.quantity,
@@ -203,7 +195,7 @@ class LedgerMrpRun:
                 for o in self.orders
             ],
             exceptions=[
-                c.PlanningExceptionInput(
+                PlanningExceptionInput(
                     item=x.item,
                     exception=x.exception,
                     reference=x.reference,
@@ -276,7 +268,7 @@ def _item_frame(
     )
     for row in joined.iter_rows(named=True):
         sku, precision = row["item"], int(row["precision"])
-        rule = LedgerRule(row["lot_size_rule"])
+        rule = LotSizeRule(row["lot_size_rule"])
         quantity, minimum = row["lot_size_quantity"], row["minimum_lot"]
         for name in ("lot_size_quantity", "minimum_lot"):
             value = row[name]
@@ -292,7 +284,7 @@ def _item_frame(
                 minimum = rounded
         if rule in NEEDS_QUANTITY and quantity <= 0:
             warnings.append(f"{sku}: {rule} without a lot size quantity: planned lot for lot")
-            rule = LedgerRule.LOT_FOR_LOT
+            rule = LotSizeRule.LOT_FOR_LOT
         on_hand = max(0.0, row["on_hand"] or 0.0)
         unit_cost = row["unit_cost"]
         rows.append(
@@ -306,7 +298,7 @@ def _item_frame(
                 "on_hand": on_hand,
                 "allocated": min(on_hand, row["reserved_by_hand"] or 0.0),
                 "safety_stock": row["safety_stock"],
-                "lot_size_rule": str(LOT_SIZE_RULES[rule]),
+                "lot_size_rule": str(rule),
                 "lot_size_quantity": quantity,
                 "minimum_lot": minimum,
                 "ordering_cost": s.ordering_cost,

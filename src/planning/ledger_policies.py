@@ -31,7 +31,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from ledger import commands as c
+from ledger.master_data.commands import ChangePlanningParameters, PlanningParametersInput
 from ledger.values import LotSizeRule
 from planning.eoq import economic_order_quantity
 from planning.ledger_inputs import to_decimal
@@ -107,11 +107,11 @@ class PolicyRun:
             f" {s.holding_rate:.1%} a year, {s.days}-day history to {s.until.isoformat()}"
         )
 
-    def commands(self) -> list[c.ChangePlanningParameters]:
+    def commands(self) -> list[ChangePlanningParameters]:
         return [
-            c.ChangePlanningParameters(
+            ChangePlanningParameters(
                 sku=row["item"],
-                planning=c.PlanningParametersInput(
+                planning=PlanningParametersInput(
                     lead_time_days=row["lead_time_days"],
                     lot_size_rule=LotSizeRule.EOQ,
                     lot_size_quantity=to_decimal(row["eoq"], row["precision"]),

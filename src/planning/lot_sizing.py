@@ -59,9 +59,9 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from ledger.values import LotSizeRule
 from planning.errors import PlanningError
 from planning.frames import Column, conform, optional, require
-from planning.lot_size_rules import LotSizeRule
 from planning.quantities import FloatArray, ceil_to_precision, round_to_precision, snap
 
 IntArray = npt.NDArray[np.int64]

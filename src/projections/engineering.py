@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledger.engineering import BillOfMaterials, Routing, WorkCenter
+from ledger.engineering.aggregates import BillOfMaterials, Routing, WorkCenter
 from projections.engine.projection import MONEY, QTY, Projection, m, q, topic
 
 engineering = Projection(

@@ -5,9 +5,9 @@ The ``catalog`` projection comes first in every page: the other features join on
 
 from __future__ import annotations
 
-from ledger.item import Item
-from ledger.location import Location
-from ledger.stock import Stock
+from ledger.master_data.item import Item
+from ledger.master_data.location import Location
+from ledger.stock.card import Stock
 from projections.engine.projection import LATEST, MONEY, QTY, Projection, m, topic
 
 catalog = Projection(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledger.orders import PurchaseOrder, SalesOrder
+from ledger.orders.aggregates import PurchaseOrder, SalesOrder
 from projections.engine.projection import LATEST, MONEY, QTY, Projection, m, q, topic
 
 orders = Projection(

@@ -17,8 +17,8 @@ MRP inputs ``open_supply`` and ``open_demand``.
 
 from __future__ import annotations
 
-from ledger.orders import PurchaseOrder
-from ledger.planned_orders import PlannedOrder, PlanningBoard
+from ledger.orders.aggregates import PurchaseOrder
+from ledger.planning.aggregates import PlannedOrder, PlanningBoard
 from projections.engine.projection import LATEST, QTY, Projection, q, topic
 
 planned_orders = Projection(

@@ -5,7 +5,7 @@ The ``wip`` views value what is still on the floor per operation and per work ce
 
 from __future__ import annotations
 
-from ledger.work_order import WorkOrder
+from ledger.production.work_order import WorkOrder
 from projections.engine.projection import LATEST, MONEY, QTY, Projection, m, q, topic
 
 work_orders = Projection(

@@ -29,10 +29,14 @@ inspection, for the quality KPIs.
 
 from __future__ import annotations
 
-from ledger.orders import SalesOrder
-from ledger.quality import Inspection
-from ledger.stock import Stock
-from ledger.work_order import WorkOrder
+from datetime import date
+
+import duckdb
+
+from ledger.orders.aggregates import SalesOrder
+from ledger.production.work_order import WorkOrder
+from ledger.quality.aggregates import Inspection
+from ledger.stock.card import Stock
 from projections.engine.projection import QTY, Projection, q, topic
 
 
@@ -437,3 +441,16 @@ quality.on(
 )
 
 QUALITY_PROJECTIONS: tuple[Projection, ...] = (lot_genealogy, quality)
+
+
+def items_with_expired_stock(con: duckdb.DuckDBPyConnection, today: date) -> list[str]:
+    """Items with available stock in a lot whose expiry is before ``today`` (the expiry
+    job's list; the ledger decides again on its own state)."""
+    rows = con.execute(
+        """SELECT DISTINCT b.item FROM stock_balances b
+           JOIN lots l ON l.item = b.item AND l.lot = b.lot
+           WHERE b.status = 'available' AND b.quantity > 0 AND l.expiry < ?
+           ORDER BY b.item""",
+        [today],
+    ).fetchall()
+    return [sku for (sku,) in rows]

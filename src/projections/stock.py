@@ -11,7 +11,7 @@ Sign convention of the movement rows (``stock_ledger``): ``quantity_delta`` and
 from __future__ import annotations
 
 from ledger.catalog import event_classes
-from ledger.stock import Stock
+from ledger.stock.card import Stock
 from projections.engine.projection import MONEY, QTY, Projection, m, q, topic
 
 # Every event of the stock card: the movement rows read their fields.

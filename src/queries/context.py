@@ -1,4 +1,5 @@
-"""What every resolver gets: the read models, the runner (positions, read-your-writes)."""
+"""What every resolver gets: the read models, the runner (positions, read-your-writes), the
+planner ``mrpRun`` calls."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from strawberry.types.nodes import SelectedField, Selection
 from projections.engine.pages import head_position
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
+from queries.planning.planner import MrpPlanning
 
 RYW_TIMEOUT = 5.0
 F = TypeVar("F", bound=Callable[..., Any])
@@ -91,6 +93,7 @@ def parse_position(text: str | None) -> int | None:
 class Context(BaseContext):
     models: ReadModels
     runner: ProjectionRunner | None
+    mrp: MrpPlanning
     min_position: int | None = None
 
     def __post_init__(self) -> None:

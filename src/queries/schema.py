@@ -14,60 +14,23 @@ from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, get_object_definition
 
 from queries.context import Context, PositionProblem, parse_position
-from queries.planning import PlanningQuery
-from queries.production import ProductionQuery
-from queries.query import StockQuery
-from queries.trace import TraceQuery
+from queries.engineering.query import EngineeringQuery
+from queries.master_data.query import MasterDataQuery
+from queries.orders.query import OrdersQuery
+from queries.planning.planner import MrpPlanning
+from queries.planning.query import PlanningQuery
+from queries.production.query import ProductionQuery
+from queries.projection_status import ProjectionStatusQuery
+from queries.quality.query import QualityQuery
+from queries.scalars import DECIMAL
+from queries.stock.query import StockQuery
 
 MAX_DEPTH = 8
 MAX_ALIASES = 20
 MAX_TOKENS = 2000
-
-
-def _plain_decimal(value: Decimal) -> str:
-    """Decimals as plain strings without trailing zeros: "12.5", never "12.5000" or "1E+1"."""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-# The widest figure an argument may give: the ledger's values have 18 integer digits and
-# 16 decimals (ledger.values.VALUE); a few more either way refuse nothing real.
-MAX_DECIMAL_DIGITS = 40
-
-
-def parse_decimal(value: object) -> Decimal:
-    """A Decimal argument as strictly as the commands read one: a string or a JSON number,
-    finite, without spaces around it, of at most 40 digits each side of the point."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        msg = 'a Decimal is a string such as "12.5" or a number'
-        raise ValueError(msg)  # noqa: TRY004 - GraphQL answers a ValueError as bad input
-    text = str(value)
-    if text != text.strip():
-        msg = f"a number is written without spaces around it: {text!r}"
-        raise ValueError(msg)
-    try:
-        found = Decimal(text)
-    except ArithmeticError:
-        msg = f"{text!r} is not a number"
-        raise ValueError(msg) from None
-    if not found.is_finite() or abs(found.adjusted()) > MAX_DECIMAL_DIGITS:
-        msg = f"{text!r} is not a finite decimal of at most {MAX_DECIMAL_DIGITS} digits"
-        raise ValueError(msg)
-    if found.as_tuple().exponent < -MAX_DECIMAL_DIGITS:  # type: ignore[operator]
-        msg = f"{text!r} has more than {MAX_DECIMAL_DIGITS} decimals"
-        raise ValueError(msg)
-    return found
-
-
-DECIMAL = strawberry.scalar(
-    name="Decimal",
-    description="A decimal number as a string (exact, never a float)",
-    serialize=_plain_decimal,
-    parse_value=parse_decimal,
-)
 
 
 class MimsSchema(strawberry.Schema):
@@ -89,20 +52,38 @@ class MimsSchema(strawberry.Schema):
 
 
 @strawberry.type
-class Query(StockQuery, ProductionQuery, TraceQuery, PlanningQuery):
+class Query(
+    StockQuery,
+    MasterDataQuery,
+    ProjectionStatusQuery,
+    ProductionQuery,
+    OrdersQuery,
+    EngineeringQuery,
+    QualityQuery,
+    PlanningQuery,
+):
     """Every read model, read-only: writes go through the command API."""
 
 
-def build_schema(*extensions: type) -> strawberry.Schema:
-    """The schema; the composition root adds query types of packages ``queries`` may not
-    import (``extensions``, e.g. the planning package's ``mrpRun``)."""
-    query = (
-        strawberry.type(type("Query", (Query, *extensions), {"__doc__": Query.__doc__}))
-        if extensions
-        else Query
-    )
+# The root fields in the order of the schema as first published (schemas/graphql/), which
+# interleaves the features; a field not listed here follows them in the features' order.
+PUBLISHED_ORDER = (
+    "stock_on_hand", "stock_ledger", "item", "items", "location", "lot", "valuation",
+    "reservations", "available_to_promise", "consumption", "projection_status",
+    "work_orders", "work_order", "wip_by_work_center", "open_supply", "open_demand",
+    "allocations", "shipments", "bom_explosion", "where_used", "trace_forward",
+    "trace_backward", "recall_simulation", "quality_kpis", "planned_orders", "planning_runs",
+    "mrp_run",
+)  # fmt: skip
+_RANK = {name: rank for rank, name in enumerate(PUBLISHED_ORDER)}
+get_object_definition(Query, strict=True).fields.sort(
+    key=lambda f: _RANK.get(f.python_name, len(PUBLISHED_ORDER))
+)
+
+
+def build_schema() -> strawberry.Schema:
     return MimsSchema(
-        query=query,
+        query=Query,
         config=StrawberryConfig(scalar_map={Decimal: DECIMAL}),
         extensions=[
             partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
@@ -112,8 +93,8 @@ def build_schema(*extensions: type) -> strawberry.Schema:
     )
 
 
-def sdl(*extensions: type) -> str:
-    return build_schema(*extensions).as_str() + "\n"
+def sdl() -> str:
+    return build_schema().as_str() + "\n"
 
 
 class _Router(GraphQLRouter[Context, None]):
@@ -159,15 +140,18 @@ class _Router(GraphQLRouter[Context, None]):
             raise HTTPException(e.status_code, e.reason) from None
 
 
-def graphql_router(*extensions: type, ide_page: str | None = None) -> GraphQLRouter[Context, None]:
+def graphql_router(
+    *, mrp: MrpPlanning, ide_page: str | None = None
+) -> GraphQLRouter[Context, None]:
     """GraphQL at /graphql, and ``ide_page`` (GraphiQL's HTML) for a browser, none if not
-    given; the composition root puts the read models and the runner on ``app.state``.
-    Header ``X-Min-Position`` = ``minPosition``."""
+    given; the composition root puts the read models and the runner on ``app.state`` and
+    gives the planner ``mrpRun`` calls (``mrp``). Header ``X-Min-Position`` = ``minPosition``."""
 
     async def context(request: Request) -> Context:
         ctx = Context(
             models=request.app.state.read_models,
             runner=request.app.state.runner,
+            mrp=mrp,
             min_position=parse_position(request.headers.get("x-min-position")),
         )
         # The header holds the whole request until the position is reached (a refusal is
@@ -176,7 +160,7 @@ def graphql_router(*extensions: type, ide_page: str | None = None) -> GraphQLRou
         await ctx.ready(None)
         return ctx
 
-    return _Router(build_schema(*extensions), ide_page=ide_page, context_getter=context)
+    return _Router(build_schema(), ide_page=ide_page, context_getter=context)
 
 
 __all__: list[Any] = ["build_schema", "graphql_router", "sdl"]

@@ -332,10 +332,10 @@ def test_version_conflict_after_bounded_retries_is_409(tmp_path: Path) -> None:
                 ),
             ]:
                 assert api.post(path, json=body).status_code == 201
-            from ledger import commands as c
+            from ledger.stock.commands import IssueStock
 
             other_process.execute(
-                c.IssueStock(
+                IssueStock(
                     sku="STEEL", location="A", quantity=1, target_kind="work_order", target="W"
                 )
             )  # type: ignore[arg-type]

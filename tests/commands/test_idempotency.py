@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from ledger import commands as c
 from ledger.ids import receipt_id
 from ledger.receipt import CommandReceipt
+from ledger.stock.commands import ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from tests.ledger.conftest import Plant
@@ -36,7 +36,7 @@ def scarce_plant(pg_url: str) -> None:
     try:
         Plant(ledger).item("SCARCE", tracking="lot", precision=0, unit_of_measure="ea")
         ledger.execute(
-            c.ReceiveStock(
+            ReceiveStock(
                 sku="SCARCE",
                 location="A",
                 quantity=Decimal(ON_HAND),

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from ledger import commands as c
+from ledger.stock.commands import ScrapStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.audit import verify
@@ -164,9 +164,7 @@ def test_the_audit_folds_scraps_like_the_read_models(tmp_path: Path) -> None:
             plant.item(sku, costing_method=method)
             plant.receive(sku, "10", "2")
             plant.receive(sku, "5", "3.3")
-            ledger.execute(
-                c.ScrapStock(sku=sku, location="A", quantity=D(7), reason_code="DAMAGED")
-            )
+            ledger.execute(ScrapStock(sku=sku, location="A", quantity=D(7), reason_code="DAMAGED"))
         models = ReadModels(None)
         runner = ProjectionRunner(ledger.app.recorder, models)  # not started: verify catches up
         assert verify(ledger, models, runner) == []

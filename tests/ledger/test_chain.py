@@ -11,15 +11,15 @@ from decimal import Decimal
 import pytest
 from eventsourcing.sqlite import SQLiteDatastore
 
-from ledger import commands as c
 from ledger.chain import GENESIS, verify_chain
+from ledger.stock.commands import ReceiveStock
 from ledger.store import ChainedSQLiteRecorder, chain_of, store_env
 from ledger.writer import Ledger, WriterSettings
 from tests.ledger.conftest import Plant
 
 
-def receive(ledger: Ledger, sku: str, n: int) -> c.ReceiveStock:
-    return c.ReceiveStock(sku=sku, location="A", quantity=Decimal(n + 1), unit_cost=Decimal(1))
+def receive(ledger: Ledger, sku: str, n: int) -> ReceiveStock:
+    return ReceiveStock(sku=sku, location="A", quantity=Decimal(n + 1), unit_cost=Decimal(1))
 
 
 def test_every_batch_adds_one_link_after_the_one_before(plant: Plant) -> None:

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from ledger import commands as c
 from ledger.codes import CODE_CHARACTERS, CodeRefused, normalise_code, normalise_reference
+from ledger.stock.commands import ReceiveStock
 
 D = Decimal
 FIRST = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -81,7 +81,7 @@ def test_the_commands_take_a_variant_as_the_code_or_refuse_it(
     code, variant, _ = found
     fields = {"sku": variant, "location": variant, "lot": variant, "supplier_lot": variant}
     try:
-        receipt = c.ReceiveStock(quantity=D(1), unit_cost=D(1), **fields)  # type: ignore[arg-type]
+        receipt = ReceiveStock(quantity=D(1), unit_cost=D(1), **fields)  # type: ignore[arg-type]
     except ValidationError as refused:
         reasons = {e["loc"][0]: e["msg"] for e in refused.errors()}
         assert set(reasons) == set(fields), reasons  # the same verdict for every code
@@ -104,7 +104,7 @@ def test_the_commands_take_a_variant_as_the_code_or_refuse_it(
 )
 def test_a_refusal_names_the_character_and_its_code_point(sent: str, named: str) -> None:
     with pytest.raises(ValidationError) as refused:
-        c.ReceiveStock(sku="RM-1", location="A", quantity=D(1), unit_cost=D(1), supplier_lot=sent)
+        ReceiveStock(sku="RM-1", location="A", quantity=D(1), unit_cost=D(1), supplier_lot=sent)
     (error,) = refused.value.errors()
     assert error["loc"] == ("supplier_lot",)
     assert error["type"] == "code_character"

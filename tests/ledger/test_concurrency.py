@@ -21,12 +21,12 @@ from typing import Any
 import httpx
 import pytest
 
-from ledger import commands as c
 from ledger.errors import ConcurrencyConflict
 from ledger.ids import receipt_id, stock_id
-from ledger.item import Item
+from ledger.master_data.item import Item
 from ledger.receipt import CommandReceipt
-from ledger.stock import Stock
+from ledger.stock.card import Stock
+from ledger.stock.commands import IssueStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from tests.ledger.conftest import Plant
@@ -196,7 +196,7 @@ def test_a_tailing_reader_skips_no_notification(pg_url: str) -> None:
         rng = random.Random(k)
         futures = [
             writers[k].submit(
-                c.IssueStock(
+                IssueStock(
                     sku=f"HOT-{rng.randrange(8)}",
                     location="A",
                     quantity=D(1),

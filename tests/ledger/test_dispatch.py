@@ -8,16 +8,17 @@ from typing import get_type_hints
 
 import pytest
 
-from ledger import commands as c
 from ledger import dispatch, writer
+from ledger.commands import Command
+from ledger.stock.commands import MoveStock
 from ledger.unit_of_work import UnitOfWork
 
 
-def command_classes() -> set[type[c.Command]]:
+def command_classes() -> set[type[Command]]:
     """Every subclass of ``Command``, at any depth, that the ledger defines (a test's own
     subclass is not a plant command)."""
-    found: set[type[c.Command]] = set()
-    stack = list(c.Command.__subclasses__())
+    found: set[type[Command]] = set()
+    stack = list(Command.__subclasses__())
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
@@ -39,7 +40,7 @@ def test_every_command_class_has_exactly_one_row() -> None:
 
 
 @pytest.mark.parametrize("command", dispatch.ALL_COMMANDS, ids=lambda cls: cls.__name__)
-def test_the_handler_takes_its_command(command: type[c.Command]) -> None:
+def test_the_handler_takes_its_command(command: type[Command]) -> None:
     handler = dispatch.HANDLERS[command]
     uow, cmd = inspect.signature(handler).parameters
     hints = get_type_hints(handler)
@@ -67,7 +68,7 @@ def test_command_names_are_distinct() -> None:
 
 
 def test_a_command_listed_twice_is_refused() -> None:
-    row = (c.MoveStock, dispatch.HANDLERS[c.MoveStock])
+    row = (MoveStock, dispatch.HANDLERS[MoveStock])
     with pytest.raises(ValueError, match="MoveStock is listed twice"):
         dispatch._table({"stock": (row,), "orders": (row,)})
 

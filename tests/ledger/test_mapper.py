@@ -10,7 +10,8 @@ import orjson
 
 from ledger.aggregate import LedgerAggregate
 from ledger.mapper import LedgerMapper
-from ledger.stock import Layer, Stock
+from ledger.stock.card import Stock
+from ledger.stock.costing import Layer
 from ledger.values import IssueTarget, Meta, StockStatus
 
 META = Meta(

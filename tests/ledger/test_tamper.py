@@ -27,8 +27,9 @@ import pytest
 from eventsourcing.sqlite import SQLiteDatastore
 from psycopg.sql import SQL, Identifier
 
-from ledger import commands as c
 from ledger.chain import Anchor, ChainSource, Link, verify_chain
+from ledger.quality.commands import PlaceHold, ReleaseHold
+from ledger.stock.commands import ReceiveStock, SignatureInput
 from ledger.store import APP_ROLE, ChainedSQLiteRecorder, chain_of, store_env
 from ledger.writer import Ledger, WriterSettings
 from tests.conftest import PG_BASE
@@ -78,16 +79,14 @@ def build(ledger: Ledger) -> Built:
     for round_ in range(12):
         futures = [
             ledger.submit(
-                c.ReceiveStock(
-                    sku=sku, location="A", quantity=Decimal(10 + n), unit_cost=Decimal(2)
-                ),
+                ReceiveStock(sku=sku, location="A", quantity=Decimal(10 + n), unit_cost=Decimal(2)),
                 actor=f"clerk-{n}",
             )
             for n, sku in enumerate(("BOLT", "NUT", "WASHER") * 4)
         ]
         futures.append(
             ledger.submit(
-                c.ReceiveStock(
+                ReceiveStock(
                     sku="STEEL",
                     location="A",
                     quantity=Decimal(20),
@@ -100,11 +99,11 @@ def build(ledger: Ledger) -> Built:
             future.result()
         hold_id = f"H-{round_}"
         ledger.execute(
-            c.PlaceHold(hold_id=hold_id, sku="STEEL", lot=f"L{round_}", reason="complaint"),
+            PlaceHold(hold_id=hold_id, sku="STEEL", lot=f"L{round_}", reason="complaint"),
             actor="qa-ben",
         )
-        signature = c.SignatureInput(signer=SIGNER, meaning="approved", reason=f"cleared {round_}")  # type: ignore[arg-type]
-        ledger.execute(c.ReleaseHold(hold_id=hold_id, signature=signature), actor=SIGNER)
+        signature = SignatureInput(signer=SIGNER, meaning="approved", reason=f"cleared {round_}")  # type: ignore[arg-type]
+        ledger.execute(ReleaseHold(hold_id=hold_id, signature=signature), actor=SIGNER)
         plant.issue("BOLT", "3")
         anchor()
     rows = [

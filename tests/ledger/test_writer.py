@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger import commands as c
 from ledger import errors
+from ledger.stock.commands import IssueStock, ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from tests.ledger.conftest import Plant
@@ -48,21 +48,21 @@ def test_a_batch_answers_valid_refused_and_conflicting_commands_each_correctly(
     plant.receive("COLD", "10")
     # The first writer caches HOT's stock card...
     first.execute(
-        c.IssueStock(sku="HOT", location="A", quantity=D(1), target_kind="work_order", target="W")
+        IssueStock(sku="HOT", location="A", quantity=D(1), target_kind="work_order", target="W")
     )
     # ...then another process changes it behind its back.
     second.execute(
-        c.IssueStock(sku="HOT", location="A", quantity=D(2), target_kind="work_order", target="W")
+        IssueStock(sku="HOT", location="A", quantity=D(2), target_kind="work_order", target="W")
     )
     before = first.stats["conflicts"]
     valid = first.submit(
-        c.IssueStock(sku="COLD", location="A", quantity=D(3), target_kind="work_order", target="W")
+        IssueStock(sku="COLD", location="A", quantity=D(3), target_kind="work_order", target="W")
     )
     refused = first.submit(
-        c.IssueStock(sku="EMPTY", location="A", quantity=D(1), target_kind="work_order", target="W")
+        IssueStock(sku="EMPTY", location="A", quantity=D(1), target_kind="work_order", target="W")
     )
     stale = first.submit(
-        c.IssueStock(sku="HOT", location="A", quantity=D(4), target_kind="work_order", target="W")
+        IssueStock(sku="HOT", location="A", quantity=D(4), target_kind="work_order", target="W")
     )
     assert valid.result(10).events
     with pytest.raises(errors.InsufficientStock):
@@ -80,19 +80,15 @@ def test_a_conflict_never_oversells(two_writers: tuple[Ledger, Ledger]) -> None:
     plant.item("SCARCE")
     plant.receive("SCARCE", "5")
     first.execute(
-        c.IssueStock(
-            sku="SCARCE", location="A", quantity=D(1), target_kind="work_order", target="W"
-        )
+        IssueStock(sku="SCARCE", location="A", quantity=D(1), target_kind="work_order", target="W")
     )
     second.execute(
-        c.IssueStock(
-            sku="SCARCE", location="A", quantity=D(3), target_kind="work_order", target="W"
-        )
+        IssueStock(sku="SCARCE", location="A", quantity=D(3), target_kind="work_order", target="W")
     )
     # The first writer's cache still believes 4 are there; the store says 1.
     with pytest.raises(errors.InsufficientStock):
         first.execute(
-            c.IssueStock(
+            IssueStock(
                 sku="SCARCE", location="A", quantity=D(2), target_kind="work_order", target="W"
             )
         )
@@ -103,7 +99,7 @@ def test_the_same_command_id_posts_once_across_writers(two_writers: tuple[Ledger
     first, second = two_writers
     plant = Plant(second)
     plant.item("STEEL")
-    command = c.ReceiveStock(
+    command = ReceiveStock(
         sku="STEEL", location="A", quantity=D(5), unit_cost=D(1), command_id="k-1"
     )
     original = second.execute(command)
@@ -123,27 +119,21 @@ def test_retries_are_bounded(shared_url: str) -> None:
         plant.item("HOT")
         plant.receive("HOT", "10")
         patient.execute(
-            c.IssueStock(
-                sku="HOT", location="A", quantity=D(1), target_kind="work_order", target="W"
-            )
+            IssueStock(sku="HOT", location="A", quantity=D(1), target_kind="work_order", target="W")
         )
         other.execute(
-            c.IssueStock(
-                sku="HOT", location="A", quantity=D(1), target_kind="work_order", target="W"
-            )
+            IssueStock(sku="HOT", location="A", quantity=D(1), target_kind="work_order", target="W")
         )
         with pytest.raises(errors.ConcurrencyConflict):
             patient.execute(
-                c.IssueStock(
+                IssueStock(
                     sku="HOT", location="A", quantity=D(1), target_kind="work_order", target="W"
                 )
             )
         # Nothing of it was saved, and the writer recovers: its cache was refreshed.
         assert other.stock("HOT").on_hand == 8  # type: ignore[union-attr]
         patient.execute(
-            c.IssueStock(
-                sku="HOT", location="A", quantity=D(1), target_kind="work_order", target="W"
-            )
+            IssueStock(sku="HOT", location="A", quantity=D(1), target_kind="work_order", target="W")
         )
         assert other.stock("HOT").on_hand == 7  # type: ignore[union-attr]
     finally:
@@ -157,24 +147,24 @@ def test_commands_in_one_batch_see_each_other(tmp_path: Path) -> None:
         Plant(ledger).item("STEEL")
         batches = ledger.stats["batches"]
         futures = [
-            ledger.submit(c.ReceiveStock(sku="STEEL", location="A", quantity=D(1), unit_cost=D(1))),
+            ledger.submit(ReceiveStock(sku="STEEL", location="A", quantity=D(1), unit_cost=D(1))),
             ledger.submit(
-                c.IssueStock(
+                IssueStock(
                     sku="STEEL", location="A", quantity=D(1), target_kind="work_order", target="W"
                 )
             ),
             ledger.submit(
-                c.IssueStock(
+                IssueStock(
                     sku="STEEL", location="A", quantity=D(1), target_kind="work_order", target="W"
                 )
             ),
             ledger.submit(
-                c.ReceiveStock(
+                ReceiveStock(
                     sku="STEEL", location="A", quantity=D(2), unit_cost=D(1), command_id="twice"
                 )
             ),
             ledger.submit(
-                c.ReceiveStock(
+                ReceiveStock(
                     sku="STEEL", location="A", quantity=D(2), unit_cost=D(1), command_id="twice"
                 )
             ),

@@ -17,7 +17,8 @@ import nats
 import pytest
 from typer.testing import CliRunner
 
-from ledger import commands as c
+from ledger.master_data.commands import RegisterLocation
+from ledger.stock.commands import ReceiveStock
 from ledger.store import chain_of, store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.audit import (
@@ -188,7 +189,7 @@ def test_an_anchor_is_taken_only_when_the_head_moved(store: dict[str, str]) -> N
         assert first is not None
         assert take_anchor(ledger, path, only_if_moved=True) is None
         ledger.execute(
-            c.ReceiveStock(sku="BOLT", location="A", quantity=Decimal(1), unit_cost=Decimal(1))
+            ReceiveStock(sku="BOLT", location="A", quantity=Decimal(1), unit_cost=Decimal(1))
         )
         second = take_anchor(ledger, path, only_if_moved=True)
         assert second is not None
@@ -213,13 +214,13 @@ def test_the_server_anchors_at_its_interval(tmp_path: Path) -> None:
     ledger = Ledger(store_env(url), WriterSettings(batch_wait=0))
     try:
         with serving(create_app(settings, ledger=ledger)):
-            done = ledger.execute(c.RegisterLocation(code="S", level="site"))
+            done = ledger.execute(RegisterLocation(code="S", level="site"))
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline and not anchors.exists():
                 time.sleep(0.05)
             first = read_anchors(anchors)
             assert first[-1].position == done.position
-            more = ledger.execute(c.RegisterLocation(code="W", level="warehouse", parent="S"))
+            more = ledger.execute(RegisterLocation(code="W", level="warehouse", parent="S"))
             while (
                 time.monotonic() < deadline and read_anchors(anchors)[-1].position < more.position
             ):

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from ledger import commands as c
+from ledger.stock.commands import ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.cli import app
@@ -117,7 +117,7 @@ def plant_an_event_beyond_the_ranges(url: str) -> tuple[int, int]:
             value="100000000000000000000000", layer_seq=stock.next_seq,
         )  # fmt: skip
         ledger.execute(
-            c.ReceiveStock(sku="AVG", location="B", quantity=Decimal(3), unit_cost=Decimal(2))
+            ReceiveStock(sku="AVG", location="B", quantity=Decimal(3), unit_cost=Decimal(2))
         )
         return poisoned, ledger.max_position()
     finally:

@@ -12,7 +12,7 @@ import httpx
 import psycopg
 import pytest
 
-from ledger import commands as c
+from ledger.master_data.commands import RegisterItem
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
@@ -53,7 +53,7 @@ def plant(tmp_path: Path) -> Iterator[tuple[str, Ledger, Any]]:
 
 
 def register(ledger: Ledger, sku: str) -> None:
-    ledger.execute(c.RegisterItem(sku=sku, description="x", kind="component", unit_of_measure="ea"))
+    ledger.execute(RegisterItem(sku=sku, description="x", kind="component", unit_of_measure="ea"))
 
 
 def test_live_and_ready_when_the_read_models_are_caught_up(plant: tuple[str, Ledger, Any]) -> None:

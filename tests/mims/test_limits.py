@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ledger import commands as c
+from ledger.orders.commands import CreateSalesOrder, OrderLineInput
 from ledger.writer import Ledger, WriterSettings
 from mims import admin
 from mims.server import create_app
@@ -36,8 +36,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Ledger]]:
     plant = Plant(ledger)
     plant.item("BOLT", unit_of_measure="ea", precision=0, kind="component")
     due = (datetime.now(UTC) + timedelta(days=20)).date()
-    line = c.OrderLineInput(line=1, sku="BOLT", quantity=Decimal(500), due_date=due)
-    ledger.execute(c.CreateSalesOrder(number="SO-1", customer="ACME", lines=[line]))
+    line = OrderLineInput(line=1, sku="BOLT", quantity=Decimal(500), due_date=due)
+    ledger.execute(CreateSalesOrder(number="SO-1", customer="ACME", lines=[line]))
     with serving(create_app(settings, ledger)) as url:
         yield url, ledger
     ledger.close()

@@ -13,7 +13,14 @@ from typing import Any
 import httpx
 import pytest
 
-from ledger import commands as c
+from ledger.engineering.commands import BomLineInput, DefineBom
+from ledger.orders.commands import (
+    CreateSalesOrder,
+    OrderLineInput,
+    ShipmentLineInput,
+    ShipSalesOrder,
+)
+from ledger.production.commands import CompleteWorkOrder, CreateWorkOrder, ReleaseWorkOrder
 from ledger.store import store_env
 from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
@@ -36,28 +43,28 @@ def plant(tmp_path: Path) -> Iterator[tuple[httpx.Client, Ledger]]:
     for lot, supplier_lot in (("R1", "BAD-7"), ("R2", "BAD-7"), ("R3", "GOOD-1")):
         shop.receive("RESIN", "10", "3", lot=lot, supplier="POLY", supplier_lot=supplier_lot)
     run(
-        c.DefineBom(
+        DefineBom(
             parent="CAP", version="A", effective_from=TODAY - timedelta(days=1),
-            lines=[c.BomLineInput(component="RESIN", quantity=D(1), backflush="completion")],
+            lines=[BomLineInput(component="RESIN", quantity=D(1), backflush="completion")],
         )
     )  # fmt: skip
     run(
-        c.CreateWorkOrder(
+        CreateWorkOrder(
             number="WO-1", item="CAP", quantity=D(8), due_date=TODAY, output_location="B",
             supply_location="A",
         )
     )  # fmt: skip
-    run(c.ReleaseWorkOrder(number="WO-1"))
-    run(c.CompleteWorkOrder(number="WO-1", lot="C1"))  # consumes R1 (first received)
+    run(ReleaseWorkOrder(number="WO-1"))
+    run(CompleteWorkOrder(number="WO-1", lot="C1"))  # consumes R1 (first received)
     run(
-        c.CreateSalesOrder(
+        CreateSalesOrder(
             number="SO-1", customer="SHOP",
-            lines=[c.OrderLineInput(line=1, sku="CAP", quantity=D(3), due_date=TODAY)],
+            lines=[OrderLineInput(line=1, sku="CAP", quantity=D(3), due_date=TODAY)],
         )
     )  # fmt: skip
     run(
-        c.ShipSalesOrder(
-            number="SO-1", shipment="SH-1", lines=[c.ShipmentLineInput(line=1, quantity=D(3))]
+        ShipSalesOrder(
+            number="SO-1", shipment="SH-1", lines=[ShipmentLineInput(line=1, quantity=D(3))]
         )
     )
     with (

@@ -18,8 +18,8 @@ import orjson
 import pytest
 from eventsourcing.persistence import Tracking
 
-from ledger import commands as c
 from ledger.ids import event_id
+from ledger.stock.commands import ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.relay import Relay, RelaySettings, ensure_stream
@@ -162,7 +162,7 @@ def test_the_server_relays_commands_as_they_commit(
         with serving(create_app(settings, ledger=ledger)):
             Plant(ledger).item("BOLT")
             done = ledger.execute(
-                c.ReceiveStock(sku="BOLT", location="A", quantity=Decimal(3), unit_cost=Decimal(1))
+                ReceiveStock(sku="BOLT", location="A", quantity=Decimal(3), unit_cost=Decimal(1))
             )
             deadline = time.monotonic() + 20
             positions: list[int] = []

@@ -1,4 +1,4 @@
-"""The ledger adapter's conventions on their own: buckets, lead times, rule names, phantoms."""
+"""The ledger adapter's conventions on their own: buckets, lead times, phantoms."""
 
 from __future__ import annotations
 
@@ -7,17 +7,9 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from ledger.values import LotSizeRule as LedgerRule
-from planning.ledger_inputs import LOT_SIZE_RULES, MrpSettings, explode_phantoms, to_decimal
-from planning.lot_sizing import RULE_NAMES
+from planning.ledger_inputs import MrpSettings, explode_phantoms, to_decimal
 
 START = date(2026, 3, 2)
-
-
-def test_every_ledger_rule_maps_to_the_planning_rule_of_the_same_name() -> None:
-    assert set(LOT_SIZE_RULES) == set(LedgerRule)
-    assert {str(rule) for rule in LOT_SIZE_RULES.values()} == set(RULE_NAMES)
-    assert all(str(a) == str(b) for a, b in LOT_SIZE_RULES.items())
 
 
 @pytest.mark.parametrize(

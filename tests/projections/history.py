@@ -7,8 +7,19 @@ import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from ledger import commands as c
+from ledger.commands import Command
 from ledger.errors import LedgerError
+from ledger.master_data.commands import ChangeStandardCost
+from ledger.stock.commands import (
+    AdjustStock,
+    ChangeStockStatus,
+    CountStock,
+    IssueStock,
+    MoveStock,
+    ReceiveStock,
+    ReleaseReservation,
+    ReserveStock,
+)
 from ledger.writer import Ledger
 from tests.ledger.conftest import Plant
 
@@ -66,9 +77,9 @@ def build_history(ledger: Ledger, *, seed: int = 1, commands: int = 250) -> list
                 lot = f"SN-{serial}"
             else:
                 lot = f"SN-{rng.randint(1, max(1, serial))}"
-        command: c.Command
+        command: Command
         if kind == "receive":
-            command = c.ReceiveStock(
+            command = ReceiveStock(
                 sku=sku,
                 location=location,
                 quantity=quantity,
@@ -78,7 +89,7 @@ def build_history(ledger: Ledger, *, seed: int = 1, commands: int = 250) -> list
                 supplier="SUP-1",
             )
         elif kind == "issue":
-            command = c.IssueStock(
+            command = IssueStock(
                 sku=sku,
                 location=location,
                 quantity=quantity,
@@ -87,7 +98,7 @@ def build_history(ledger: Ledger, *, seed: int = 1, commands: int = 250) -> list
                 target=f"WO-{rng.randint(1, 5)}",
             )
         elif kind == "move":
-            command = c.MoveStock(
+            command = MoveStock(
                 sku=sku,
                 from_location=location,
                 to_location=rng.choice([x for x in LOCATIONS if x != location]),
@@ -95,7 +106,7 @@ def build_history(ledger: Ledger, *, seed: int = 1, commands: int = 250) -> list
                 lot=lot,
             )
         elif kind == "adjust":
-            command = c.AdjustStock(
+            command = AdjustStock(
                 sku=sku,
                 location=location,
                 lot=lot,
@@ -103,17 +114,17 @@ def build_history(ledger: Ledger, *, seed: int = 1, commands: int = 250) -> list
                 quantity_delta=quantity if rng.random() < 0.4 else -quantity,
             )
         elif kind == "count":
-            command = c.CountStock(
+            command = CountStock(
                 sku=sku, location=location, lot=lot, counted_quantity=D(rng.randint(0, 30))
             )
         elif kind == "reserve":
-            command = c.ReserveStock(sku=sku, quantity=quantity, reference=f"SO-{n}")
+            command = ReserveStock(sku=sku, quantity=quantity, reference=f"SO-{n}")
         elif kind == "release" and open_reservations:
             sku, rid = open_reservations.pop(rng.randrange(len(open_reservations)))
-            command = c.ReleaseReservation(sku=sku, reservation_id=rid)
+            command = ReleaseReservation(sku=sku, reservation_id=rid)
         elif kind in ("hold", "unhold"):
             held = kind == "hold"
-            command = c.ChangeStockStatus(
+            command = ChangeStockStatus(
                 sku=sku,
                 location=location,
                 lot=lot,
@@ -123,7 +134,7 @@ def build_history(ledger: Ledger, *, seed: int = 1, commands: int = 250) -> list
                 reason=kind,
             )
         elif kind == "restandard":
-            command = c.ChangeStandardCost(sku="STD", standard_cost=D(rng.randint(5, 15)))
+            command = ChangeStandardCost(sku="STD", standard_cost=D(rng.randint(5, 15)))
         else:
             continue
         command = command.model_copy(update={"effective_at": when, "command_id": f"h{seed}-{n}"})

@@ -17,14 +17,48 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import commands as c
+from ledger.commands import Command
+from ledger.engineering.commands import (
+    BomLineInput,
+    DefineBom,
+    DefineRouting,
+    DefineWorkCenter,
+    OperationInput,
+)
 from ledger.errors import LedgerError
+from ledger.master_data.commands import ChangeStandardCost
+from ledger.orders.commands import (
+    AllocateSalesOrder,
+    ConfirmPurchaseOrder,
+    CreatePurchaseOrder,
+    CreateSalesOrder,
+    OrderLineInput,
+    ReceiptLineInput,
+    ReceivePurchaseOrder,
+)
+from ledger.production.commands import (
+    CloseWorkOrder,
+    CreateWorkOrder,
+    IssueToWorkOrder,
+    ReceiveWorkOrderOutput,
+    ReleaseWorkOrder,
+    ReportOperation,
+)
+from ledger.stock.commands import (
+    AdjustStock,
+    ChangeStockStatus,
+    CountStock,
+    IssueStock,
+    MoveStock,
+    ReceiveStock,
+    ReserveStock,
+)
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.audit import verify
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
-from queries.query import _as_of_stock
+from queries.stock.query import _as_of_stock
 from tests.ledger.conftest import Plant
 
 D = Decimal
@@ -34,7 +68,7 @@ EXACT = decimal.Context(prec=100)
 class Declared:
     """The range a command declares for a field (its JSON Schema says the same)."""
 
-    def __init__(self, command: type[c.Command], field: str) -> None:
+    def __init__(self, command: type[Command], field: str) -> None:
         found = {
             name: getattr(m, name)
             for m in command.model_fields[field].metadata
@@ -46,8 +80,8 @@ class Declared:
         self.largest = D(10) ** (int(found["max_digits"]) - self.decimals) - self.quantum
 
 
-QUANTITY = Declared(c.ReceiveStock, "quantity")
-UNIT_COST = Declared(c.ReceiveStock, "unit_cost")
+QUANTITY = Declared(ReceiveStock, "quantity")
+UNIT_COST = Declared(ReceiveStock, "unit_cost")
 ITEMS = {
     "FIFO": {},
     "AVG": {"costing_method": "moving_average"},
@@ -87,15 +121,15 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("extreme")
 
 
-def command(kind: str, sku: str, location: str, quantity: Decimal, cost: Decimal) -> c.Command:
+def command(kind: str, sku: str, location: str, quantity: Decimal, cost: Decimal) -> Command:
     lot = "L1" if sku == "LOT" else None
     match kind:
         case "receive":
-            return c.ReceiveStock(
+            return ReceiveStock(
                 sku=sku, location=location, quantity=quantity, unit_cost=cost, lot=lot
             )
         case "issue":
-            return c.IssueStock(
+            return IssueStock(
                 sku=sku,
                 location=location,
                 quantity=quantity,
@@ -105,12 +139,12 @@ def command(kind: str, sku: str, location: str, quantity: Decimal, cost: Decimal
             )
         case "move":
             other = next(x for x in LOCATIONS if x != location)
-            return c.MoveStock(
+            return MoveStock(
                 sku=sku, from_location=location, to_location=other, quantity=quantity, lot=lot
             )
         case "adjust+" | "adjust-":
             delta = quantity if kind == "adjust+" else -quantity
-            return c.AdjustStock(
+            return AdjustStock(
                 sku=sku,
                 location=location,
                 lot=lot,
@@ -119,10 +153,10 @@ def command(kind: str, sku: str, location: str, quantity: Decimal, cost: Decimal
                 unit_cost=cost,
             )
         case "count":
-            return c.CountStock(sku=sku, location=location, lot=lot, counted_quantity=quantity)
+            return CountStock(sku=sku, location=location, lot=lot, counted_quantity=quantity)
         case "hold" | "unhold":
             held = kind == "hold"
-            return c.ChangeStockStatus(
+            return ChangeStockStatus(
                 sku=sku,
                 location=location,
                 lot=lot,
@@ -132,9 +166,9 @@ def command(kind: str, sku: str, location: str, quantity: Decimal, cost: Decimal
                 reason=kind,
             )
         case "reserve":
-            return c.ReserveStock(sku=sku, quantity=quantity, reference="SO-1")
+            return ReserveStock(sku=sku, quantity=quantity, reference="SO-1")
         case _:
-            return c.ChangeStandardCost(sku="STD", standard_cost=cost)
+            return ChangeStandardCost(sku="STD", standard_cost=cost)
 
 
 def every_relation(models: ReadModels) -> Iterator[str]:
@@ -194,7 +228,7 @@ def test_a_receipt_beyond_the_value_range_is_refused_and_changes_nothing() -> No
         plant = Plant(ledger)
         plant.item("BIG", precision=0)
         with pytest.raises(ValueError, match="12 digits before the decimal point"):
-            c.ReceiveStock(sku="BIG", location="A", quantity=D(10**12), unit_cost=D(1))
+            ReceiveStock(sku="BIG", location="A", quantity=D(10**12), unit_cost=D(1))
         before = ledger.max_position()
         with pytest.raises(LedgerError) as refused:
             plant.receive("BIG", "999999999999", cost="100000000000")
@@ -205,7 +239,7 @@ def test_a_receipt_beyond_the_value_range_is_refused_and_changes_nothing() -> No
         ledger.close()
 
 
-HOURS = Declared(c.ReportOperation, "labour_hours")
+HOURS = Declared(ReportOperation, "labour_hours")
 hours = st.sampled_from([D(0), HOURS.quantum, D(1), HOURS.largest])
 flow = st.fixed_dictionaries(
     {
@@ -243,44 +277,44 @@ def test_extreme_figures_through_orders_and_work_orders(figures: dict[str, Decim
         plant.item("MADE", precision=6, kind="finished_good")
         f = figures
         for command in (
-            c.DefineWorkCenter(code="WC", labour_rate=f["rate"], machine_rate=f["rate"]),
-            c.DefineBom(
+            DefineWorkCenter(code="WC", labour_rate=f["rate"], machine_rate=f["rate"]),
+            DefineBom(
                 parent="MADE", version="A", effective_from=today - timedelta(days=1),
-                lines=[c.BomLineInput(component="RAW", quantity=f["per"])],
+                lines=[BomLineInput(component="RAW", quantity=f["per"])],
             ),
-            c.DefineRouting(
+            DefineRouting(
                 item="MADE", version="A", effective_from=today - timedelta(days=1),
-                operations=[c.OperationInput(seq=10, work_center="WC", setup_hours=f["hours"],
+                operations=[OperationInput(seq=10, work_center="WC", setup_hours=f["hours"],
                                              run_hours_per_unit=f["hours"])],
             ),
-            c.CreatePurchaseOrder(
+            CreatePurchaseOrder(
                 number="PO-1", supplier="SUP",
-                lines=[c.OrderLineInput(line=1, sku="RAW", quantity=f["bought"],
+                lines=[OrderLineInput(line=1, sku="RAW", quantity=f["bought"],
                                         due_date=today, unit_price=f["price"])],
             ),
-            c.ConfirmPurchaseOrder(number="PO-1"),
-            c.ReceivePurchaseOrder(
+            ConfirmPurchaseOrder(number="PO-1"),
+            ReceivePurchaseOrder(
                 number="PO-1", location="A",
-                lines=[c.ReceiptLineInput(line=1, quantity=f["bought"])],
+                lines=[ReceiptLineInput(line=1, quantity=f["bought"])],
             ),
-            c.CreateWorkOrder(
+            CreateWorkOrder(
                 number="WO-1", item="MADE", quantity=f["made"], due_date=today,
                 output_location="B", supply_location="A",
             ),
-            c.ReleaseWorkOrder(number="WO-1"),
-            c.IssueToWorkOrder(number="WO-1", component="RAW", location="A", quantity=f["issued"]),
-            c.ReportOperation(
+            ReleaseWorkOrder(number="WO-1"),
+            IssueToWorkOrder(number="WO-1", component="RAW", location="A", quantity=f["issued"]),
+            ReportOperation(
                 number="WO-1", operation=10, good=f["good"], labour_hours=f["hours"],
                 machine_hours=f["hours"],
             ),
-            c.ReceiveWorkOrderOutput(number="WO-1", quantity=f["output"]),
-            c.CloseWorkOrder(number="WO-1"),
-            c.CreateSalesOrder(
+            ReceiveWorkOrderOutput(number="WO-1", quantity=f["output"]),
+            CloseWorkOrder(number="WO-1"),
+            CreateSalesOrder(
                 number="SO-1", customer="CUST",
-                lines=[c.OrderLineInput(line=1, sku="MADE", quantity=f["shipped"],
+                lines=[OrderLineInput(line=1, sku="MADE", quantity=f["shipped"],
                                         due_date=today, unit_price=f["price"])],
             ),
-            c.AllocateSalesOrder(number="SO-1"),
+            AllocateSalesOrder(number="SO-1"),
         ):  # fmt: skip
             try:
                 ledger.execute(command)

@@ -9,7 +9,6 @@ import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
@@ -18,23 +17,37 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import commands as c
 from ledger.errors import LedgerError
-from ledger.orders import SalesOrder
-from ledger.stock import Stock
+from ledger.orders.aggregates import SalesOrder
+from ledger.orders.commands import (
+    CreateSalesOrder,
+    OrderLineInput,
+    ReturnSalesOrder,
+    ShipmentLineInput,
+    ShipSalesOrder,
+)
+from ledger.production.commands import (
+    CloseWorkOrder,
+    CreateWorkOrder,
+    IssueToWorkOrder,
+    ReceiveWorkOrderOutput,
+    ReleaseWorkOrder,
+    ReturnFromWorkOrder,
+)
+from ledger.production.work_order import WorkOrder
+from ledger.quality.commands import DisposeStock, MergeLots, SplitLot
+from ledger.stock.card import Stock
+from ledger.stock.commands import AdjustStock, ChangeStockStatus, ScrapStock
 from ledger.store import store_env
 from ledger.values import IssueTarget
-from ledger.work_order import WorkOrder
 from ledger.writer import Ledger, WriterSettings
 from projections import quality_trace as g
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
 from projections.quality import FLOWS
-from tests.ledger.conftest import Plant
+from tests.support.genealogy import LEVELS, TODAY, Shop, ten_levels
 
 D = Decimal
-TODAY = datetime.now(UTC).date()
-SINCE = TODAY - timedelta(days=30)
 Lot = tuple[str, str]
 
 
@@ -148,76 +161,6 @@ def on_hand_of(ledger: Ledger, items: list[str]) -> Counter[Lot]:
     return found
 
 
-# --- the plant -------------------------------------------------------------------------------
-
-
-class Shop:
-    """The ledger's commands in the plant's words, each remembering its order numbers."""
-
-    def __init__(self, ledger: Ledger) -> None:
-        self.ledger = ledger
-        self.plant = Plant(ledger)
-        self.orders = 0
-
-    def run(self, cmd: c.Command) -> dict[str, str]:
-        return dict(self.ledger.execute(cmd).data)
-
-    def bom(self, parent: str, *lines: tuple[str, str, str]) -> None:
-        self.run(
-            c.DefineBom(
-                parent=parent,
-                version="A",
-                effective_from=SINCE,
-                lines=[
-                    c.BomLineInput(component=comp, quantity=D(q), backflush=flush)  # type: ignore[arg-type]
-                    for comp, q, flush in lines
-                ],
-            )
-        )
-
-    def receive(self, sku: str, lot: str, quantity: int, heat: str, supplier: str) -> None:
-        self.plant.receive(sku, str(quantity), "2", lot=lot, supplier=supplier, supplier_lot=heat)
-
-    def make(
-        self, item: str, quantity: int, lot: str, issues: list[tuple[str, str, int]] = ()
-    ) -> str:
-        """A work order: issue the given (component, lot, quantity), backflush the rest
-        at output, receive ``lot``, close."""
-        self.orders += 1
-        number = f"WO-{self.orders}"
-        self.run(
-            c.CreateWorkOrder(
-                number=number, item=item, quantity=D(quantity), due_date=TODAY,
-                output_location="A", supply_location="A",
-            )
-        )  # fmt: skip
-        self.run(c.ReleaseWorkOrder(number=number))
-        try:
-            for component, from_lot, q in issues:
-                self.run(
-                    c.IssueToWorkOrder(
-                        number=number, component=component, location="A", quantity=D(q),
-                        lot=from_lot,
-                    )
-                )  # fmt: skip
-            self.run(c.ReceiveWorkOrderOutput(number=number, quantity=D(quantity), lot=lot))
-        finally:
-            self.run(c.CloseWorkOrder(number=number))
-        return number
-
-    def available(self, sku: str) -> dict[str, Decimal]:
-        """Available stock at A by lot, first received first."""
-        stock = self.ledger.stock(sku)
-        assert stock is not None
-        return {
-            lot: q
-            for (where, lot, status), q in sorted(
-                stock.balances.items(), key=lambda kv: stock.lots[kv[0][1]].first_received
-            )
-            if where == "A" and status == "available" and q > 0
-        }
-
-
 def read_models_of(ledger: Ledger, page_size: int = 1_000) -> ReadModels:
     models = ReadModels(None)
     ProjectionRunner(ledger.app.recorder, models, page_size=page_size).catch_up()
@@ -230,61 +173,6 @@ def ledger() -> Iterator[Ledger]:
         led = Ledger(store_env(f"sqlite:///{folder}/events.db"), WriterSettings(batch_wait=0))
         yield led
         led.close()
-
-
-LEVELS = 10
-
-
-def ten_levels(shop: Shop) -> None:
-    """Raw lots of two heats, then nine levels of work orders: each level's first order
-    consumes two lots of the level below (a diamond), its second another; every third
-    level splits its first lot and the next level consumes both halves, the levels
-    between merge their two lots into one; the last level is shipped, scrapped,
-    reworked and held in part."""
-    for k in range(LEVELS):
-        shop.plant.item(f"L{k}", tracking="lot", precision=0, unit_of_measure="ea")
-    for k in range(1, LEVELS):
-        shop.bom(f"L{k}", (f"L{k - 1}", "1", "none"))
-    shop.receive("L0", "R1", 1000, heat="H-1", supplier="ACME")
-    shop.receive("L0", "R2", 1000, heat="H-1", supplier="ACME")
-    shop.receive("L0", "R3", 1000, heat="H-2", supplier="BOLTS INC")
-    below = ["R1", "R2", "R3"]
-    for k in range(1, LEVELS):
-        item, component = f"L{k}", f"L{k - 1}"
-        first, second = f"{item}-A", f"{item}-B"
-        shop.make(item, 40, first, [(component, below[0], 25), (component, below[1], 15)])
-        shop.make(item, 30, second, [(component, below[-1], 30)])
-        if k % 3 == 1:
-            shop.run(c.SplitLot(sku=item, location="A", lot=first, new_lot=f"{item}-S",
-                                quantity=D(15), reason="half to the second line"))  # fmt: skip
-            below = [first, f"{item}-S", second]
-        elif k % 3 == 2:
-            shop.run(c.MergeLots(sku=item, location="A", lots=[first, second],
-                                 new_lot=f"{item}-M", reason="one pallet"))  # fmt: skip
-            below = [f"{item}-M", f"{item}-M", f"{item}-M"]
-        else:
-            below = [first, first, second]
-    top = f"L{LEVELS - 1}"
-    shop.run(c.CreateSalesOrder(number="SO-1", customer="RETAILER", lines=[
-        c.OrderLineInput(line=1, sku=top, quantity=D(10), due_date=TODAY)]))  # fmt: skip
-    shop.run(c.ShipSalesOrder(number="SO-1", shipment="SH-1",
-                              lines=[c.ShipmentLineInput(line=1, quantity=D(10))]))  # fmt: skip
-    shop.run(c.ReturnSalesOrder(number="SO-1", line=1, location="A", quantity=D(2),
-                                lot=f"{top}-A", reason="dented"))  # fmt: skip
-    lot = next(iter(shop.available(top)))
-    shop.run(c.ChangeStockStatus(sku=top, location="A", quantity=D(3), lot=lot,
-                                 from_status="available", to_status="rejected",
-                                 reason="scratched"))  # fmt: skip
-    shop.run(c.DisposeStock(sku=top, location="A", lot=lot, quantity=D(1), disposition="scrap",
-                            reason="beyond repair"))  # fmt: skip
-    shop.run(c.DisposeStock(sku=top, location="A", lot=lot, quantity=D(2),
-                            disposition="rework", work_order="RW-1", output_location="A",
-                            reason="polish"))  # fmt: skip
-    shop.run(c.ReceiveWorkOrderOutput(number="RW-1", quantity=D(2), lot=f"{top}-RW"))
-    shop.run(c.PlaceHold(hold_id="QH-1", sku=top, lot=f"{top}-B", reason="customer complaint"))
-    shop.run(c.AdjustStock(sku="L0", location="A", quantity_delta=D(-4), lot="R3",
-                           reason_code="DAMAGED"))  # fmt: skip
-    shop.run(c.ScrapStock(sku="L0", location="A", quantity=D(3), lot="R2", reason_code="RUST"))
 
 
 def test_ten_levels_with_diamonds_splits_and_merges_trace_like_a_walk_over_the_ledger(
@@ -392,13 +280,13 @@ def test_the_graph_in_memory_follows_the_read_model_page_by_page(ledger: Ledger)
         # An order receives its output lot twice, consuming more between: the edge
         # from the component lot to the output lot changes its quantity.
         lot = "R1"  # a raw lot, most of it still on hand
-        shop.run(c.CreateWorkOrder(number="WO-G", item="L1", quantity=D(4), due_date=TODAY,
+        shop.run(CreateWorkOrder(number="WO-G", item="L1", quantity=D(4), due_date=TODAY,
                                    output_location="A", supply_location="A"))  # fmt: skip
-        shop.run(c.ReleaseWorkOrder(number="WO-G"))
+        shop.run(ReleaseWorkOrder(number="WO-G"))
         for _ in range(2):
-            shop.run(c.IssueToWorkOrder(number="WO-G", component="L0", location="A",
+            shop.run(IssueToWorkOrder(number="WO-G", component="L0", location="A",
                                         quantity=D(1), lot=lot))  # fmt: skip
-            shop.run(c.ReceiveWorkOrderOutput(number="WO-G", quantity=D(2), lot="L1-G"))
+            shop.run(ReceiveWorkOrderOutput(number="WO-G", quantity=D(2), lot="L1-G"))
             runner.catch_up()
             kept = levels(con, models.lot_graph)
             assert kept == levels(con, None)
@@ -531,21 +419,21 @@ def play(shop: Shop, ops: list[tuple[str, int, int]]) -> None:
             elif kind == "split":
                 sku = ["RAW", "PART", "ASSY"][pick % 3]
                 if (lot := one(sku)) is not None and lot[1] > 1:
-                    shop.run(c.SplitLot(sku=sku, location="A", lot=lot[0], new_lot=f"S{n}",
+                    shop.run(SplitLot(sku=sku, location="A", lot=lot[0], new_lot=f"S{n}",
                                         quantity=D(1 + size % int(lot[1] - 1))))  # fmt: skip
             elif kind == "merge":
                 sku = ["RAW", "PART", "ASSY"][pick % 3]
                 lots = list(shop.available(sku))
                 if len(lots) >= 2:
                     two = [lots[pick % len(lots)], lots[(pick + 1) % len(lots)]]
-                    shop.run(c.MergeLots(sku=sku, location="A", lots=two, new_lot=f"M{n}"))
+                    shop.run(MergeLots(sku=sku, location="A", lots=two, new_lot=f"M{n}"))
             elif kind == "ship" and (lot := one("ASSY")) is not None:
                 number = f"SO-{n}"
                 q = D(min(int(lot[1]), size))
-                shop.run(c.CreateSalesOrder(number=number, customer=f"C{pick % 2}", lines=[
-                    c.OrderLineInput(line=1, sku="ASSY", quantity=q, due_date=TODAY)]))  # fmt: skip
-                shop.run(c.ShipSalesOrder(number=number, shipment=f"SH-{n}",
-                                          lines=[c.ShipmentLineInput(line=1, quantity=q)]))  # fmt: skip
+                shop.run(CreateSalesOrder(number=number, customer=f"C{pick % 2}", lines=[
+                    OrderLineInput(line=1, sku="ASSY", quantity=q, due_date=TODAY)]))  # fmt: skip
+                shop.run(ShipSalesOrder(number=number, shipment=f"SH-{n}",
+                                          lines=[ShipmentLineInput(line=1, quantity=q)]))  # fmt: skip
             elif kind == "return":
                 shipped = [e for e in stored_events(shop.ledger)
                            if isinstance(e, SalesOrder.Shipped) and e.lot]  # fmt: skip
@@ -555,20 +443,20 @@ def play(shop: Shop, ops: list[tuple[str, int, int]]) -> None:
                         x.number for x in stored_events(shop.ledger)
                         if isinstance(x, SalesOrder.Created) and x.originator_id == e.originator_id
                     )  # fmt: skip
-                    shop.run(c.ReturnSalesOrder(number=number, line=1, location="A",
+                    shop.run(ReturnSalesOrder(number=number, line=1, location="A",
                                                 quantity=D(1), lot=e.lot, reason="faulty"))  # fmt: skip
             elif kind == "scrap":
                 sku = ["RAW", "PART", "ASSY"][pick % 3]
                 if (lot := one(sku)) is not None and size % 3 == 0:  # in one step
-                    shop.run(c.ScrapStock(sku=sku, location="A", lot=lot[0],
+                    shop.run(ScrapStock(sku=sku, location="A", lot=lot[0],
                                           quantity=D(1 + size % int(lot[1])),
                                           reason_code="DAMAGED"))  # fmt: skip
                 elif lot is not None:
                     q = D(1 + size % int(lot[1]))
-                    shop.run(c.ChangeStockStatus(sku=sku, location="A", quantity=q, lot=lot[0],
+                    shop.run(ChangeStockStatus(sku=sku, location="A", quantity=q, lot=lot[0],
                                                  from_status="available", to_status="rejected",
                                                  reason="damaged"))  # fmt: skip
-                    shop.run(c.DisposeStock(sku=sku, location="A", lot=lot[0], quantity=q,
+                    shop.run(DisposeStock(sku=sku, location="A", lot=lot[0], quantity=q,
                                             disposition="scrap" if pick % 2 else
                                             "return_to_supplier" if sku == "RAW" else "scrap",
                                             reason="damaged"))  # fmt: skip
@@ -576,22 +464,22 @@ def play(shop: Shop, ops: list[tuple[str, int, int]]) -> None:
                 sku = ["RAW", "PART", "ASSY"][pick % 3]
                 if (lot := one(sku)) is not None:
                     delta = D(-1 if pick % 2 else 1)
-                    shop.run(c.AdjustStock(sku=sku, location="A", quantity_delta=delta,
+                    shop.run(AdjustStock(sku=sku, location="A", quantity_delta=delta,
                                            lot=lot[0], reason_code="COUNT"))  # fmt: skip
             elif kind == "unissue" and (part := one("PART")) is not None and part[1] >= 2:
                 # An assembly order issued two, returned one before receiving its output.
                 shop.orders += 1
                 number = f"WO-{shop.orders}"
-                shop.run(c.CreateWorkOrder(number=number, item="ASSY", quantity=D(1),
+                shop.run(CreateWorkOrder(number=number, item="ASSY", quantity=D(1),
                                            due_date=TODAY, output_location="A",
                                            supply_location="A"))  # fmt: skip
-                shop.run(c.ReleaseWorkOrder(number=number))
-                shop.run(c.IssueToWorkOrder(number=number, component="PART", location="A",
+                shop.run(ReleaseWorkOrder(number=number))
+                shop.run(IssueToWorkOrder(number=number, component="PART", location="A",
                                             quantity=D(2), lot=part[0]))  # fmt: skip
-                shop.run(c.ReturnFromWorkOrder(number=number, component="PART", location="A",
+                shop.run(ReturnFromWorkOrder(number=number, component="PART", location="A",
                                                quantity=D(1), lot=part[0]))  # fmt: skip
-                shop.run(c.ReceiveWorkOrderOutput(number=number, quantity=D(1), lot=f"A{n}"))
-                shop.run(c.CloseWorkOrder(number=number))
+                shop.run(ReceiveWorkOrderOutput(number=number, quantity=D(1), lot=f"A{n}"))
+                shop.run(CloseWorkOrder(number=number))
         except LedgerError:
             pass
 

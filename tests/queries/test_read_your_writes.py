@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ledger import commands as c
+from ledger.stock.commands import ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
@@ -77,7 +77,7 @@ def test_waiting_requests_leave_other_reads_alone(server: Server) -> None:
     # The projections stop: a new command is committed but never projected.
     server.app.state.runner.stop()
     server.ledger.execute(
-        c.ReceiveStock(sku="STEEL", location="A", quantity=Decimal(1), unit_cost=Decimal(1))
+        ReceiveStock(sku="STEEL", location="A", quantity=Decimal(1), unit_cost=Decimal(1))
     )
     head = str(server.ledger.max_position())
     waiting = 30

@@ -10,7 +10,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from ledger.ids import stock_id
-from ledger.stock import Stock
+from ledger.stock.card import Stock
 from ledger.writer import Ledger
 
 

@@ -2,7 +2,7 @@
 plant's own ledger.
 
 The work is the planning package's (``planning.ledger_inputs``, ``planning.ledger_policies``,
-called by ``mims.plan_ledger``); these commands open the ledger and the read models, or,
+run by ``planning.from_ledger``); these commands open the ledger and the read models, or,
 while `mims serve` owns the read models' DuckDB file, ask the server to do it
 (``/admin/planning/...``), like the read side's operations.
 """
@@ -21,8 +21,8 @@ from rich.table import Table
 from ledger.errors import LedgerError
 from ledger.writer import Ledger
 from mims.cli.common import LocalOption, UrlOption, console, running_server
-from mims.plan_ledger import MrpRequest, PoliciesRequest, plan_mrp, plan_policies
 from planning.errors import PlanningError
+from planning.from_ledger import MrpRequest, PoliciesRequest, plan_mrp, plan_policies
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
 

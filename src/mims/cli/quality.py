@@ -33,7 +33,7 @@ def expire(url: UrlOption = None, local: LocalOption = False) -> None:
         done = answer.json()["expired"]
     else:
         from ledger.writer import Ledger
-        from mims.quality_ops import expire_due
+        from mims.jobs import expire_due
         from mims.settings import Settings
         from projections.engine.runner import ProjectionRunner
         from projections.engine.view import ReadModels

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import commands as c
+from ledger.master_data.commands import RegisterItem
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from projections.engine.runner import ProjectionRunner
@@ -146,7 +146,7 @@ def test_a_failing_projection_stops_at_its_last_good_position(tmp_path: Path) ->
             quantity="not a number", unit_cost="1", value="1", layer_seq=99,
         )  # fmt: skip
         ledger.execute(
-            c.RegisterItem(sku="LATER", description="x", kind="component", unit_of_measure="ea")
+            RegisterItem(sku="LATER", description="x", kind="component", unit_of_measure="ea")
         )
         models = ReadModels(None)
         runner = ProjectionRunner(ledger.app.recorder, models, page_size=1000)

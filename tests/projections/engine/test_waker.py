@@ -9,7 +9,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from ledger import commands as c
+from ledger.stock.commands import ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from projections.engine.runner import ProjectionRunner
@@ -44,7 +44,7 @@ def test_notify_wakes_the_runner_and_a_dropped_listener_reconnects(pg_url: str) 
         Plant(writer_side).item("STEEL")
         assert reached(runner, writer_side.max_position(), 5) is not None
         outcome = writer_side.execute(
-            c.ReceiveStock(sku="STEEL", location="A", quantity=Decimal(5), unit_cost=Decimal(1))
+            ReceiveStock(sku="STEEL", location="A", quantity=Decimal(5), unit_cost=Decimal(1))
         )
         latency = reached(runner, outcome.position, 2)
         assert latency is not None and latency < 1.0, latency
@@ -59,7 +59,7 @@ def test_notify_wakes_the_runner_and_a_dropped_listener_reconnects(pg_url: str) 
             time.sleep(0.05)
         assert waker.connects >= 2, "the dropped LISTEN connection was not reopened"
         outcome = writer_side.execute(
-            c.ReceiveStock(sku="STEEL", location="A", quantity=Decimal(5), unit_cost=Decimal(1))
+            ReceiveStock(sku="STEEL", location="A", quantity=Decimal(5), unit_cost=Decimal(1))
         )
         assert reached(runner, outcome.position, 2) is not None
     finally:

@@ -4,8 +4,8 @@ import {
   append,
   bindForm,
   clear,
-  costingLabel,
   el,
+  enumLabel,
   gql,
   href,
   isZero,
@@ -63,10 +63,6 @@ function facts(target, pairs) {
       el("dd", { class: numeric ? "num" : null, dataset: { fact: label } }, shown),
     );
   }
-}
-
-function words(code) {
-  return String(code).toLowerCase().replaceAll("_", " ");
 }
 
 /** Lots by code, asked for with aliases (l0: lot(...)), a few per query. */
@@ -293,7 +289,7 @@ async function load(params) {
     const lots = await fetchLots(sku, codes, signal);
 
     $("item-title").textContent = `${item.sku} · ${item.description}`;
-    $("item-lead").textContent = `${words(item.kind)}, counted in ${item.unitOfMeasure}, ${item.tracking === "none" ? "not tracked by lot" : `${item.tracking}-tracked`}`;
+    $("item-lead").textContent = `${enumLabel(item.kind)}, counted in ${item.unitOfMeasure}, ${item.tracking === "none" ? "not tracked by lot" : `${item.tracking}-tracked`}`;
     append(
       clear($("item-links")),
       el("a", { href: href("ledger.html", { item: sku }), text: "Ledger of this item" }),
@@ -303,10 +299,10 @@ async function load(params) {
     facts($("master"), [
       ["SKU", item.sku],
       ["Description", item.description],
-      ["Kind", words(item.kind)],
+      ["Kind", enumLabel(item.kind)],
       ["Unit of measure", `${item.unitOfMeasure} (${item.precision} decimals)`],
       ["Tracking", item.tracking],
-      ["Costing method", costingLabel(item.costingMethod)],
+      ["Costing method", enumLabel(item.costingMethod)],
       ["Standard cost", item.standardCost, true],
       ["Shelf life", item.shelfLifeDays === null ? null : `${item.shelfLifeDays} days`],
       ["Incoming inspection", item.inspectionRequired ? "required (receipts arrive in quarantine)" : "no"],
@@ -314,7 +310,7 @@ async function load(params) {
     const p = item.planning;
     facts($("planning"), [
       ["Lead time", `${p.leadTimeDays} days`],
-      ["Lot-size rule", words(p.lotSizeRule)],
+      ["Lot-size rule", enumLabel(p.lotSizeRule)],
       ["Lot-size quantity", p.lotSizeQuantity, true],
       ["Minimum lot", p.minimumLot, true],
       ["Safety stock", p.safetyStock, true],

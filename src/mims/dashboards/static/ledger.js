@@ -4,6 +4,7 @@ import {
   bindForm,
   clear,
   el,
+  enumOptions,
   gql,
   href,
   latestOnly,
@@ -128,4 +129,8 @@ function load(params) {
 showTimeZone();
 $("load-more").addEventListener("click", () => fetchPage());
 suggestItems($("item-suggestions")).catch((error) => showError($("error"), error, "Item list"));
+// The options first: the form is filled from the URL once they are there.
+await enumOptions({ ItemKind: $("f-kind"), StockStatus: $("f-status") }).catch((error) =>
+  showError($("error"), error, "Filter options"),
+);
 bindForm($("filters"), load);

@@ -6,16 +6,6 @@
 
 const GRAPHQL = "/graphql";
 
-export const ITEM_KINDS = [
-  "RAW_MATERIAL",
-  "COMPONENT",
-  "SUBASSEMBLY",
-  "FINISHED_GOOD",
-  "PACKAGING",
-  "CONSUMABLE",
-];
-export const STATUSES = ["AVAILABLE", "QUARANTINE", "HELD", "REJECTED"];
-
 /** What the API refused or failed to answer, with every message it gave. */
 export class QueryFailure extends Error {
   constructor(messages) {
@@ -135,10 +125,34 @@ export function statusBadge(status) {
   return badge;
 }
 
-const METHODS = { FIFO: "FIFO", MOVING_AVERAGE: "moving average", STANDARD: "standard" };
+// An enum member in the plant's words: "RAW_MATERIAL" is "raw material"; an acronym
+// keeps its capitals.
+const ACRONYMS = new Set(["FIFO"]);
 
-export function costingLabel(method) {
-  return METHODS[method] ?? String(method).toLowerCase().replaceAll("_", " ");
+export function enumLabel(name) {
+  const s = String(name);
+  return ACRONYMS.has(s) ? s : s.toLowerCase().replaceAll("_", " ");
+}
+
+/**
+ * Add the members of GraphQL enums to <select>s, after the options they hold ("any"):
+ * the enums are generated from the ledger's vocabulary, so no page keeps a copy of it.
+ * ``selects`` maps an enum's name (``ItemKind``) to its <select>.
+ */
+export async function enumOptions(selects) {
+  const wanted = Object.entries(selects);
+  const query =
+    `query Vocabulary(${wanted.map((_, i) => `$n${i}: String!`).join(", ")}) {` +
+    wanted.map((_, i) => ` e${i}: __type(name: $n${i}) { enumValues { name } }`).join("") +
+    " }";
+  const data = await gql(query, Object.fromEntries(wanted.map(([name], i) => [`n${i}`, name])));
+  wanted.forEach(([name, select], i) => {
+    if (!data[`e${i}`]) throw new QueryFailure([`The API has no enum ${name}`]);
+    append(
+      select,
+      data[`e${i}`].enumValues.map((v) => el("option", { value: v.name, text: enumLabel(v.name) })),
+    );
+  });
 }
 
 const pad = (n, width = 2) => String(n).padStart(width, "0");

@@ -4,6 +4,7 @@ import {
   bindForm,
   clear,
   el,
+  enumOptions,
   gql,
   href,
   itemCatalog,
@@ -166,4 +167,8 @@ async function load(params) {
 
 showTimeZone();
 suggestItems($("item-suggestions")).catch((error) => showError($("error"), error, "Item list"));
+// The options first: the form is filled from the URL once they are there.
+await enumOptions({ ItemKind: $("f-kind"), StockStatus: $("f-status") }).catch((error) =>
+  showError($("error"), error, "Filter options"),
+);
 bindForm($("filters"), load);

@@ -3,8 +3,9 @@ import {
   append,
   bindForm,
   clear,
-  costingLabel,
   el,
+  enumLabel,
+  enumOptions,
   gql,
   href,
   itemCatalog,
@@ -57,7 +58,7 @@ function render(valuation, items) {
       el(
         "tr",
         { dataset: { method: m.costingMethod } },
-        el("th", { scope: "row", text: costingLabel(m.costingMethod) }),
+        el("th", { scope: "row", text: enumLabel(m.costingMethod) }),
         el("td", { class: "num", text: m.items }),
         numberCell(m.quantity),
         numberCell(m.value),
@@ -82,7 +83,7 @@ function render(valuation, items) {
         el("td", { class: "num", text: index + 1 }),
         el("td", {}, el("a", { href: href("item.html", { sku: v.item }), text: v.item })),
         el("td", { class: "wrap", text: info?.description ?? "" }),
-        el("td", { text: costingLabel(v.costingMethod) }),
+        el("td", { text: enumLabel(v.costingMethod) }),
         numberCell(v.quantity),
         el("td", { text: info?.unitOfMeasure ?? "" }),
         numberCell(v.unitCost ?? ""),
@@ -124,4 +125,8 @@ async function load(params) {
 }
 
 showTimeZone();
+// The options first: the form is filled from the URL once they are there.
+await enumOptions({ CostingMethod: $("f-method") }).catch((error) =>
+  showError($("error"), error, "Filter options"),
+);
 bindForm($("filters"), load);

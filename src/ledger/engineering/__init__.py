@@ -1,0 +1,1 @@
+"""Engineering: work centers, bills of materials, routings and the BOM index."""

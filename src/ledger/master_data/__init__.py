@@ -1,0 +1,1 @@
+"""Master data: items and locations, their commands and handlers."""

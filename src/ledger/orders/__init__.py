@@ -1,0 +1,1 @@
+"""Purchase and sales orders, their commands and handlers."""

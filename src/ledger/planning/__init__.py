@@ -1,0 +1,1 @@
+"""Planning on the ledger: planned orders and the planning board."""

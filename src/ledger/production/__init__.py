@@ -1,0 +1,1 @@
+"""Production: work orders, their commands and handlers."""

@@ -1,0 +1,1 @@
+"""Quality: holds, inspections, dispositions, lot splits and merges, expiry."""

@@ -1,0 +1,1 @@
+"""Items and locations: the plant's master data."""

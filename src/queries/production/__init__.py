@@ -1,0 +1,1 @@
+"""Work orders and work in process."""

@@ -1,0 +1,1 @@
+"""Lot traceability, recalls and quality KPIs."""

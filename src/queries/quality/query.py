@@ -1,0 +1,241 @@
+"""Quality's root fields: forward and backward lot traces, the recall simulation, the
+quality KPIs."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from projections import quality_trace as g
+from queries.context import Context, described, selected
+from queries.quality.types import (
+    FirstPassYield,
+    HeldByReason,
+    LotKey,
+    LotTrace,
+    QualityKpis,
+    RecallSimulation,
+    SupplierQuality,
+    TracedLot,
+    recall_simulation_of,
+    supplier_lots,
+)
+
+RATE = "DECIMAL(18,6)"
+# A held bucket is attributed to the reason it was last put on hold with (there, else
+# anywhere for that lot): each held quantity counts once, whatever holds are stacked on it.
+HELD_BY_REASON = """
+SELECT coalesce(here.reason, lot.reason, 'unknown') AS reason, count(DISTINCT b.item),
+    count(DISTINCT (b.item, b.lot)) FILTER (b.lot <> ''), sum(b.quantity)
+FROM stock_balances b
+LEFT JOIN held_reasons here ON here.item = b.item AND here.lot = b.lot
+    AND here.location = b.location
+LEFT JOIN (SELECT item, lot, arg_max(reason, position) AS reason FROM held_reasons
+           GROUP BY ALL) lot ON lot.item = b.item AND lot.lot = b.lot
+WHERE b.status = 'held' GROUP BY 1 ORDER BY 4 DESC, 1
+"""
+FIRST_PASS_YIELD = f"""
+SELECT {{key}}, sum(o.good), sum(o.scrap), sum(o.rework),
+    CAST(sum(o.good) / nullif(sum(o.good) + sum(o.scrap) + sum(o.rework), 0) AS {RATE})
+FROM wip_operations o JOIN work_orders w USING (number)
+GROUP BY 1 HAVING sum(o.good) + sum(o.scrap) + sum(o.rework) > 0 ORDER BY 1
+"""
+SUPPLIER_QUALITY = f"""
+WITH i AS (
+    SELECT coalesce(i.supplier, l.supplier) AS supplier, count(*) AS inspections,
+        count(*) FILTER (NOT i.passed) AS failed, sum(i.quantity) AS inspected,
+        coalesce(sum(i.quantity) FILTER (NOT i.passed), 0) AS rejected
+    FROM inspections i LEFT JOIN lots l ON l.item = i.item AND l.lot = i.lot
+    GROUP BY 1),
+r AS (
+    SELECT counterparty AS supplier, sum(quantity_delta) AS received FROM stock_ledger
+    WHERE event_type = 'Stock.Received' AND counterparty IS NOT NULL GROUP BY 1)
+SELECT supplier, coalesce(i.inspections, 0), coalesce(i.failed, 0), coalesce(i.inspected, 0),
+    coalesce(i.rejected, 0), coalesce(r.received, 0),
+    CAST(i.failed / nullif(i.inspections, 0) AS {RATE}),
+    CAST(i.rejected / nullif(r.received, 0) AS {RATE})
+FROM i FULL JOIN r USING (supplier) WHERE supplier IS NOT NULL ORDER BY supplier
+"""
+
+
+def _yields(rows: list[tuple[Any, ...]]) -> list[FirstPassYield]:
+    return [
+        FirstPassYield(key=k, good=good, scrap=scrap, rework=rework, first_pass_yield=fpy)
+        for k, good, scrap, rework, fpy in rows
+    ]
+
+
+# The fields a client may select, and the detail each needs.
+NEEDS = {
+    "links": g.LINKS,
+    "onHand": g.ON_HAND,
+    "onHandQuantity": g.ON_HAND,
+    "onHandByPlace": g.ON_HAND,
+    "uses": g.USES,
+    "receipts": g.RECEIPTS,
+    "supplierLots": g.RECEIPTS,
+    "shipments": g.SHIPMENTS,
+    "shippedQuantity": g.SHIPMENTS,
+    "balance": g.BALANCE,
+    "unbalanced": g.BALANCE,
+}
+
+
+def _wanted(info: Info[Context, None]) -> frozenset[str]:
+    """Only the details the query selects are read."""
+    return frozenset(NEEDS[n] for n in selected(info) if n in NEEDS)
+
+
+def _one_start(supplier_lot: str | None, lot: str | None) -> None:
+    if supplier_lot is None and lot is None:
+        msg = "give supplierLot, or lot (and item)"
+        raise GraphQLError(msg, extensions={"code": "BAD_START"})
+
+
+def _code(argument: str, value: str | None) -> str | None:
+    """A code argument, normalised as the commands normalise codes (trimmed, NFKC, upper
+    case); one no command would take is refused, naming the character."""
+    if value is None:
+        return None
+    try:
+        return g.normalise_code(value)
+    except g.CodeRefused as e:
+        raise GraphQLError(
+            f"{argument}: {e}",
+            extensions={"code": "BAD_CODE", "argument": argument, "codePoint": e.code_point},
+        ) from None
+
+
+@strawberry.type
+class QualityQuery:
+    @described(
+        "Every lot made from this one, at any depth, and where each is now: on hand by"
+        " location and status, consumed (into which work order and lot), shipped (to which"
+        " customer and shipment), returned, scrapped"
+    )
+    async def trace_forward(
+        self,
+        info: Info[Context, None],
+        item: str,
+        lot: str,
+        max_depth: int | None = None,
+        min_position: int | None = None,
+    ) -> LotTrace:
+        await info.context.ready(min_position)
+        return await _trace(
+            info.context,
+            item=_code("item", item) or "",
+            lot=_code("lot", lot) or "",
+            direction="forward",
+            max_depth=max_depth,
+            wanted=_wanted(info),
+        )
+
+    @described("Every lot, supplier lot and receipt that went into this one, at any depth")
+    async def trace_backward(
+        self,
+        info: Info[Context, None],
+        item: str,
+        lot: str,
+        max_depth: int | None = None,
+        min_position: int | None = None,
+    ) -> LotTrace:
+        await info.context.ready(min_position)
+        return await _trace(
+            info.context,
+            item=_code("item", item) or "",
+            lot=_code("lot", lot) or "",
+            direction="backward",
+            max_depth=max_depth,
+            wanted=_wanted(info),
+        )
+
+    @described(
+        "A recall of a supplier lot (or of a lot): every affected lot, what of it is on"
+        " hand where, what was shipped to whom, and each lot's mass balance. The supplier"
+        " lot is found in every receipt of it, with or without a supplier; codes are"
+        " compared as the commands normalise them (trimmed, NFKC, upper case)"
+    )
+    async def recall_simulation(
+        self,
+        info: Info[Context, None],
+        supplier_lot: str | None = None,
+        lot: str | None = None,
+        item: str | None = None,
+        min_position: int | None = None,
+    ) -> RecallSimulation:
+        _one_start(supplier_lot, lot)
+        supplier_lot = _code("supplierLot", supplier_lot)
+        item, lot = _code("item", item), _code("lot", lot)
+        ctx = info.context
+        await ctx.ready(min_position)
+        wanted = _wanted(info)
+
+        def run() -> g.Trace:
+            with ctx.models.reader() as con:
+                return g.recall(
+                    con,
+                    supplier_lot=supplier_lot,
+                    item=item,
+                    lot=lot,
+                    details=wanted,
+                    graph=ctx.models.lot_graph,
+                )
+
+        return recall_simulation_of(await asyncio.to_thread(run), supplier_lot)
+
+    @described(
+        "Quantities on hold by reason, first-pass yield by item and by work center, reject"
+        " rates by supplier"
+    )
+    async def quality_kpis(
+        self, info: Info[Context, None], min_position: int | None = None
+    ) -> QualityKpis:
+        ctx = info.context
+        await ctx.ready(min_position)
+        held = await ctx.rows(HELD_BY_REASON)
+        by_item = await ctx.rows(FIRST_PASS_YIELD.format(key="w.item"))
+        by_center = await ctx.rows(FIRST_PASS_YIELD.format(key="o.work_center"))
+        suppliers = await ctx.rows(SUPPLIER_QUALITY)
+        return QualityKpis(
+            on_hold_by_reason=[
+                HeldByReason(reason=r, items=i, lots=n, quantity=q) for r, i, n, q in held
+            ],
+            first_pass_yield_by_item=_yields(by_item),
+            first_pass_yield_by_work_center=_yields(by_center),
+            reject_rate_by_supplier=[SupplierQuality.from_row(row) for row in suppliers],
+        )
+
+
+async def _trace(
+    ctx: Context,
+    *,
+    item: str,
+    lot: str,
+    direction: g.Direction,
+    max_depth: int | None,
+    wanted: frozenset[str],
+) -> LotTrace:
+    def run() -> g.Trace:
+        with ctx.models.reader() as con:
+            starts = g.start_nodes(con, item=item, lot=lot)
+            return g.trace(
+                con,
+                starts,
+                direction,
+                max_depth=max_depth or g.NO_LIMIT,
+                details=wanted,
+                graph=ctx.models.lot_graph,
+            )
+
+    found = await asyncio.to_thread(run)
+    return LotTrace(
+        start=[LotKey(item=r.item, lot=r.lot) for r in found.start],
+        lots=[TracedLot.of(t) for t in found.lots],
+        supplier_lots=supplier_lots(found),
+        elapsed_ms=found.elapsed_ms,
+    )

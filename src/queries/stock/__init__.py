@@ -1,0 +1,1 @@
+"""Stock: balances, the stock ledger, lots, valuation, reservations, consumption."""

@@ -1,0 +1,1 @@
+"""Tests of planned orders on the ledger."""

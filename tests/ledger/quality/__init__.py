@@ -1,0 +1,1 @@
+"""Tests of holds, inspections, dispositions and lots."""

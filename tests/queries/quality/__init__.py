@@ -1,0 +1,1 @@
+"""GraphQL of quality: traces, recalls, KPIs."""

@@ -1,0 +1,1 @@
+"""GraphQL of stock (and the master data its answers name)."""
