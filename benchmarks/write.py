@@ -6,6 +6,9 @@
     command receipt in one ``Application.save``; a conflict is retried.
 (b) MIMS in-process: the group-commit writer, 256 concurrent callers.
 (c) MIMS over HTTP: `mims serve` in its own process, 32 keep-alive clients.
+(d) the hash chain's cost: (b) again with the store's chain off (``store_env(chained=
+    False)``, which only this benchmark uses) beside (b) with it, in turns, two rounds
+    each. Target: the chained figure at most 10% lower.
 
 All three run the same shop-floor traffic (mims.load: receipts, moves, issues to work
 orders, reservations and releases; 80% of it on a hot fifth of 1,000 SKUs) on a fresh
@@ -116,8 +119,10 @@ def baseline(url: str, *, clients: int, duration: float) -> Result:
     return result
 
 
-def in_process(url: str, *, clients: int, duration: float) -> Result:
-    ledger = Ledger(store_env(url), WriterSettings(batch_max=256, batch_wait=0.002))
+def in_process(url: str, *, clients: int, duration: float, chained: bool = True) -> Result:
+    ledger = Ledger(
+        store_env(url, chained=chained), WriterSettings(batch_max=256, batch_wait=0.002)
+    )
     tune_garbage_collector()
     try:
         return run_in_process(
@@ -162,9 +167,19 @@ def main(argv: list[str]) -> None:
         b = in_process(url, clients=256, duration=duration)
     with _schema() as url:
         c = over_http(url, clients=32, duration=duration)
+    rounds: dict[bool, list[float]] = {True: [], False: []}
+    for _round in range(2):
+        for chained in (False, True):
+            with _schema() as url:
+                r = in_process(url, clients=256, duration=duration, chained=chained)
+                rounds[chained].append(r.throughput)
+    unchained = sum(rounds[False]) / len(rounds[False])
+    chained_rate = sum(rounds[True]) / len(rounds[True])
     report.add("baseline_one_save_per_command_per_s", a.throughput, "1/s")
     report.add("inprocess_group_commit_per_s", b.throughput, "1/s", a.throughput, ">= 5000, >= 5x")
     report.add("http_32_clients_per_s", c.throughput, "1/s", a.throughput, ">= 2000")
+    report.add("inprocess_without_chain_per_s", unchained, "1/s")
+    report.add("inprocess_with_chain_per_s", chained_rate, "1/s", unchained, ">= 0.9x")
     for name, r in (("baseline", a), ("inprocess", b), ("http", c)):
         for q in (50, 95, 99):
             target = "< 50 ms" if name == "http" and q == 99 else ""

@@ -22,6 +22,7 @@ from ledger.writer import Ledger
 from mims.access import AccessMiddleware
 from mims.admin import router as admin_router
 from mims.api_docs import document_graphql, graphiql_page, install_api_docs
+from mims.audit import run_anchor_job
 from mims.dashboards import install_dashboards
 from mims.health import install_health, sample_every
 from mims.jobs import run_expiry_job
@@ -81,7 +82,8 @@ async def background_jobs(
     settings: Settings, ledger: Ledger, models: ReadModels
 ) -> AsyncIterator[Relay | None]:
     """The server's own jobs: the NATS relay (when MIMS_NATS_URL is set), yielded for the
-    readiness check, and the expiry job (every MIMS_EXPIRY_INTERVAL_MINUTES)."""
+    readiness check, the expiry job (every MIMS_EXPIRY_INTERVAL_MINUTES) and the chain's
+    anchors (every MIMS_ANCHOR_INTERVAL_SECONDS)."""
     stop_relay = asyncio.Event()
     relay = None
     the_relay = Relay(ledger, settings.relay_settings()) if settings.nats_url else None
@@ -92,9 +94,21 @@ async def background_jobs(
         expiry = asyncio.create_task(
             run_expiry_job(ledger, models, settings.expiry_interval_minutes)
         )
+    anchors = None
+    if settings.anchor_interval_seconds > 0:
+        anchors = asyncio.create_task(
+            run_anchor_job(
+                ledger,
+                settings.anchor_file,
+                settings.anchor_interval_seconds,
+                settings.anchor_nats(),
+            )
+        )
     try:
         yield the_relay
     finally:
+        if anchors is not None:
+            anchors.cancel()
         if expiry is not None:
             expiry.cancel()
         if relay is not None:

@@ -66,6 +66,16 @@ class Settings(BaseSettings):
     expiry_interval_minutes: float = Field(
         default=60, ge=0, description="How often the server holds expired lots (0: never)"
     )
+    anchor_interval_seconds: float = Field(
+        default=60,
+        ge=0,
+        description="How often the server appends the chain's head to the anchor file and"
+        " NATS, when it moved (0: never; `mims audit anchor` on demand)",
+    )
+    anchor_file: Path = Field(
+        default=Path("var/anchors.jsonl"),
+        description="Append-only file of chain heads; keep a copy off the database's machine",
+    )
     ready_max_lag: int = Field(
         default=10_000,
         ge=0,
@@ -103,6 +113,10 @@ class Settings(BaseSettings):
         return RelaySettings(
             url=self.nats_url, stream=self.nats_stream, subject_prefix=self.nats_subject_prefix
         )
+
+    def anchor_nats(self) -> RelaySettings | None:
+        """Where anchors are published: the relay's NATS, when there is one."""
+        return self.relay_settings() if self.nats_url else None
 
     def writer_settings(self) -> WriterSettings:
         return WriterSettings(

@@ -16,7 +16,11 @@ app = typer.Typer(
     help="MIMS: event-sourced inventory ledger for manufacturing plants.",
     no_args_is_help=True,
     cls=lazy_group(
-        audit=Lazy("mims.cli.audit", "app", "Audit the read models against the ledger."),
+        audit=Lazy(
+            "mims.cli.audit",
+            "app",
+            "Audit the read models against the ledger, and the ledger against its hash chain.",
+        ),
         demo=Lazy("mims.cli.demo", "app", "The demo plant."),
         load=Lazy(
             "mims.cli.load",
