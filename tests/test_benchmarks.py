@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.conftest import require_service
+from tests.support.services import require_service
 
 
 @pytest.mark.postgres

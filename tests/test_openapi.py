@@ -21,7 +21,7 @@ import pytest
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.demo import load_demo
-from tests.servers import ServerProcess
+from tests.support.servers import ServerProcess
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from ledger.writer import Ledger, WriterSettings
 from mims.demo import load_demo
 from mims.server import create_app
 from mims.settings import Settings
-from tests.servers import serving
+from tests.support.servers import serving
 
 README = Path(__file__).parent.parent / "README.md"
 

@@ -19,14 +19,7 @@ from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.view import ReadModels
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.support.clock import Clock
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from ledger.receipt import CommandReceipt
 from ledger.stock.commands import ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
-from tests.ledger.conftest import Plant
-from tests.servers import ServerProcess
+from tests.support.plant import Plant
+from tests.support.servers import ServerProcess
 
 CLIENTS = 64
 ON_HAND = 40

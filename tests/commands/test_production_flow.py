@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from projections import frames
-from tests.http_plant import HttpPlant, served_plant
+from tests.support.http_plant import HttpPlant, served_plant
 
 D = Decimal
 TODAY = datetime.now(UTC).date()

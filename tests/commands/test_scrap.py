@@ -18,8 +18,8 @@ from ledger.writer import Ledger, WriterSettings
 from mims.audit import verify
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
-from tests.http_plant import HttpPlant, served_plant
-from tests.ledger.conftest import Plant
+from tests.support.http_plant import HttpPlant, served_plant
+from tests.support.plant import Plant
 
 D = Decimal
 TODAY = datetime.now(UTC).date()

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
 
@@ -24,142 +21,18 @@ from ledger.writer import Ledger, WriterSettings
 from mims.demo import load_demo
 from mims.server import create_app
 from mims.settings import Settings
-from tests.conftest import IN_CI
-from tests.servers import serving
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SKU = "DASH-STEEL"
-# Markup in master data must show as text, never become elements.
-DESCRIPTION = 'Steel coil <b>2 mm</b> & "wire" <img src=x onerror=alert(1)>'
-
-
-def require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    if IN_CI:
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}, and CI=true needs it")
-    pytest.skip(f"Chromium is not installed at {CHROMIUM} (./scripts/test installs it)")
-
-
-@dataclass
-class Plant:
-    """A served plant: the demo plus DASH-STEEL, with two lots received on two days."""
-
-    url: str
-    started: datetime
-    coil_1_at: datetime
-    coil_2_at: datetime
-    positions: list[int] = field(default_factory=list)
-
-    @property
-    def dashboards(self) -> str:
-        return f"{self.url}/dashboards"
-
-    def post(self, path: str, body: dict[str, Any]) -> int:
-        response = httpx.post(f"{self.url}/v1/{path}", json=body, headers={"X-Actor": "tester"})
-        assert response.status_code == 201, response.text
-        position = int(response.json()["position"])
-        self.positions.append(position)
-        return position
-
-    def gql(self, query: str, **variables: Any) -> dict[str, Any]:
-        """Ask the API what the page should show (after the read models caught up)."""
-        response = httpx.post(
-            f"{self.url}/graphql",
-            json={"query": query, "variables": variables},
-            headers={"X-Min-Position": str(max(self.positions, default=0))},
-            timeout=30,
-        )
-        body = response.json()
-        assert response.status_code == 200, body
-        assert "errors" not in body, body
-        return dict(body["data"])
-
-
-def post_scenario(plant: Plant) -> None:
-    iso = datetime.isoformat
-    plant.post(
-        "items",
-        {
-            "sku": SKU,
-            "description": DESCRIPTION,
-            "kind": "raw_material",
-            "unit_of_measure": "kg",
-            "precision": 3,
-            "tracking": "lot",
-            "shelf_life_days": 20,
-        },
-    )
-    for lot, location, quantity, cost, at in (
-        ("COIL-1", "A-03", "500", "1.85", plant.coil_1_at),
-        ("COIL-2", "B-02", "300", "1.95", plant.coil_2_at),
-    ):
-        plant.post(
-            "receipts",
-            {
-                "sku": SKU,
-                "location": location,
-                "quantity": quantity,
-                "unit_cost": cost,
-                "lot": lot,
-                "supplier_lot": f"S-{lot}",
-                "supplier": "SUP-01",
-                "reference": f"PO-{lot}",
-                "effective_at": iso(at),
-            },
-        )
-    plant.post(
-        "status-changes",
-        {
-            "sku": SKU,
-            "location": "A-03",
-            "lot": "COIL-1",
-            "quantity": "40",
-            "from_status": "available",
-            "to_status": "held",
-            "reason": "suspect coating",
-        },
-    )
-    plant.post(
-        "issues",
-        {
-            "sku": SKU,
-            "location": "A-03",
-            "lot": "COIL-1",
-            "quantity": "120.5",
-            "target_kind": "work_order",
-            "target": "WO-1001",
-            # Exactly a day ago, so always on yesterday's date: an hour later crossed
-            # midnight when the suite ran after 23:00 UTC and merged the two days.
-            "effective_at": iso(plant.coil_2_at),
-        },
-    )
-    plant.post(
-        "issues",
-        {
-            "sku": SKU,
-            "location": "B-02",
-            "lot": "COIL-2",
-            "quantity": "50",
-            "target_kind": "work_order",
-            "target": "WO-1002",
-        },
-    )
-    plant.post("reservations", {"sku": SKU, "quantity": "30", "reference": "SO-77"})
+from tests.support.dashboards import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ServedPlant,
+    post_scenario,
+    require_chromium,
+)
+from tests.support.servers import serving
 
 
 @pytest.fixture(scope="module")
-def plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plant]:
+def plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedPlant]:
     tmp = tmp_path_factory.mktemp("plant")
     url = f"sqlite:///{tmp}/events.db"
     ledger = Ledger(store_env(url), WriterSettings())
@@ -168,7 +41,7 @@ def plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plant]:
     now = datetime.now(UTC).replace(microsecond=0)
     try:
         with serving(create_app(settings, ledger=ledger)) as base:
-            served = Plant(
+            served = ServedPlant(
                 url=base,
                 started=now,
                 coil_1_at=now - timedelta(days=2),
@@ -221,8 +94,3 @@ def screenshots(tmp_path: Path) -> Path:
     target = Path(os.environ.get("MIMS_SCREENSHOTS") or tmp_path)
     target.mkdir(parents=True, exist_ok=True)
     return target
-
-
-def local_input(instant: datetime) -> str:
-    """An instant as a datetime-local value in the browser's (UTC) time zone."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")

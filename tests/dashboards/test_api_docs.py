@@ -16,7 +16,7 @@ from playwright.sync_api import Page, Route, expect
 from mims.api_docs import STATIC
 from mims.server import create_app
 from mims.settings import Settings
-from tests.servers import serving
+from tests.support.servers import serving
 
 SERVER_HOST = "127.0.0.1"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.dashboards.conftest import DESCRIPTION, SKU, Plant
+from tests.support.dashboards import DESCRIPTION, SKU, ServedPlant
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def fact(page: Page, label: str) -> str:
     return page.locator(f'dd[data-fact="{label}"]').inner_text()
 
 
-def test_an_item_with_a_held_lot(page: Page, plant: Plant, screenshots: Path) -> None:
+def test_an_item_with_a_held_lot(page: Page, plant: ServedPlant, screenshots: Path) -> None:
     api = plant.gql(ITEM, sku=SKU)
     atp = api["availableToPromise"]
     assert atp["reserved"] == "30"
@@ -62,7 +62,7 @@ def test_an_item_with_a_held_lot(page: Page, plant: Plant, screenshots: Path) ->
     page.screenshot(path=screenshots / "item.png", full_page=True)
 
 
-def test_daily_consumption_is_charted(page: Page, plant: Plant) -> None:
+def test_daily_consumption_is_charted(page: Page, plant: ServedPlant) -> None:
     days = plant.gql(ITEM, sku=SKU)["consumption"]
     assert [d["quantity"] for d in days] == ["120.5", "50"]
 
@@ -79,7 +79,7 @@ def test_daily_consumption_is_charted(page: Page, plant: Plant) -> None:
     assert quantities == [d["quantity"] for d in days]
 
 
-def test_an_item_is_chosen_from_the_form(page: Page, plant: Plant) -> None:
+def test_an_item_is_chosen_from_the_form(page: Page, plant: ServedPlant) -> None:
     page.goto(f"{plant.dashboards}/item.html")
     expect(page.locator("#results")).to_be_hidden()
     page.get_by_label("Item (SKU)").fill("RM-001")
@@ -89,7 +89,7 @@ def test_an_item_is_chosen_from_the_form(page: Page, plant: Plant) -> None:
     assert "sku=RM-001" in page.url
 
 
-def test_an_unknown_item_says_so(page: Page, plant: Plant) -> None:
+def test_an_unknown_item_says_so(page: Page, plant: ServedPlant) -> None:
     page.goto(f"{plant.dashboards}/item.html?sku=NO-SUCH-ITEM")
     expect(page.get_by_role("alert")).to_contain_text("No item has the SKU “NO-SUCH-ITEM”")
     expect(page.locator("#results")).to_be_hidden()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.dashboards.conftest import SKU, Plant, local_input
+from tests.support.dashboards import SKU, ServedPlant, local_input
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def shown_positions(page: Page) -> list[str]:
     ]
 
 
-def test_the_ledger_of_an_item_pages_with_load_more(page: Page, plant: Plant) -> None:
+def test_the_ledger_of_an_item_pages_with_load_more(page: Page, plant: ServedPlant) -> None:
     api = plant.gql(LEDGER, filter={"item": SKU})["stockLedger"]
     rows = api["rows"]
     assert not api["pageInfo"]["hasNextPage"]
@@ -53,7 +53,7 @@ def test_the_ledger_of_an_item_pages_with_load_more(page: Page, plant: Plant) ->
     expect(page.locator("#ledger-table tbody tr.status-held")).to_have_count(1)
 
 
-def test_the_ledger_as_of_an_instant(page: Page, plant: Plant) -> None:
+def test_the_ledger_as_of_an_instant(page: Page, plant: ServedPlant) -> None:
     between = plant.coil_1_at + (plant.coil_2_at - plant.coil_1_at) / 2
     api = plant.gql(LEDGER, filter={"item": SKU}, asOf=between.isoformat())["stockLedger"]
     assert [(r["eventType"], r["lot"]) for r in api["rows"]] == [("Stock.Received", "COIL-1")]
@@ -68,7 +68,7 @@ def test_the_ledger_as_of_an_instant(page: Page, plant: Plant) -> None:
     expect(page.get_by_role("button", name="Load more")).to_be_hidden()
 
 
-def test_a_location_subtree_filters_the_ledger(page: Page, plant: Plant) -> None:
+def test_a_location_subtree_filters_the_ledger(page: Page, plant: ServedPlant) -> None:
     api = plant.gql(LEDGER, filter={"item": SKU, "location": "RACK-B"})["stockLedger"]
     assert {r["location"] for r in api["rows"]} == {"B-02"}
     page.goto(f"{plant.dashboards}/ledger.html?item={SKU}&location=RACK-B")
@@ -77,7 +77,7 @@ def test_a_location_subtree_filters_the_ledger(page: Page, plant: Plant) -> None
     assert set(locations) == {"B-02"}
 
 
-def test_the_page_size_limit_is_shown(page: Page, plant: Plant) -> None:
+def test_the_page_size_limit_is_shown(page: Page, plant: ServedPlant) -> None:
     page.goto(f"{plant.dashboards}/ledger.html?first=5000")
     alert = page.get_by_role("alert")
     expect(alert).to_be_visible()
@@ -86,7 +86,7 @@ def test_the_page_size_limit_is_shown(page: Page, plant: Plant) -> None:
 
 
 def test_a_bad_cursor_on_load_more_keeps_the_rows_and_shows_the_error(
-    page: Page, plant: Plant
+    page: Page, plant: ServedPlant
 ) -> None:
     page.goto(f"{plant.dashboards}/ledger.html?item={SKU}&first=2")
     expect(page.locator("#ledger-table tbody tr")).to_have_count(2)

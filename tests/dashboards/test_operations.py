@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.dashboards.conftest import SKU, Plant
+from tests.support.dashboards import SKU, ServedPlant
 
 pytestmark = pytest.mark.browser
 
 
-def test_every_projection_runs_with_no_lag(page: Page, plant: Plant) -> None:
+def test_every_projection_runs_with_no_lag(page: Page, plant: ServedPlant) -> None:
     api = plant.gql("{ projectionStatus { name position lag status } }")["projectionStatus"]
     assert len(api) >= 5
     assert {p["status"] for p in api} == {"running"}
@@ -28,7 +28,7 @@ def test_every_projection_runs_with_no_lag(page: Page, plant: Plant) -> None:
         assert int(cells[1]) >= p["position"]
 
 
-def test_the_status_refreshes_by_itself(page: Page, plant: Plant) -> None:
+def test_the_status_refreshes_by_itself(page: Page, plant: ServedPlant) -> None:
     page.goto(f"{plant.dashboards}/operations.html")
     head = page.locator("#head")
     expect(head).not_to_have_text("…")

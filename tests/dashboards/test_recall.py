@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.dashboards.conftest import SKU, Plant
+from tests.support.dashboards import SKU, ServedPlant
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ RECALL = """query($s: String, $i: String, $l: String) {
     onHandByPlace { location status lots quantity } } }"""
 
 
-def test_a_supplier_lots_recall_shows_where_its_stock_is(page: Page, plant: Plant) -> None:
+def test_a_supplier_lots_recall_shows_where_its_stock_is(page: Page, plant: ServedPlant) -> None:
     api = plant.gql(RECALL, s="S-COIL-1")["recallSimulation"]
     assert [(t["item"], t["lot"]) for t in api["lots"]] == [(SKU, "COIL-1")]
     assert len(api["onHandByPlace"]) == 2  # available, and the 40 kg held
@@ -48,7 +48,7 @@ def test_a_supplier_lots_recall_shows_where_its_stock_is(page: Page, plant: Plan
     )
 
 
-def test_a_lot_is_traced_from_the_form_and_kept_in_the_url(page: Page, plant: Plant) -> None:
+def test_a_lot_is_traced_from_the_form_and_kept_in_the_url(page: Page, plant: ServedPlant) -> None:
     api = plant.gql(RECALL, i=SKU, l="COIL-2")["recallSimulation"]
     page.goto(f"{plant.dashboards}/recall.html")
     expect(page.locator("#results")).to_be_hidden()
@@ -62,7 +62,7 @@ def test_a_lot_is_traced_from_the_form_and_kept_in_the_url(page: Page, plant: Pl
     assert "lot=COIL-2" in page.url
 
 
-def test_an_unknown_supplier_lot_finds_nothing(page: Page, plant: Plant) -> None:
+def test_an_unknown_supplier_lot_finds_nothing(page: Page, plant: ServedPlant) -> None:
     page.goto(f"{plant.dashboards}/recall.html?supplierLot=NO-SUCH-HEAT")
     expect(page.locator("#lot-count")).to_have_text("0")
     expect(page.locator("#lot-table tbody")).to_contain_text("No lot was received")

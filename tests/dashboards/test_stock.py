@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.dashboards.conftest import SKU, Plant, local_input
+from tests.support.dashboards import SKU, ServedPlant, local_input
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,7 @@ def submit(page: Page) -> None:
     page.get_by_role("button", name="Show").click()
 
 
-def test_home_redirects_to_the_stock_dashboard(page: Page, plant: Plant) -> None:
+def test_home_redirects_to_the_stock_dashboard(page: Page, plant: ServedPlant) -> None:
     page.goto(f"{plant.url}/")
     assert page.url == f"{plant.dashboards}/"
     expect(page.get_by_role("heading", level=1)).to_have_text("Stock on hand")
@@ -40,7 +40,7 @@ def test_home_redirects_to_the_stock_dashboard(page: Page, plant: Plant) -> None
     )
 
 
-def test_totals_and_rows_are_the_apis(page: Page, plant: Plant, screenshots: Path) -> None:
+def test_totals_and_rows_are_the_apis(page: Page, plant: ServedPlant, screenshots: Path) -> None:
     api = plant.gql(STOCK)["stockOnHand"]
     assert len(api["rows"]) > 100  # the demo plant and our item
 
@@ -59,7 +59,7 @@ def test_totals_and_rows_are_the_apis(page: Page, plant: Plant, screenshots: Pat
     assert shown == [(r["item"], r["location"], r["lot"] or "", r["status"]) for r in api["rows"]]
 
 
-def test_a_location_subtree_narrows_the_table(page: Page, plant: Plant) -> None:
+def test_a_location_subtree_narrows_the_table(page: Page, plant: ServedPlant) -> None:
     everything = plant.gql(STOCK)["stockOnHand"]
     rack = plant.gql(STOCK, filter={"location": "RACK-A"})["stockOnHand"]
     assert 0 < len(rack["rows"]) < len(everything["rows"])
@@ -83,7 +83,7 @@ def test_a_location_subtree_narrows_the_table(page: Page, plant: Plant) -> None:
     expect(page.locator("#row-count")).to_have_text(str(len(everything["rows"])))
 
 
-def test_as_of_an_instant_before_a_receipt_hides_it(page: Page, plant: Plant) -> None:
+def test_as_of_an_instant_before_a_receipt_hides_it(page: Page, plant: ServedPlant) -> None:
     between = plant.coil_1_at + (plant.coil_2_at - plant.coil_1_at) / 2
     then = plant.gql(STOCK, filter={"item": SKU}, asOf=between.isoformat())["stockOnHand"]
     assert [r["lot"] for r in then["rows"]] == ["COIL-1"]
@@ -103,7 +103,9 @@ def test_as_of_an_instant_before_a_receipt_hides_it(page: Page, plant: Plant) ->
     assert "asOf=" in page.url
 
 
-def test_known_at_before_anything_was_recorded_shows_nothing(page: Page, plant: Plant) -> None:
+def test_known_at_before_anything_was_recorded_shows_nothing(
+    page: Page, plant: ServedPlant
+) -> None:
     before = plant.started - timedelta(hours=1)
     page.goto(f"{plant.dashboards}/")
     expect(page.locator("#stock-table tbody tr").first).to_be_visible()
@@ -114,7 +116,7 @@ def test_known_at_before_anything_was_recorded_shows_nothing(page: Page, plant: 
     expect(page.locator("#as-of")).to_contain_text("known at")
 
 
-def test_stock_on_hold_is_marked(page: Page, plant: Plant) -> None:
+def test_stock_on_hold_is_marked(page: Page, plant: ServedPlant) -> None:
     held = plant.gql(STOCK, filter={"status": "HELD"})["stockOnHand"]
     assert [(r["item"], r["lot"]) for r in held["rows"]] == [(SKU, "COIL-1")]
 
@@ -132,14 +134,14 @@ def test_stock_on_hold_is_marked(page: Page, plant: Plant) -> None:
     expect(page.locator("#stock-table tbody tr.status-held")).to_have_count(1)
 
 
-def test_master_data_is_shown_as_text(page: Page, plant: Plant) -> None:
+def test_master_data_is_shown_as_text(page: Page, plant: ServedPlant) -> None:
     page.goto(f"{plant.dashboards}/?item={SKU}")
     cell = page.locator("#stock-table tbody tr").first.locator("td").nth(1)
     expect(cell).to_have_text('Steel coil <b>2 mm</b> & "wire" <img src=x onerror=alert(1)>')
     expect(page.locator("#stock-table img, #stock-table b")).to_have_count(0)
 
 
-def test_a_bad_date_shows_the_apis_error(page: Page, plant: Plant) -> None:
+def test_a_bad_date_shows_the_apis_error(page: Page, plant: ServedPlant) -> None:
     page.goto(f"{plant.dashboards}/?asOf=yesterday-ish")
     alert = page.get_by_role("alert")
     expect(alert).to_be_visible()
@@ -148,7 +150,7 @@ def test_a_bad_date_shows_the_apis_error(page: Page, plant: Plant) -> None:
     expect(page.locator("#stock-table tbody tr")).to_have_count(0)
 
 
-def test_an_unknown_location_says_so(page: Page, plant: Plant) -> None:
+def test_an_unknown_location_says_so(page: Page, plant: ServedPlant) -> None:
     page.goto(f"{plant.dashboards}/?location=NOWHERE")
     expect(page.locator("#location-note")).to_contain_text("No location has the code “NOWHERE”")
     expect(page.locator("#row-count")).to_have_text("0")

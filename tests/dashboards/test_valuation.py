@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.dashboards.conftest import Plant, local_input
+from tests.support.dashboards import ServedPlant, local_input
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +18,7 @@ VALUATION = """query($asOf: DateTime, $first: Int!) {
 }"""
 
 
-def test_valuation_now_is_the_apis(page: Page, plant: Plant) -> None:
+def test_valuation_now_is_the_apis(page: Page, plant: ServedPlant) -> None:
     api = plant.gql(VALUATION, first=5)["valuation"]
     assert len(api["byCostingMethod"]) == 3
 
@@ -42,7 +42,9 @@ def test_valuation_now_is_the_apis(page: Page, plant: Plant) -> None:
     ]
 
 
-def test_valuation_as_of_before_the_first_receipt_is_nothing(page: Page, plant: Plant) -> None:
+def test_valuation_as_of_before_the_first_receipt_is_nothing(
+    page: Page, plant: ServedPlant
+) -> None:
     before = plant.started - timedelta(days=5)
     assert plant.gql(VALUATION, asOf=before.isoformat(), first=5)["valuation"]["totalValue"] == "0"
     page.goto(f"{plant.dashboards}/valuation.html")

@@ -15,7 +15,7 @@ from ledger.chain import GENESIS, verify_chain
 from ledger.stock.commands import ReceiveStock
 from ledger.store import ChainedSQLiteRecorder, chain_of, store_env
 from ledger.writer import Ledger, WriterSettings
-from tests.ledger.conftest import Plant
+from tests.support.plant import Plant
 
 
 def receive(ledger: Ledger, sku: str, n: int) -> ReceiveStock:

@@ -32,8 +32,8 @@ from ledger.quality.commands import PlaceHold, ReleaseHold
 from ledger.stock.commands import ReceiveStock, SignatureInput
 from ledger.store import APP_ROLE, ChainedSQLiteRecorder, chain_of, store_env
 from ledger.writer import Ledger, WriterSettings
-from tests.conftest import PG_BASE
-from tests.ledger.conftest import Plant
+from tests.support.plant import Plant
+from tests.support.services import PG_BASE
 
 TAMPERS = 100
 SIGNER = "qa-anna"

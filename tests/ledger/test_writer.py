@@ -12,7 +12,7 @@ from ledger import errors
 from ledger.stock.commands import IssueStock, ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
-from tests.ledger.conftest import Plant
+from tests.support.plant import Plant
 
 D = Decimal
 

@@ -33,9 +33,9 @@ from mims.cli import app
 from mims.relay import RelaySettings
 from mims.server import create_app
 from mims.settings import Settings
-from tests.conftest import require_service
-from tests.ledger.conftest import Plant
-from tests.servers import serving
+from tests.support.plant import Plant
+from tests.support.servers import serving
+from tests.support.services import require_service
 
 cli = CliRunner()
 HASH = "ab" * 32

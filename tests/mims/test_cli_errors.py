@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.servers import ServerProcess, free_port
+from tests.support.servers import ServerProcess, free_port
 
 MIMS = str(Path(sys.executable).parent / "mims")
 

@@ -16,9 +16,9 @@ from ledger.stock.commands import ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.cli import app
-from tests.projections.history import build_history
-from tests.servers import ServerProcess
+from tests.support.history import build_history
 from tests.support.raw_events import store_raw_receipt
+from tests.support.servers import ServerProcess
 
 cli = CliRunner()
 

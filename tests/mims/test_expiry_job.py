@@ -18,8 +18,8 @@ from ledger.writer import Ledger, WriterSettings
 from mims.cli import app
 from mims.server import create_app
 from mims.settings import Settings
-from tests.ledger.conftest import Plant
-from tests.servers import ServerProcess, serving
+from tests.support.plant import Plant
+from tests.support.servers import ServerProcess, serving
 
 TODAY = datetime.now(UTC).date()
 

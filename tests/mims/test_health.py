@@ -17,9 +17,9 @@ from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from mims.settings import Settings
-from tests.conftest import PG_BASE
-from tests.servers import serving
 from tests.support.raw_events import store_raw_receipt
+from tests.support.servers import serving
+from tests.support.services import PG_BASE
 
 WAIT = 120  # seconds a test waits for a state to be reached (not a measure)
 

@@ -17,8 +17,8 @@ from ledger.writer import Ledger, WriterSettings
 from mims import admin
 from mims.server import create_app
 from mims.settings import Settings
-from tests.ledger.conftest import Plant
-from tests.servers import serving
+from tests.support.plant import Plant
+from tests.support.servers import serving
 
 LIMIT = 64 * 1024
 PADDING = "x" * (LIMIT + 1)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.servers import ServerProcess
+from tests.support.servers import ServerProcess
 
 SECRET = "s3cr3t-9f1c2e"  # noqa: S105 - the value the log must never show
 

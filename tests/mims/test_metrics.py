@@ -14,7 +14,7 @@ from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from mims.settings import Settings
-from tests.servers import serving
+from tests.support.servers import serving
 
 HEADERS = {"X-Actor": "tester"}
 

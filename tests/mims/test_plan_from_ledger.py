@@ -41,7 +41,7 @@ from ledger.stock.commands import IssueStock, ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.cli import app
-from tests.servers import ServerProcess
+from tests.support.servers import ServerProcess
 
 cli = CliRunner()
 D = Decimal

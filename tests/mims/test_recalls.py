@@ -26,8 +26,8 @@ from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.view import ReadModels
-from tests.ledger.conftest import Plant
-from tests.servers import serving
+from tests.support.plant import Plant
+from tests.support.servers import serving
 
 D = Decimal
 TODAY = datetime.now(UTC).date()

@@ -25,9 +25,9 @@ from ledger.writer import Ledger, WriterSettings
 from mims.relay import Relay, RelaySettings, ensure_stream
 from mims.server import create_app
 from mims.settings import Settings
-from tests.conftest import require_service
-from tests.ledger.conftest import Plant
-from tests.servers import serving
+from tests.support.plant import Plant
+from tests.support.servers import serving
+from tests.support.services import require_service
 
 pytestmark = pytest.mark.nats
 NATS = "nats://127.0.0.1:4222"

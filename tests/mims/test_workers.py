@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import ServerProcess
+from tests.support.servers import ServerProcess
 
 pytestmark = pytest.mark.postgres
 

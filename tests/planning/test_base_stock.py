@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from planning.base_stock import base_stock
-from tests.planning.conftest import PLANNING
+from tests.support.planning import PLANNING
 
 
 def one(**row: object) -> dict[str, float]:

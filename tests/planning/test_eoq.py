@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from planning.eoq import economic_order_quantity, eoq_cost
 from planning.errors import PlanningError
-from tests.planning.conftest import PLANNING
+from tests.support.planning import PLANNING
 
 
 def one(

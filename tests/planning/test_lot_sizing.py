@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from planning.errors import PlanningError
 from planning.lot_sizing import RULE_NAMES, lot_size
-from tests.planning.conftest import PLANNING
+from tests.support.planning import PLANNING
 
 
 def plan(

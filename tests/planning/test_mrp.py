@@ -7,7 +7,7 @@ import pytest
 
 from planning.errors import PlanningError
 from planning.mrp import run_mrp
-from tests.planning.conftest import bom, dated, series
+from tests.support.planning import bom, dated, series
 
 NO_RECEIPTS = dated([])
 

@@ -64,7 +64,7 @@ from typing import Any
 import pytest
 
 from planning.ledger_inputs import MrpSettings, plan_from_read_models
-from tests.http_plant import HttpPlant, served_plant
+from tests.support.http_plant import HttpPlant, served_plant
 
 D = Decimal
 T = datetime.now(UTC).date()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from planning.lot_sizing import RULE_NAMES
 from planning.mrp import run_mrp
 from planning.mrp_reference import reference_mrp
-from tests.planning.conftest import BOM_SCHEMA, DATED_SCHEMA, EXAMPLES, PLANNING
+from tests.support.planning import BOM_SCHEMA, DATED_SCHEMA, EXAMPLES, PLANNING
 
 RECORD_COLUMNS = (
     "gross_requirements",

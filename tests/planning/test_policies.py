@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from planning.continuous_review import rq_cost, rq_policy
 from planning.errors import PlanningError
 from planning.periodic_review import SsModel, demand_pmf, optimal_policy, ss_policy
-from tests.planning.conftest import EXAMPLES, PLANNING
+from tests.support.planning import EXAMPLES, PLANNING
 
 
 def markov_cost(model: SsModel, s: int, order_up_to: int) -> float:

@@ -59,7 +59,7 @@ from mims.audit import verify
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
 from queries.stock.query import _as_of_stock
-from tests.ledger.conftest import Plant
+from tests.support.plant import Plant
 
 D = Decimal
 EXACT = decimal.Context(prec=100)

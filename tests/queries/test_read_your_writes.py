@@ -19,8 +19,8 @@ from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.view import ReadModels
-from tests.ledger.conftest import Plant
-from tests.servers import serving
+from tests.support.plant import Plant
+from tests.support.servers import serving
 
 STOCK = {"query": "{ stockOnHand { totalQuantity } }"}
 

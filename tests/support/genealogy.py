@@ -26,7 +26,7 @@ from ledger.production.commands import (
 from ledger.quality.commands import DisposeStock, MergeLots, PlaceHold, SplitLot
 from ledger.stock.commands import AdjustStock, ChangeStockStatus, ScrapStock
 from ledger.writer import Ledger
-from tests.ledger.conftest import Plant
+from tests.support.plant import Plant
 
 D = Decimal
 TODAY = datetime.now(UTC).date()

@@ -9,7 +9,7 @@ import pytest
 
 from ledger import errors
 from ledger.engineering.aggregates import BomCycle
-from tests.ledger.conftest import Plant, bom
+from tests.support.plant import Plant, bom
 
 D = Decimal
 TODAY = datetime.now(UTC).date()

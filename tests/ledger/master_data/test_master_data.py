@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from ledger.master_data.commands import ChangePlanningParameters, PlanningParametersInput
-from tests.ledger.conftest import Plant
+from tests.support.plant import Plant
 
 D = Decimal
 TODAY = datetime.now(UTC).date()

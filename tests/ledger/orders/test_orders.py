@@ -26,7 +26,7 @@ from ledger.orders.commands import (
 )
 from ledger.stock.commands import ChangeStockStatus
 from ledger.values import StockStatus
-from tests.ledger.conftest import Plant
+from tests.support.plant import Plant
 
 D = Decimal
 TODAY = datetime.now(UTC).date()

@@ -32,7 +32,7 @@ from ledger.planning.commands import (
     ProposePlannedOrders,
 )
 from ledger.production.work_order import WorkOrder
-from tests.ledger.conftest import Plant
+from tests.support.plant import Plant
 
 D = Decimal
 TODAY = datetime.now(UTC).date()

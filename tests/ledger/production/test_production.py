@@ -26,7 +26,7 @@ from ledger.production.commands import (
     ReturnFromWorkOrder,
 )
 from ledger.production.work_order import NotInWorkOrder, OverReported, WorkOrder, WorkOrderState
-from tests.ledger.conftest import Plant, bom
+from tests.support.plant import Plant, bom
 
 D = Decimal
 TODAY = datetime.now(UTC).date()

@@ -20,8 +20,8 @@ from ledger.stock.card import Stock
 from ledger.store import store_env
 from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
-from tests.ledger.conftest import Plant
-from tests.servers import ServerProcess
+from tests.support.plant import Plant
+from tests.support.servers import ServerProcess
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 D = Decimal

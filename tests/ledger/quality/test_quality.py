@@ -61,7 +61,7 @@ from ledger.stock.commands import (
     SignatureInput,
 )
 from ledger.values import StockStatus
-from tests.ledger.conftest import Plant
+from tests.support.plant import Plant
 
 D = Decimal
 TODAY = datetime.now(UTC).date()

@@ -37,7 +37,7 @@ from ledger.stock.commands import (
 from ledger.store import store_env
 from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
-from tests.ledger.conftest import Plant
+from tests.support.plant import Plant
 
 D = Decimal
 AVAILABLE, HELD = StockStatus.AVAILABLE, StockStatus.HELD

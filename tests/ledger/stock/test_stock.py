@@ -36,7 +36,8 @@ from ledger.stock.commands import (
 from ledger.store import store_env
 from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
-from tests.ledger.conftest import Plant
+from tests.support.clock import Clock
+from tests.support.plant import Plant
 
 D = Decimal
 AVAILABLE = StockStatus.AVAILABLE
@@ -434,14 +435,6 @@ def test_events_carry_their_metadata(plant: Plant) -> None:
         "S",
     )
     assert meta.effective_at == when
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def test_expired_lots_cannot_be_received_issued_or_reserved(tmp_path) -> None:  # type: ignore[no-untyped-def]

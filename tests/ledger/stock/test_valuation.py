@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from ledger.stock.commands import MoveStock
 from ledger.values import StockStatus
-from tests.ledger.conftest import Plant
+from tests.support.plant import Plant
 
 D = Decimal
 AVAILABLE = StockStatus.AVAILABLE

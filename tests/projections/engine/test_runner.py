@@ -20,7 +20,7 @@ from ledger.writer import Ledger, WriterSettings
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
 from projections.registry import PROJECTIONS
-from tests.projections.history import ITEMS, build_history
+from tests.support.history import ITEMS, build_history
 from tests.support.raw_events import store_raw_receipt
 
 TABLES = [table for p in PROJECTIONS for table in p.tables]

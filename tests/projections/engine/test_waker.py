@@ -15,8 +15,8 @@ from ledger.writer import Ledger, WriterSettings
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
 from projections.engine.waker import PostgresWaker
-from tests.conftest import PG_BASE
-from tests.ledger.conftest import Plant
+from tests.support.plant import Plant
+from tests.support.services import PG_BASE
 
 pytestmark = pytest.mark.postgres
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.http_plant import HttpPlant, served_plant
+from tests.support.http_plant import HttpPlant, served_plant
 
 RECALL = """query($s: String) { recallSimulation(supplierLot: $s) {
     supplierLot start { item lot } onHandQuantity } }"""

@@ -21,8 +21,8 @@ from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.operations import replay_into
 from projections.engine.view import ReadModels
-from tests.projections.history import build_history
 from tests.support.graphql import GraphQL
+from tests.support.history import build_history
 
 
 class Api(GraphQL):

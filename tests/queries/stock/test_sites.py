@@ -25,7 +25,7 @@ from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
-from tests.http_plant import HttpPlant, served_plant
+from tests.support.http_plant import HttpPlant, served_plant
 
 D = Decimal
 SITE_OF = {"BIN-N1": "NORTH", "BIN-N2": "NORTH", "BIN-S1": "SOUTH"}

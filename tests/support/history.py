@@ -21,7 +21,7 @@ from ledger.stock.commands import (
     ReserveStock,
 )
 from ledger.writer import Ledger
-from tests.ledger.conftest import Plant
+from tests.support.plant import Plant
 
 D = Decimal
 ITEMS = {

@@ -14,7 +14,7 @@ from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.view import ReadModels
-from tests.servers import serving
+from tests.support.servers import serving
 
 
 class HttpPlant:
