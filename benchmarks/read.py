@@ -35,7 +35,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.projection import ProjectionRunner as LibraryRunner
 from eventsourcing.utils import get_topic
 from rich.console import Console
-from tests.ledger.conftest import Plant
+from tests.support.plant import Plant
 
 from benchmarks.datasets import build
 from benchmarks.pg import BASE, fresh_schema

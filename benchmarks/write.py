@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
-from tests.servers import ServerProcess
+from tests.support.servers import ServerProcess
 
 from benchmarks.pg import fresh_schema
 from benchmarks.report import Report

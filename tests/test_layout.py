@@ -1,6 +1,6 @@
 """The test tree's one rule of imports: shared harness lives in ``tests/support/``, so no
-test imports another test module or a ``conftest.py`` (pytest loads those itself, and a
-test that imports one runs its module-level code twice under two names)."""
+test or benchmark imports another test module or a ``conftest.py`` (pytest loads those
+itself, and a test that imports one runs its module-level code twice under two names)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import ast
 from pathlib import Path
 
 TESTS = Path(__file__).parent
+BENCHMARKS = TESTS.parent / "benchmarks"
 
 
 def _imports(path: Path) -> list[str]:
@@ -21,10 +22,10 @@ def _imports(path: Path) -> list[str]:
     return found
 
 
-def test_tests_import_shared_harness_only_from_support() -> None:
+def test_tests_and_benchmarks_import_shared_harness_only_from_support() -> None:
     wrong = [
-        f"{path.relative_to(TESTS)}: {module}"
-        for path in sorted(TESTS.rglob("*.py"))
+        f"{path.relative_to(TESTS.parent)}: {module}"
+        for path in sorted([*TESTS.rglob("*.py"), *BENCHMARKS.rglob("*.py")])
         for module in _imports(path)
         if module.startswith("tests.") and not module.startswith("tests.support")
     ]
