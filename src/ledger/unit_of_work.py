@@ -52,6 +52,9 @@ class UnitOfWork:
         self._origins: dict[UUID, int] = {}
         self.envelope = envelope
         self.data: dict[str, str] = {}
+        # Answered to this command's caller once and never stored, not even in its
+        # receipt (a new API key's text, a TOTP secret): a resend does not get it again.
+        self.shown_once: dict[str, str] = {}
 
     def meta(self, site: str = "") -> Meta:
         e = self.envelope

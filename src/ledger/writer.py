@@ -166,6 +166,8 @@ class Ledger:
     def submit(
         self, command: Command, *, actor: str = "system", correlation_id: str | None = None
     ) -> Future[Outcome]:
+        if command.prepares:
+            command = command.prepared()  # in the caller's thread, never the writer's
         command_id = command.command_id or uuid4().hex
         now = self._clock()
         envelope = Envelope(
@@ -194,6 +196,9 @@ class Ledger:
     async def execute_async(
         self, command: Command, *, actor: str = "system", correlation_id: str | None = None
     ) -> Outcome:
+        if command.prepares:
+            # Off the event loop: preparing may take a good part of a second (argon2).
+            command = await asyncio.to_thread(command.prepared)
         future = self.submit(command, actor=actor, correlation_id=correlation_id)
         return await asyncio.wrap_future(future)
 
@@ -509,7 +514,7 @@ class Ledger:
         for submission, error, _rid in batch.recorded_refusals:
             submission.future.set_exception(error)
         outcomes: dict[UUID, Outcome] = {}
-        for submission, _uow, refs, rid in batch.accepted:
+        for submission, uow, refs, rid in batch.accepted:
             outcome = Outcome(
                 command_id=submission.envelope.command_id,
                 command_type=submission.command.command_name,
@@ -518,7 +523,9 @@ class Ledger:
                     [positions.get((rid, batch.staged[rid].version), 0)]
                     + [positions.get((r.stream, r.version), 0) for r in refs]
                 ),
-                data=batch.staged[rid].data,  # type: ignore[attr-defined]
+                data=batch.staged[rid].data | uow.shown_once  # type: ignore[attr-defined]
+                if uow.shown_once
+                else batch.staged[rid].data,  # type: ignore[attr-defined]
             )
             outcomes[rid] = outcome
             submission.future.set_result(outcome)
