@@ -14,8 +14,10 @@ events out (``ledger.identity.IDENTITY_TOPIC_PREFIX``); ``docs/identity.md`` has
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Self
 from uuid import UUID
 
@@ -263,6 +265,18 @@ def verify_password(account: Account, password: str) -> bool:
         return _HASHER.verify(account.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def _nobody_hash() -> str:
+    return _HASHER.hash("no such user: as long as checking a real password")
+
+
+def verify_nobody(password: str) -> None:
+    """As long as `verify_password`, for a user id that has no password: the time taken
+    does not tell which user ids exist."""
+    with contextlib.suppress(VerificationError):
+        _HASHER.verify(_nobody_hash(), password)
 
 
 def verify_totp(account: Account, code: str, now: datetime) -> bool:
