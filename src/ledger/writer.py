@@ -58,7 +58,7 @@ from ledger.receipt import CommandReceipt
 from ledger.stock.card import Place, Stock
 from ledger.store import StoreQueries
 from ledger.unit_of_work import Envelope, UnitOfWork
-from ledger.values import EventRef, Meta, ledger_precision
+from ledger.values import EventRef, ledger_precision
 
 log = structlog.get_logger("mims.ledger.writer")
 
@@ -400,7 +400,7 @@ class Ledger:
             self._check_effective_time(submission.envelope.effective_at, now)
             data = HANDLERS[type(command)](uow, command)
         except LedgerError as e:
-            self._refuse(batch, submission, e, meta=uow.meta(), earlier=earlier, now=now)
+            self._refuse(batch, submission, e, uow=uow, earlier=earlier, now=now)
             return
         except Exception as e:  # noqa: BLE001 - a bug in one command must not sink the batch
             batch.refused.append((submission, e))
@@ -429,10 +429,14 @@ class Ledger:
         submission: Submission,
         error: LedgerError,
         *,
-        meta: Meta,
+        uow: UnitOfWork,
         earlier: CommandReceipt | None,
         now: datetime,
     ) -> None:
+        for key, aggregate in uow.kept().items():  # e.g. a wrong signature, counted
+            batch.staged[key] = aggregate
+            batch.base_versions.setdefault(key, 0)
+        meta = uow.meta()
         command = submission.command
         if not command.command_id or isinstance(error, ConcurrencyConflict):
             # Nobody can resend an unnamed command; a conflict is no decision.

@@ -7,11 +7,12 @@ display), and the meaning. It covers a hash of the signed record's canonical con
 version (§11.70): copied to another record, or kept after the record changed, it no
 longer verifies.
 
-`sign` checks an argon2id hash (0.1-0.4 s): it runs where the request is received, in a
-worker thread, before the signed command is queued, never in the writer. A wrong
-password or code is recorded on the account (`Account.SignatureRefused`; the fifth
-locks it, `Account.Locked`, a security event): whoever calls `sign` saves the account
-even though the signature was refused.
+Two steps, because checking an argon2id hash takes 0.1-0.4 s and must never run in the
+writer: `check_secret` where the request is received (in a worker thread, before the
+signed command is queued), then `sign` in the command's handler, on the account as the
+writer holds it. A wrong password or code is recorded on the account there
+(`Account.SignatureRefused`; the fifth locks it, `Account.Locked`, a security event),
+and ``UnitOfWork.keep_on_refusal`` saves that although the signed command is refused.
 """
 
 from __future__ import annotations
@@ -91,10 +92,41 @@ class ElectronicSignature:
     record_hash: str
 
 
+def _secret_in_force(account: Account, by_code: bool) -> str:
+    """Names the secret a check was made against (the password's hash or the TOTP seed),
+    without holding it: a check made before a password change no longer counts."""
+    secret = account.totp_secret if by_code else account.password_hash
+    return hashlib.sha256((secret or "").encode()).hexdigest()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecretCheck:
+    """A signature's password or code checked against the account as it was read."""
+
+    user_id: str
+    by_code: bool
+    against: str
+    passed: bool
+
+
+def check_secret(account: Account, secret: str, now: datetime) -> SecretCheck:
+    """Check the re-entered password (argon2id: 0.1-0.4 s) or 6-digit TOTP code. Slow:
+    run it where the request is received, off the event loop, never in the writer; the
+    writer then decides with `sign`, which is fast."""
+    by_code = len(secret) == _TOTP_DIGITS and secret.isdigit()
+    passed = verify_totp(account, secret, now) if by_code else verify_password(account, secret)
+    return SecretCheck(
+        user_id=account.user_id,
+        by_code=by_code,
+        against=_secret_in_force(account, by_code),
+        passed=passed,
+    )
+
+
 def sign(
     principal: Principal,
     account: Account,
-    secret: str,
+    check: SecretCheck,
     *,
     meaning: SignatureMeaning,
     reason: str,
@@ -105,8 +137,11 @@ def sign(
     """The signature of ``account``'s person on ``record``, or `SignatureNotGiven`.
 
     ``principal`` is who is authenticated: only they can sign, as themselves (an
-    administrator cannot sign for someone else, a key cannot sign at all). ``secret`` is
-    the password, or a 6-digit TOTP code. A wrong one is recorded on ``account``."""
+    administrator cannot sign for someone else, a key cannot sign at all). ``check`` is
+    `check_secret`'s verdict on the password or code they re-entered. A wrong one is
+    recorded on ``account`` (the fifth locks it): a handler calls
+    ``uow.keep_on_refusal(account)`` first, so the count is saved although the command
+    is refused."""
     if principal.kind is not PrincipalKind.PERSON or principal.id != account.user_id:
         raise SignatureNotGiven(
             f"{principal.actor} cannot sign as {account.user_id}: sign for yourself",
@@ -124,15 +159,21 @@ def sign(
             field="signature",
             signer=account.user_id,
         )
+    if check.user_id != account.user_id or check.against != _secret_in_force(
+        account, check.by_code
+    ):
+        raise SignatureNotGiven(
+            f"{account.user_id}'s password or code changed while signing; sign again",
+            field="signature.password",
+            signer=account.user_id,
+        )
     if now.tzinfo is None:
         msg = "a signature's time is an aware UTC instant from the server clock"
         raise ValueError(msg)
-    is_code = len(secret) == _TOTP_DIGITS and secret.isdigit()
-    given = verify_totp(account, secret, now) if is_code else verify_password(account, secret)
-    if not given:
+    if not check.passed:
         account.refuse_signature(meta=meta, meaning=meaning.value)
         raise SignatureNotGiven(
-            f"wrong {'code' if is_code else 'password'} for {account.user_id}'s signature"
+            f"wrong {'code' if check.by_code else 'password'} for {account.user_id}'s signature"
             + (" (the account is now locked)" if account.locked else ""),
             field="signature.password",
             signer=account.user_id,
