@@ -29,7 +29,13 @@ from ledger.identity.roles import Grant, Role
 
 
 def _user_id(value: object) -> object:
-    return normalise_user_id(value) if isinstance(value, str) else value
+    """A user id is taken in any case and kept in lower case; anything else the pattern
+    refuses as sent (so the schema and the server agree on what is valid)."""
+    return (
+        normalise_user_id(value)
+        if isinstance(value, str) and value.isascii() and value == value.strip()
+        else value
+    )
 
 
 def _time_zone(value: object) -> object:
@@ -45,7 +51,7 @@ def _time_zone(value: object) -> object:
 
 UserId = Annotated[
     str,
-    Field(pattern=r"^[a-z0-9][a-z0-9._@\-]{0,63}$", examples=["anna.keller"]),
+    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@\-]{0,63}$", examples=["anna.keller"]),
     BeforeValidator(_user_id),
 ]
 PrintedName = Annotated[str, Field(min_length=1, max_length=128, examples=["Anna Keller"])]
