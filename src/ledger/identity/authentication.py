@@ -101,6 +101,10 @@ class _Jwks:
             return self._keys
 
 
+# Accounts and keys kept at once (the oldest read is dropped first).
+_KEPT_AT_MOST = 10_000
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -119,7 +123,7 @@ class Authenticator:
         self._jwks = _Jwks(oidc) if oidc else None
         self._clock = clock
         self._freshness = freshness
-        self._read: dict[UUID, tuple[float, LedgerAggregate | None]] = {}
+        self._read: dict[UUID, tuple[float, LedgerAggregate]] = {}
         self._last_used: dict[str, datetime] = {}
 
     # --- reading accounts and keys, at most `freshness` seconds old ---------------------
@@ -128,10 +132,14 @@ class Authenticator:
         now = time.monotonic()
         cached = self._read.get(aggregate_id)
         if cached is not None and now - cached[0] <= self._freshness:
-            found = cached[1]
+            found: LedgerAggregate | None = cached[1]
         else:
             found = self._reader.find(cls, aggregate_id)
-            self._read[aggregate_id] = (now, found)
+            # What is not there is not kept: made-up key ids must not fill the memory.
+            if found is not None:
+                self._read[aggregate_id] = (now, found)
+                if len(self._read) > _KEPT_AT_MOST:
+                    self._read.pop(next(iter(self._read)))
         return found if isinstance(found, cls) else None
 
     def account(self, user_id: str) -> Account | None:

@@ -294,3 +294,11 @@ def test_a_deactivated_person_is_refused_with_a_valid_token(
 def test_without_a_provider_bearer_tokens_are_refused(sqlite_ledger: Ledger) -> None:
     with pytest.raises(NotAuthenticated, match="no identity provider"):
         Authenticator(sqlite_ledger).by_bearer("x.y.z")
+
+
+def test_made_up_key_ids_are_not_kept(sqlite_ledger: Ledger) -> None:
+    auth = Authenticator(sqlite_ledger)
+    for n in range(200):
+        with pytest.raises(NotAuthenticated):
+            auth.by_api_key(f"mims_{n:016x}_secret")
+    assert auth._read == {}  # noqa: SLF001 - the memory an attacker would fill
