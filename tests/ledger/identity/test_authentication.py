@@ -301,4 +301,4 @@ def test_made_up_key_ids_are_not_kept(sqlite_ledger: Ledger) -> None:
     for n in range(200):
         with pytest.raises(NotAuthenticated):
             auth.by_api_key(f"mims_{n:016x}_secret")
-    assert auth._read == {}  # noqa: SLF001 - the memory an attacker would fill
+    assert auth._read == {}  # the memory an attacker would fill
