@@ -13,6 +13,18 @@ from commands.lane import CommandEndpoint, CommandLane, CommandRoute, documented
 from commands.limits import DEFAULT_MAX_BODY
 from commands.recalls import RECALL_HOLD
 from ledger.engineering.commands import DefineBom, DefineRouting, DefineWorkCenter
+from ledger.identity.commands import (
+    DeactivateUser,
+    EnrollTotp,
+    GrantRole,
+    IssueApiKey,
+    ReactivateUser,
+    RegisterUser,
+    RevokeApiKey,
+    RevokeRole,
+    SetPassword,
+    UnlockUser,
+)
 from ledger.master_data.commands import (
     BlockLocation,
     ChangePlanningParameters,
@@ -318,6 +330,37 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         "Firm a planned order into a purchase order or a work order",
     ),
     RECALL_HOLD,
+    CommandRoute(
+        "/users", RegisterUser, "identity", "Register a person (user ids are never reused)"
+    ),
+    CommandRoute(
+        "/users/password",
+        SetPassword,
+        "identity",
+        "Set a person's password (their own, or anyone's with identity.manage)",
+    ),
+    CommandRoute("/users/grant", GrantRole, "identity", "Grant a role for a site"),
+    CommandRoute("/users/revoke-role", RevokeRole, "identity", "Revoke a role's grant"),
+    CommandRoute(
+        "/users/deactivate", DeactivateUser, "identity", "Deactivate a person (within 1 s)"
+    ),
+    CommandRoute("/users/reactivate", ReactivateUser, "identity", "Reactivate a person"),
+    CommandRoute(
+        "/users/totp",
+        EnrollTotp,
+        "identity",
+        "Enroll a TOTP authenticator; its URI is answered once (data.totp_uri)",
+    ),
+    CommandRoute(
+        "/users/unlock", UnlockUser, "identity", "Unlock a person locked by wrong signatures"
+    ),
+    CommandRoute(
+        "/api-keys",
+        IssueApiKey,
+        "identity",
+        "Issue an API key; its text is answered once (data.key), stored only hashed",
+    ),
+    CommandRoute("/api-keys/revoke", RevokeApiKey, "identity", "Revoke an API key (within 1 s)"),
 )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ledger.aggregate import LedgerAggregate
 from ledger.engineering.aggregates import BillOfMaterials, Engineering, Routing, WorkCenter
+from ledger.identity.accounts import Account
+from ledger.identity.api_keys import ApiKey
 from ledger.master_data.item import Item
 from ledger.master_data.location import Location
 from ledger.orders.aggregates import PurchaseOrder, SalesOrder
@@ -29,6 +31,8 @@ AGGREGATES: tuple[type[LedgerAggregate], ...] = (
     Inspection,
     PlannedOrder,
     PlanningBoard,
+    Account,
+    ApiKey,
 )
 
 

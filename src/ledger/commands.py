@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     AwareDatetime,
@@ -160,6 +160,14 @@ class Command(BaseModel):
     )
 
     command_name: ClassVar[str]
+    # True for a command with work to do before the writer decides it (`prepared`).
+    prepares: ClassVar[bool] = False
+
+    def prepared(self) -> Self:
+        """The command ready for the writer. What must never run in the writer's thread
+        runs here, in the caller's (hashing a password with argon2 takes 0.1-0.4 s, which
+        would stall every command of the batch); `Ledger` calls it before queueing."""
+        return self
 
     def fingerprint(self) -> str:
         body = self.model_dump_json(exclude={"command_id"})

@@ -16,6 +16,19 @@ from typing import Any, TypeVar
 from ledger.commands import Command
 from ledger.engineering import handlers as engineering
 from ledger.engineering.commands import DefineBom, DefineRouting, DefineWorkCenter
+from ledger.identity import handlers as identity
+from ledger.identity.commands import (
+    DeactivateUser,
+    EnrollTotp,
+    GrantRole,
+    IssueApiKey,
+    ReactivateUser,
+    RegisterUser,
+    RevokeApiKey,
+    RevokeRole,
+    SetPassword,
+    UnlockUser,
+)
 from ledger.master_data import handlers as master_data
 from ledger.master_data.commands import (
     BlockLocation,
@@ -153,6 +166,19 @@ FEATURES: Mapping[str, tuple[Row, ...]] = MappingProxyType(
         "planning": (
             _row(ProposePlannedOrders, planning.propose_planned_orders),
             _row(FirmPlannedOrder, planning.firm_planned_order),
+        ),
+        # Cross-cutting, apart from the plant's features: who may act on the ledger.
+        "identity": (
+            _row(RegisterUser, identity.register_user),
+            _row(SetPassword, identity.set_password),
+            _row(GrantRole, identity.grant_role),
+            _row(RevokeRole, identity.revoke_role),
+            _row(DeactivateUser, identity.deactivate_user),
+            _row(ReactivateUser, identity.reactivate_user),
+            _row(EnrollTotp, identity.enroll_totp),
+            _row(UnlockUser, identity.unlock_user),
+            _row(IssueApiKey, identity.issue_api_key),
+            _row(RevokeApiKey, identity.revoke_api_key),
         ),
     }
 )

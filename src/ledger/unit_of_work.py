@@ -50,8 +50,12 @@ class UnitOfWork:
         self._places = {} if places is None else places
         self._working: dict[UUID, LedgerAggregate] = {}
         self._origins: dict[UUID, int] = {}
+        self._kept: set[UUID] = set()
         self.envelope = envelope
         self.data: dict[str, str] = {}
+        # Answered to this command's caller once and never stored, not even in its
+        # receipt (a new API key's text, a TOTP secret): a resend does not get it again.
+        self.shown_once: dict[str, str] = {}
 
     def meta(self, site: str = "") -> Meta:
         e = self.envelope
@@ -92,6 +96,16 @@ class UnitOfWork:
     def add(self, aggregate: LedgerAggregate) -> None:
         self._working[aggregate.id] = aggregate
         self._origins[aggregate.id] = 0
+
+    def keep_on_refusal(self, aggregate: LedgerAggregate) -> None:
+        """What happens to ``aggregate`` is recorded even if the command is then refused:
+        a wrong signature password is counted (and may lock the account) although the
+        release it was to sign is refused. Only what a rule must record goes here."""
+        self._kept.add(aggregate.id)
+
+    def kept(self) -> dict[UUID, LedgerAggregate]:
+        """The aggregates a refusal of this command still records (`keep_on_refusal`)."""
+        return {key: agg for key, agg in self.changed().items() if key in self._kept}
 
     def changed(self) -> dict[UUID, LedgerAggregate]:
         return {key: agg for key, agg in self._working.items() if agg.version != self._origins[key]}

@@ -172,9 +172,15 @@ class Disposition(StrEnum):
 
 
 class SignatureMeaning(StrEnum):
+    """What a signature means (21 CFR 11.50(a)(3)): shown with it wherever it is shown."""
+
     REVIEWED = "reviewed"
     APPROVED = "approved"
     RESPONSIBLE = "responsible"
+    RELEASED = "released"
+    REJECTED = "rejected"
+    AUTHORED = "authored"
+    VERIFIED = "verified"
 
 
 @dataclass(frozen=True, kw_only=True)

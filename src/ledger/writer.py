@@ -58,7 +58,7 @@ from ledger.receipt import CommandReceipt
 from ledger.stock.card import Place, Stock
 from ledger.store import StoreQueries
 from ledger.unit_of_work import Envelope, UnitOfWork
-from ledger.values import EventRef, Meta, ledger_precision
+from ledger.values import EventRef, ledger_precision
 
 log = structlog.get_logger("mims.ledger.writer")
 
@@ -166,6 +166,8 @@ class Ledger:
     def submit(
         self, command: Command, *, actor: str = "system", correlation_id: str | None = None
     ) -> Future[Outcome]:
+        if command.prepares:
+            command = command.prepared()  # in the caller's thread, never the writer's
         command_id = command.command_id or uuid4().hex
         now = self._clock()
         envelope = Envelope(
@@ -194,6 +196,9 @@ class Ledger:
     async def execute_async(
         self, command: Command, *, actor: str = "system", correlation_id: str | None = None
     ) -> Outcome:
+        if command.prepares:
+            # Off the event loop: preparing may take a good part of a second (argon2).
+            command = await asyncio.to_thread(command.prepared)
         future = self.submit(command, actor=actor, correlation_id=correlation_id)
         return await asyncio.wrap_future(future)
 
@@ -395,7 +400,7 @@ class Ledger:
             self._check_effective_time(submission.envelope.effective_at, now)
             data = HANDLERS[type(command)](uow, command)
         except LedgerError as e:
-            self._refuse(batch, submission, e, meta=uow.meta(), earlier=earlier, now=now)
+            self._refuse(batch, submission, e, uow=uow, earlier=earlier, now=now)
             return
         except Exception as e:  # noqa: BLE001 - a bug in one command must not sink the batch
             batch.refused.append((submission, e))
@@ -424,10 +429,14 @@ class Ledger:
         submission: Submission,
         error: LedgerError,
         *,
-        meta: Meta,
+        uow: UnitOfWork,
         earlier: CommandReceipt | None,
         now: datetime,
     ) -> None:
+        for key, aggregate in uow.kept().items():  # e.g. a wrong signature, counted
+            batch.staged[key] = aggregate
+            batch.base_versions.setdefault(key, 0)
+        meta = uow.meta()
         command = submission.command
         if not command.command_id or isinstance(error, ConcurrencyConflict):
             # Nobody can resend an unnamed command; a conflict is no decision.
@@ -509,7 +518,7 @@ class Ledger:
         for submission, error, _rid in batch.recorded_refusals:
             submission.future.set_exception(error)
         outcomes: dict[UUID, Outcome] = {}
-        for submission, _uow, refs, rid in batch.accepted:
+        for submission, uow, refs, rid in batch.accepted:
             outcome = Outcome(
                 command_id=submission.envelope.command_id,
                 command_type=submission.command.command_name,
@@ -518,7 +527,9 @@ class Ledger:
                     [positions.get((rid, batch.staged[rid].version), 0)]
                     + [positions.get((r.stream, r.version), 0) for r in refs]
                 ),
-                data=batch.staged[rid].data,  # type: ignore[attr-defined]
+                data=batch.staged[rid].data | uow.shown_once  # type: ignore[attr-defined]
+                if uow.shown_once
+                else batch.staged[rid].data,  # type: ignore[attr-defined]
             )
             outcomes[rid] = outcome
             submission.future.set_result(outcome)

@@ -12,7 +12,8 @@ de-duplicate by the same id beyond it.
 A message: subject ``{prefix}.{Aggregate}.{Event}`` (``mims.events.Stock.Received``),
 payload the stored event's JSON as it is in the store, headers ``Nats-Msg-Id``,
 ``Mims-Position`` (the notification id), ``Mims-Topic``, ``Mims-Stream`` and
-``Mims-Version``. Run it inside ``mims serve`` (``MIMS_NATS_URL`` set) or on its own
+``Mims-Version``. Identity's events (accounts, API keys) are never published: they hold
+password hashes and TOTP seeds. Run it inside ``mims serve`` (``MIMS_NATS_URL`` set) or on its own
 (``mims relay``); two relays on one store publish the same ids, which JetStream drops.
 """
 
@@ -29,6 +30,7 @@ import structlog
 from eventsourcing.persistence import Notification, Tracking
 from nats.js.api import StreamConfig
 
+from ledger.identity import IDENTITY_TOPIC_PREFIX
 from ledger.ids import event_id
 from ledger.writer import Ledger
 
@@ -128,6 +130,9 @@ class Relay:
         )
         if not page:
             return 0
+        # Identity's events hold password hashes, key digests and TOTP seeds: they never
+        # leave the event store (docs/identity.md). Their positions are passed over.
+        public = [n for n in page if not n.topic.startswith(IDENTITY_TOPIC_PREFIX)]
         acks = await asyncio.gather(
             *(
                 js.publish(
@@ -136,7 +141,7 @@ class Relay:
                     headers=headers_of(n),
                     stream=self.settings.stream,
                 )
-                for n in page
+                for n in public
             )
         )
         # Every acknowledgement is in: only now does the position move.

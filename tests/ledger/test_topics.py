@@ -38,6 +38,8 @@ AGGREGATE_TOPICS = (
     "ledger.quality:Inspection",
     "ledger.planned_orders:PlannedOrder",
     "ledger.planned_orders:PlanningBoard",
+    "ledger.identity.accounts:Account",
+    "ledger.identity.api_keys:ApiKey",
 )
 
 EVENT_TOPICS = (
@@ -102,6 +104,18 @@ EVENT_TOPICS = (
     "ledger.planned_orders:PlannedOrder.Superseded",
     "ledger.planned_orders:PlanningBoard.Opened",
     "ledger.planned_orders:PlanningBoard.RunProposed",
+    "ledger.identity.accounts:Account.Registered",
+    "ledger.identity.accounts:Account.PasswordSet",
+    "ledger.identity.accounts:Account.RoleGranted",
+    "ledger.identity.accounts:Account.RoleRevoked",
+    "ledger.identity.accounts:Account.Deactivated",
+    "ledger.identity.accounts:Account.Reactivated",
+    "ledger.identity.accounts:Account.TotpEnrolled",
+    "ledger.identity.accounts:Account.SignatureRefused",
+    "ledger.identity.accounts:Account.Locked",
+    "ledger.identity.accounts:Account.Unlocked",
+    "ledger.identity.api_keys:ApiKey.Issued",
+    "ledger.identity.api_keys:ApiKey.Revoked",
 )
 
 

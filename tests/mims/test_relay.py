@@ -18,6 +18,7 @@ import orjson
 import pytest
 from eventsourcing.persistence import Tracking
 
+from ledger.identity.commands import EnrollTotp, RegisterUser
 from ledger.ids import event_id
 from ledger.stock.commands import ReceiveStock
 from ledger.store import store_env
@@ -31,6 +32,7 @@ from tests.support.services import require_service
 
 pytestmark = pytest.mark.nats
 NATS = "nats://127.0.0.1:4222"
+PASSWORD = "correct horse battery"  # noqa: S105 - a test person's
 
 
 @pytest.fixture
@@ -108,6 +110,30 @@ def test_every_event_once_in_log_order_with_its_id(
     again = Relay(ledger, relay_settings)
     assert again.position == stored[-1].id
     assert asyncio.run(relay_until_caught_up(again)) == 0
+
+
+def test_identity_events_never_leave_the_store(
+    ledger: Ledger, relay_settings: RelaySettings
+) -> None:
+    ledger.execute(
+        RegisterUser(user_id="anna", printed_name="Anna", password=PASSWORD)  # type: ignore[arg-type]
+    )
+    ledger.execute(EnrollTotp(user_id="anna"))
+    ledger.execute(
+        ReceiveStock(
+            sku="STEEL", location="A", quantity=Decimal(1), unit_cost=Decimal(1), lot="AFTER"
+        )
+    )
+    stored = ledger.app.recorder.select_notifications(1, 10_000)
+    identity = [n for n in stored if n.topic.startswith("ledger.identity.")]
+    assert len(identity) == 3  # registered, password set, TOTP enrolled
+    relay = Relay(ledger, relay_settings)
+    assert asyncio.run(relay_until_caught_up(relay)) == len(stored)
+    messages = asyncio.run(stream_messages(relay_settings))
+    assert len(messages) == len(stored) - len(identity)
+    assert relay.position == stored[-1].id  # passed over, not stuck on them
+    assert all("Account" not in m.subject for m in messages)
+    assert not any(b"argon2" in m.data or b"secret" in m.data for m in messages)
 
 
 class CrashesBeforeItsPositionMoves(Relay):

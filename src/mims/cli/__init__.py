@@ -22,6 +22,7 @@ app = typer.Typer(
             "Audit the read models against the ledger, and the ledger against its hash chain.",
         ),
         demo=Lazy("mims.cli.demo", "app", "The demo plant."),
+        keys=Lazy("mims.cli.keys", "app", "API keys for devices and integrations."),
         load=Lazy(
             "mims.cli.load",
             "load",
@@ -44,6 +45,7 @@ app = typer.Typer(
             "Rebuild every read model as of an instant into a separate file, for an auditor.",
         ),
         schemas=Lazy("mims.cli.schemas", "app", "The contracts checked in under schemas/."),
+        users=Lazy("mims.cli.users", "app", "People's accounts: add, roles, passwords."),
         serve=Lazy("mims.cli.serve", "serve", "Serve the command API, GraphQL and the dashboards."),
     ),
 )
