@@ -33,7 +33,7 @@ from ledger.identity.commands import (
 from ledger.identity.roles import Grant, Role
 from ledger.unit_of_work import Envelope, UnitOfWork
 from ledger.writer import Ledger
-from tests.ledger.identity.conftest import PASSWORD, register
+from tests.support.identity import PASSWORD, register
 
 
 def test_a_user_id_is_never_reused(ledger: Ledger) -> None:

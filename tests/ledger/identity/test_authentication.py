@@ -30,7 +30,7 @@ from ledger.identity.principals import PrincipalKind
 from ledger.identity.roles import Grant, Role
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
-from tests.ledger.identity.conftest import PASSWORD, register
+from tests.support.identity import PASSWORD, register
 
 ISSUER = "https://idp.plant.example/realms/plant"
 AUDIENCE = "mims"

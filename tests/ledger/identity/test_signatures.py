@@ -30,7 +30,7 @@ from ledger.identity.signatures import (
 from ledger.unit_of_work import UnitOfWork
 from ledger.values import Meta, SignatureMeaning
 from ledger.writer import Ledger
-from tests.ledger.identity.conftest import PASSWORD, register
+from tests.support.identity import PASSWORD, register
 
 NOW = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 NEW_PASSWORD = "a brand new passphrase"  # noqa: S105 - a test person's
