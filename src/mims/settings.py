@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -81,6 +82,11 @@ class Settings(BaseSettings):
         ge=0,
         description="/health/ready answers 503 while a read model is more events behind",
     )
+    cors_origins: str = Field(
+        default="",
+        description="Origins (scheme://host[:port], comma-separated) whose web pages may call"
+        " the API from a browser; empty: none, CORS stays closed",
+    )
     metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics")
     log_level: str = "info"
     log_json: bool = False
@@ -98,6 +104,19 @@ class Settings(BaseSettings):
             msg = "MIMS_ENVIRONMENT=production needs MIMS_DATABASE_URL=postgresql://..."
             raise ValueError(msg)
         return self
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, text: str) -> str:
+        for origin in (o.strip() for o in text.split(",") if o.strip()):
+            if origin == "*" or not re.fullmatch(r"https?://[^/\s]+", origin):
+                msg = f"MIMS_CORS_ORIGINS: {origin!r} is not an origin such as https://mes.plant.example"
+                raise ValueError(msg)
+        return text
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def uses_postgres(self) -> bool:
