@@ -18,6 +18,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from commands import install_command_api
 from commands.problems import PROBLEM_JSON, problem, problem_responses, register_problem_type
+from commands.rate_limits import RateLimit
 from commands.recalls import AffectedLots
 from ledger.writer import Ledger
 from mims.access import AccessMiddleware
@@ -157,8 +158,11 @@ def install_read_side_problems(app: FastAPI) -> None:
 
 
 def install_request_limits(app: FastAPI, settings: Settings) -> None:
-    """CORS, closed unless MIMS_CORS_ORIGINS names origins (without it a browser lets no
-    other site read an answer or send more than a simple request)."""
+    """Rate limits per caller (outside the body limit: a refused request is not read), and
+    CORS outside them, closed unless MIMS_CORS_ORIGINS names origins (without it a browser
+    lets no other site read an answer or send more than a simple request). The identity
+    layer, which names the caller (``scope["state"]["principal"]``), goes outside both."""
+    app.add_middleware(RateLimit, limits=settings.rate_limits())
     if settings.allowed_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -232,7 +236,9 @@ def create_app(
     install_command_api(app, max_body=settings.max_body_bytes)
     app.include_router(
         document_graphql(
-            graphql_router(mrp=MRP_PLANNING, ide_page=graphiql_page()),
+            graphql_router(
+                mrp=MRP_PLANNING, ide_page=graphiql_page(), limits=settings.graphql_limits()
+            ),
             # a request strawberry cannot read (400), a bad X-Min-Position (422), the read
             # models behind it (503)
             problem_responses(400, 422, 503),
