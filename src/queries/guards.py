@@ -8,9 +8,10 @@ variables, before any resolver runs:
 
 * every field costs 1, or what `FIELD_COSTS` gives it (``mrpRun`` plans afresh, a trace
   walks the genealogy);
-* a field taking a page size (``first`` or ``last``: given, a variable, or its default)
-  multiplies what it selects by it; when the field returns a page object rather than a
-  list, the lists inside it take that size instead;
+* a field taking a page size (``first`` or ``last``: given, a variable, or its default;
+  at most `MAX_PAGE`, the resolver refusing more) multiplies what it selects by it; when
+  the field returns a page object rather than a list, the lists inside it take that size
+  instead;
 * another list multiplies what it selects by `ASSUMED_LIST_SIZE`;
 * introspection (``__schema``, ``__type``, where it is on) costs `INTROSPECTION_COST`,
   whatever it selects: it reads the schema in memory.
@@ -46,6 +47,8 @@ from graphql import (
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from strawberry.extensions import SchemaExtension
+
+from queries.pagination import MAX_PAGE
 
 DEFAULT_MAX_COST = 25_000
 DEFAULT_TIMEOUT_SECONDS = 30.0
@@ -136,7 +139,10 @@ class _Counter:
                 value = int(given.value)
             elif isinstance(given, VariableNode):
                 value = self.variables.get(given.name.value, value)
-            return max(value, 0) if isinstance(value, int) else ASSUMED_LIST_SIZE
+            if not isinstance(value, int):
+                return ASSUMED_LIST_SIZE
+            # A larger page is refused by its resolver (PAGE_SIZE), which says why better.
+            return min(max(value, 0), MAX_PAGE)
         return None
 
     def field(self, parent: GraphQLNamedType | None, node: FieldNode, list_size: int) -> int:

@@ -220,6 +220,11 @@ def test_only_the_operation_that_runs_is_counted(development: TestClient) -> Non
         f"{{ stockLedger(first: {MAX_PAGE + 1}) {{ rows {{ position }} }} }}",
         f"{{ valuation(first: {MAX_PAGE + 1}) {{ totalValue }} }}",
         f"{{ reservations(first: {MAX_PAGE + 1}) {{ item }} }}",
+        # Past the cap the page size error, not the cost, says what is wrong.
+        (
+            "{ stockLedger(first: 5000) { rows { position line recordedAt effectiveAt item"
+            " location lot quantityDelta valueDelta eventType actor commandId } } }"
+        ),
     ],
 )
 def test_page_sizes_are_capped(development: TestClient, query: str) -> None:
