@@ -66,3 +66,19 @@ def test_bench_cli_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> Non
         assert figures[name]["baseline"] == figures["python_pass_ms"]["value"] > 0
         assert figures[name]["value"] > 0
     assert all(x["bench"] == "cli" for x in lines)
+
+
+@pytest.mark.slow
+def test_bench_abuse_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import abuse
+
+    abuse.main(["--quick"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    figures = {x["figure"]: x for x in lines}
+    quiet = figures["quiet_p99_ms"]["value"]
+    assert quiet > 0
+    assert figures["burst_p99_ms"]["baseline"] == quiet  # measured in the same run
+    assert figures["burst_p99_unlimited_ms"]["baseline"] == quiet
+    assert figures["flood_refused_share"]["value"] > 0  # the limit held the flood back
+    assert figures["quiet_refused_share"]["value"] == 0
+    assert all(x["bench"] == "abuse" for x in lines)

@@ -108,9 +108,12 @@ def accepted_body(outcome: Outcome) -> dict[str, object]:
 router = APIRouter(prefix="/v1")
 CREATED = status.HTTP_201_CREATED
 # What a command can answer: 201 (posted, or replayed), or a problem: an unknown id (404),
-# a rule of the ledger (409), a body over the limit (413), invalid input (422), the event
-# store unreachable (503).
-ACCEPTED: ResponsesDoc = {201: {"model": Accepted}, **problem_responses(404, 409, 413, 422, 503)}
+# a rule of the ledger (409), a body over the limit (413), not JSON (415), invalid input
+# (422), the event store unreachable (503).
+ACCEPTED: ResponsesDoc = {
+    201: {"model": Accepted},
+    **problem_responses(404, 409, 413, 415, 422, 503),
+}
 READ_ANSWERS = problem_responses(404, 422, 503)
 
 

@@ -44,6 +44,7 @@ from commands.problems import (
     internal_error,
     replay_headers,
     store_unavailable,
+    unsupported_media_type,
 )
 from ledger.commands import Command
 from ledger.errors import LedgerError
@@ -98,6 +99,19 @@ async def _body(receive: Receive, limit: int) -> bytes:
 
 JSON = b"application/json"
 PROBLEM = PROBLEM_JSON.encode()
+
+
+def is_json(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the request says its body is ``application/json`` (parameters such as
+    ``charset`` aside). A browser sends ``text/plain`` and form posts to another site
+    without asking first (no CORS preflight): refusing them is what keeps a web page from
+    posting commands with the plant's network behind it."""
+    for name, value in headers:
+        if name == b"content-type":
+            return value.split(b";", 1)[0].strip().lower() == JSON
+    return False
+
+
 SENDER_HEADERS = (b"x-actor", b"x-correlation-id", b"idempotency-key")
 
 
@@ -160,6 +174,8 @@ class CommandEndpoint:
     async def _answer(
         self, scope: Scope, receive: Receive, path: str
     ) -> tuple[int, dict[str, Any], dict[str, str] | None]:
+        if not is_json(scope["headers"]):
+            return *unsupported_media_type(path), None
         body = await _body(receive, self.max_body)
         sender = read_sender(scope["headers"], path)
         if isinstance(sender, tuple):

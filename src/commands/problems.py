@@ -115,6 +115,16 @@ def store_unavailable(exc: Exception, instance: str) -> Problem:
     )
 
 
+def unsupported_media_type(instance: str) -> Problem:
+    return problem(
+        415,
+        "unsupported-media-type",
+        "Unsupported Media Type",
+        "a command's body must be sent as Content-Type: application/json",
+        instance=instance,
+    )
+
+
 def internal_error(exc: Exception, instance: str) -> Problem:
     log.error("unhandled error", path=instance, exc_info=exc)
     return problem(
@@ -184,6 +194,22 @@ def problem_types() -> dict[str, tuple[int, str, str]]:
                 "Payload Too Large",
                 "The request body is larger than MIMS_MAX_BODY_BYTES (1 MiB by default).",
             ),
+            "unsupported-media-type": (
+                415,
+                "Unsupported Media Type",
+                (
+                    "A command is taken only as Content-Type: application/json: a browser posts"
+                    " text/plain and forms to another site without asking, JSON it does not."
+                ),
+            ),
+            "too-many-requests": (
+                429,
+                "Too Many Requests",
+                (
+                    "The caller sent more requests than its rate limit allows"
+                    " (MIMS_RATE_LIMIT_*); retry after the seconds Retry-After gives."
+                ),
+            ),
             "method-not-allowed": (
                 405,
                 "Method Not Allowed",
@@ -233,6 +259,7 @@ WHY: Mapping[int, str] = {
     405: "This path does not take that method (see the Allow header)",
     409: "A rule of the ledger said no (insufficient stock, a blocked location...)",
     413: "The body is larger than the limit",
+    415: "The body is not sent as Content-Type: application/json",
     422: "A field is missing, malformed or out of range",
     503: "The event store or the read models cannot answer now; retry",
 }

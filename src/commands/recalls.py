@@ -88,6 +88,6 @@ RECALL_HOLD = CommandRoute(
     "quality",
     name="hold_recalled_lots",
     description="Hold every lot on hand that the recall of a supplier lot (or a lot) reaches.",
-    answers={CREATED: {"model": RecallHeld}, **problem_responses(404, 409, 422, 503)},
+    answers={CREATED: {"model": RecallHeld}, **problem_responses(404, 409, 413, 415, 422, 503)},
     decide=hold_recalled_lots,
 )

@@ -14,9 +14,11 @@ import structlog
 from eventsourcing.postgres import PostgresApplicationRecorder
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.middleware.cors import CORSMiddleware
 
 from commands import install_command_api
 from commands.problems import PROBLEM_JSON, problem, problem_responses, register_problem_type
+from commands.rate_limits import RateLimit
 from commands.recalls import AffectedLots
 from ledger.writer import Ledger
 from mims.access import AccessMiddleware
@@ -41,6 +43,11 @@ from queries.schema import graphql_router
 
 log = structlog.get_logger("mims.server")
 
+# What a page of an allowed origin may send besides CORS's safe headers.
+CORS_HEADERS = [
+    "Authorization", "Content-Type", "Idempotency-Key", "X-Correlation-ID", "X-Min-Position",
+    "X-Actor",  # until the identity work replaces it
+]  # fmt: skip
 SAMPLE_SECONDS = 5.0  # how often a worker refreshes its read-side gauges
 
 # GraphQL's mrpRun plans with the planning package, which `queries` may not import.
@@ -150,6 +157,22 @@ def install_read_side_problems(app: FastAPI) -> None:
         return JSONResponse(body, status_code=code, media_type=PROBLEM_JSON)
 
 
+def install_request_limits(app: FastAPI, settings: Settings) -> None:
+    """Rate limits per caller (outside the body limit: a refused request is not read), and
+    CORS outside them, closed unless MIMS_CORS_ORIGINS names origins (without it a browser
+    lets no other site read an answer or send more than a simple request). The identity
+    layer, which names the caller (``scope["state"]["principal"]``), goes outside both."""
+    app.add_middleware(RateLimit, limits=settings.rate_limits())
+    if settings.allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.allowed_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=CORS_HEADERS,
+            expose_headers=["Retry-After", "X-Correlation-ID", "Idempotent-Replayed"],
+        )
+
+
 def create_app(
     settings: Settings | None = None,
     ledger: Ledger | None = None,
@@ -213,7 +236,9 @@ def create_app(
     install_command_api(app, max_body=settings.max_body_bytes)
     app.include_router(
         document_graphql(
-            graphql_router(mrp=MRP_PLANNING, ide_page=graphiql_page()),
+            graphql_router(
+                mrp=MRP_PLANNING, ide_page=graphiql_page(), limits=settings.graphql_limits()
+            ),
             # a request strawberry cannot read (400), a bad X-Min-Position (422), the read
             # models behind it (503)
             problem_responses(400, 422, 503),
@@ -226,6 +251,7 @@ def create_app(
     install_read_side_problems(app)
     install_api_docs(app)
     install_health(app, max_lag=settings.ready_max_lag, metrics=metrics)
+    install_request_limits(app, settings)
     # Outermost (added last): every answer, the command lane's too, names its worker.
     app.add_middleware(AccessMiddleware, access_log=settings.access_log)
 

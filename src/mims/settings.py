@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -9,9 +10,11 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from commands.rate_limits import RateLimits, parse_limits, storage_uri
 from ledger.store import database_scheme, store_env
 from ledger.writer import WriterSettings
 from mims.relay import RelaySettings
+from queries.guards import DEFAULT_MAX_COST, DEFAULT_TIMEOUT_SECONDS, GraphQLLimits
 
 
 class Settings(BaseSettings):
@@ -81,6 +84,42 @@ class Settings(BaseSettings):
         ge=0,
         description="/health/ready answers 503 while a read model is more events behind",
     )
+    cors_origins: str = Field(
+        default="",
+        description="Origins (scheme://host[:port], comma-separated) whose web pages may call"
+        " the API from a browser; empty: none, CORS stays closed",
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where rate-limit counts are kept: memory:// (each process alone) or"
+        " redis://host:port/db (shared by every worker and server)",
+    )
+    rate_limit_commands: str = Field(
+        default="600/minute",
+        description="Requests to /v1 per caller (principal, else address); empty: no limit",
+    )
+    rate_limit_graphql: str = Field(
+        default="300/minute", description="Requests to /graphql per caller; empty: no limit"
+    )
+    rate_limit_admin: str = Field(
+        default="60/minute", description="Requests to /admin per caller; empty: no limit"
+    )
+    graphql_introspection: bool | None = Field(
+        default=None,
+        description='GraphQL introspection and "did you mean" hints; default: on in'
+        " development, off in production",
+    )
+    graphql_max_cost: int = Field(
+        default=DEFAULT_MAX_COST,
+        ge=1,
+        description="Largest cost of one GraphQL query (docs/limits.md says how it is counted)",
+    )
+    graphql_timeout_seconds: float = Field(
+        default=DEFAULT_TIMEOUT_SECONDS,
+        gt=0,
+        le=3600,
+        description="Longest a GraphQL request may run before it is stopped",
+    )
     metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics")
     log_level: str = "info"
     log_json: bool = False
@@ -98,6 +137,39 @@ class Settings(BaseSettings):
             msg = "MIMS_ENVIRONMENT=production needs MIMS_DATABASE_URL=postgresql://..."
             raise ValueError(msg)
         return self
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, text: str) -> str:
+        for origin in (o.strip() for o in text.split(",") if o.strip()):
+            if origin == "*" or not re.fullmatch(r"https?://[^/\s]+", origin):
+                msg = f"MIMS_CORS_ORIGINS: {origin!r} is not an origin such as https://mes.plant.example"
+                raise ValueError(msg)
+        return text
+
+    @field_validator("rate_limit_commands", "rate_limit_graphql", "rate_limit_admin")
+    @classmethod
+    def _rate(cls, text: str) -> str:
+        parse_limits(text)
+        return text
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _rate_storage(cls, url: str) -> str:
+        storage_uri(url)  # the scheme is named, never the URL (it may hold a password)
+        return url
+
+    def rate_limits(self) -> RateLimits:
+        return RateLimits(
+            commands=self.rate_limit_commands,
+            graphql=self.rate_limit_graphql,
+            admin=self.rate_limit_admin,
+            storage=self.rate_limit_storage,
+        )
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def uses_postgres(self) -> bool:
@@ -117,6 +189,17 @@ class Settings(BaseSettings):
     def anchor_nats(self) -> RelaySettings | None:
         """Where anchors are published: the relay's NATS, when there is one."""
         return self.relay_settings() if self.nats_url else None
+
+    def graphql_limits(self) -> GraphQLLimits:
+        open_schema = self.graphql_introspection
+        if open_schema is None:
+            open_schema = self.environment == "development"
+        return GraphQLLimits(
+            introspection=open_schema,
+            suggestions=open_schema,
+            max_cost=self.graphql_max_cost,
+            timeout_seconds=self.graphql_timeout_seconds,
+        )
 
     def writer_settings(self) -> WriterSettings:
         return WriterSettings(

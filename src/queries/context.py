@@ -4,10 +4,12 @@ planner ``mrpRun`` calls."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
+import duckdb
 import strawberry
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info
@@ -95,15 +97,32 @@ class Context(BaseContext):
     runner: ProjectionRunner | None
     mrp: MrpPlanning
     min_position: int | None = None
+    _open: set[duckdb.DuckDBPyConnection] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
         super().__init__()
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-model connection for one query, that `interrupt` can stop."""
+        with self.models.reader() as con:
+            self._open.add(con)
+            try:
+                yield con
+            finally:
+                self._open.discard(con)
+
+    def interrupt(self) -> None:
+        """Stop the request's DuckDB queries still running (the request timed out): their
+        threads would otherwise run on after nobody waits for them."""
+        for con in list(self._open):
+            con.interrupt()
 
     async def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """Run one read query in a worker thread (DuckDB calls block)."""
 
         def run() -> list[tuple[Any, ...]]:
-            with self.models.reader() as con:
+            with self.reader() as con:
                 return con.execute(sql, params or []).fetchall()
 
         return await asyncio.to_thread(run)

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
 import strawberry
+import structlog
 from cross_web import HTTPException as GraphQLHTTPException  # what strawberry raises
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
-from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext, get_object_definition
+from strawberry.types import ExecutionContext, ExecutionResult, get_object_definition
 
 from queries.context import Context, PositionProblem, parse_position
 from queries.engineering.query import EngineeringQuery
+from queries.guards import CostLimiter, GraphQLLimits, hide_suggestions, timed_out
 from queries.master_data.query import MasterDataQuery
 from queries.orders.query import OrdersQuery
 from queries.planning.planner import MrpPlanning
@@ -27,6 +35,9 @@ from queries.projection_status import ProjectionStatusQuery
 from queries.quality.query import QualityQuery
 from queries.scalars import DECIMAL
 from queries.stock.query import StockQuery
+from queries.vocabulary import VocabularyQuery
+
+log = structlog.get_logger("mims.graphql")
 
 MAX_DEPTH = 8
 MAX_ALIASES = 20
@@ -34,6 +45,33 @@ MAX_TOKENS = 2000
 
 
 class MimsSchema(strawberry.Schema):
+    def __init__(self, *args: Any, limits: GraphQLLimits, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = limits
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """The whole request within MIMS_GRAPHQL_TIMEOUT_SECONDS; past it the request is
+        answered with a TIMEOUT error and its DuckDB queries are interrupted."""
+        seconds = self.limits.timeout_seconds
+        try:
+            async with asyncio.timeout(seconds):
+                return await super().execute(*args, **kwargs)
+        except TimeoutError:
+            context = kwargs.get("context_value")
+            if isinstance(context, Context):
+                context.interrupt()
+            log.warning("graphql query timed out", seconds=seconds)
+            return ExecutionResult(data=None, errors=[timed_out(seconds)])
+
+    def _process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Every error the client gets passes here (strawberry's own hook for hiding field
+        # suggestions covers one message of several).
+        if not self.limits.suggestions:
+            hide_suggestions(errors)
+        super()._process_errors(errors, execution_context)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -61,6 +99,7 @@ class Query(
     EngineeringQuery,
     QualityQuery,
     PlanningQuery,
+    VocabularyQuery,
 ):
     """Every read model, read-only: writes go through the command API."""
 
@@ -81,15 +120,23 @@ get_object_definition(Query, strict=True).fields.sort(
 )
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(limits: GraphQLLimits | None = None) -> strawberry.Schema:
+    """The schema with its limits: depth, aliases, tokens, cost and time; introspection and
+    suggestions as ``limits`` says (the composition root turns them off in production)."""
+    limits = limits or GraphQLLimits()
+    extensions: list[Any] = [
+        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
+        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(CostLimiter, max_cost=limits.max_cost),
+    ]
+    if not limits.introspection:
+        extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
     return MimsSchema(
         query=Query,
         config=StrawberryConfig(scalar_map={Decimal: DECIMAL}),
-        extensions=[
-            partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
-            partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
-            partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-        ],
+        extensions=extensions,
+        limits=limits,
     )
 
 
@@ -141,7 +188,7 @@ class _Router(GraphQLRouter[Context, None]):
 
 
 def graphql_router(
-    *, mrp: MrpPlanning, ide_page: str | None = None
+    *, mrp: MrpPlanning, ide_page: str | None = None, limits: GraphQLLimits | None = None
 ) -> GraphQLRouter[Context, None]:
     """GraphQL at /graphql, and ``ide_page`` (GraphiQL's HTML) for a browser, none if not
     given; the composition root puts the read models and the runner on ``app.state`` and
@@ -160,7 +207,7 @@ def graphql_router(
         await ctx.ready(None)
         return ctx
 
-    return _Router(build_schema(), ide_page=ide_page, context_getter=context)
+    return _Router(build_schema(limits), ide_page=ide_page, context_getter=context)
 
 
 __all__: list[Any] = ["build_schema", "graphql_router", "sdl"]

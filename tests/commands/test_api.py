@@ -454,8 +454,8 @@ def test_a_graphql_request_that_cannot_be_read_is_a_problem(api: TestClient) -> 
 def test_the_openapi_document_describes_problem_answers(api: TestClient) -> None:
     doc = api.get("/openapi.json").json()
     receipts = doc["paths"]["/v1/receipts"]["post"]["responses"]
-    assert set(receipts) == {"201", "404", "409", "413", "422", "503"}
-    for code in ("404", "409", "413", "422", "503"):
+    assert set(receipts) == {"201", "404", "409", "413", "415", "422", "503"}
+    for code in ("404", "409", "413", "415", "422", "503"):
         assert list(receipts[code]["content"]) == ["application/problem+json"]
     assert "HTTPValidationError" not in doc["components"]["schemas"]
     problem = doc["components"]["schemas"]["Problem"]

@@ -120,7 +120,7 @@ class PlanningQuery:
         start = datetime.now(UTC).date()
 
         def run() -> planner.MrpPreview:
-            with ctx.models.reader() as con:
+            with ctx.reader() as con:
                 return planning.preview(
                     con,
                     start=start,

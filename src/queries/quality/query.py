@@ -176,7 +176,7 @@ class QualityQuery:
         wanted = _wanted(info)
 
         def run() -> g.Trace:
-            with ctx.models.reader() as con:
+            with ctx.reader() as con:
                 return g.recall(
                     con,
                     supplier_lot=supplier_lot,
@@ -221,7 +221,7 @@ async def _trace(
     wanted: frozenset[str],
 ) -> LotTrace:
     def run() -> g.Trace:
-        with ctx.models.reader() as con:
+        with ctx.reader() as con:
             starts = g.start_nodes(con, item=item, lot=lot)
             return g.trace(
                 con,

@@ -137,20 +137,22 @@ export function enumLabel(name) {
 /**
  * Add the members of GraphQL enums to <select>s, after the options they hold ("any"):
  * the enums are generated from the ledger's vocabulary, so no page keeps a copy of it.
- * ``selects`` maps an enum's name (``ItemKind``) to its <select>.
+ * ``selects`` maps an enum's name (``ItemKind``) to its <select>. The members come from
+ * the ``vocabulary`` field, not introspection, which is off in production.
  */
 export async function enumOptions(selects) {
   const wanted = Object.entries(selects);
-  const query =
-    `query Vocabulary(${wanted.map((_, i) => `$n${i}: String!`).join(", ")}) {` +
-    wanted.map((_, i) => ` e${i}: __type(name: $n${i}) { enumValues { name } }`).join("") +
-    " }";
-  const data = await gql(query, Object.fromEntries(wanted.map(([name], i) => [`n${i}`, name])));
-  wanted.forEach(([name, select], i) => {
-    if (!data[`e${i}`]) throw new QueryFailure([`The API has no enum ${name}`]);
+  const data = await gql(
+    "query Vocabulary($enums: [String!]) { vocabulary(enums: $enums) { name members } }",
+    { enums: wanted.map(([name]) => name) },
+  );
+  const found = new Map(data.vocabulary.map((v) => [v.name, v.members]));
+  wanted.forEach(([name, select]) => {
+    const members = found.get(name);
+    if (!members) throw new QueryFailure([`The API has no enum ${name}`]);
     append(
       select,
-      data[`e${i}`].enumValues.map((v) => el("option", { value: v.name, text: enumLabel(v.name) })),
+      members.map((m) => el("option", { value: m, text: enumLabel(m) })),
     );
   });
 }
