@@ -5,10 +5,9 @@ the limit and nothing is saved."""
 
 from __future__ import annotations
 
-import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from commands.problems import PROBLEM_JSON, problem
+from commands.problems import Problem, problem, send_problem
 
 DEFAULT_MAX_BODY = 1 << 20
 
@@ -17,31 +16,18 @@ def _size(limit: int) -> str:
     return f"{limit // (1 << 20)} MiB" if limit % (1 << 20) == 0 else f"{limit} bytes"
 
 
-def too_large(limit: int, path: str) -> tuple[int, bytes]:
-    code, body = problem(
+def too_large(limit: int, path: str) -> Problem:
+    return problem(
         413,
         "payload-too-large",
         "Payload Too Large",
         f"a request body may have at most {_size(limit)} (MIMS_MAX_BODY_BYTES)",
         instance=path,
     )
-    return code, orjson.dumps(body)
 
 
 async def send_too_large(send: Send, limit: int, path: str) -> None:
-    code, content = too_large(limit, path)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": code,
-            "headers": [
-                (b"content-type", PROBLEM_JSON.encode()),
-                (b"content-length", str(len(content)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": content})
+    await send_problem(send, too_large(limit, path), {"connection": "close"})
 
 
 def _declared(scope: Scope) -> int:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import orjson
 import structlog
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
@@ -22,6 +23,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
+from starlette.types import Send
 
 from ledger import errors
 
@@ -62,6 +64,27 @@ def problem(
         if value is not None and key not in RESERVED_MEMBERS
     }
     return code, body
+
+
+async def send_problem(
+    send: Send, found: Problem, headers: Mapping[str, str] | None = None
+) -> None:
+    """Answer a problem straight from an ASGI layer (limits, authentication) that refuses
+    a request before any route runs."""
+    code, body = found
+    content = orjson.dumps(body)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": code,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(content)).encode()),
+                *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": content})
 
 
 def from_ledger_error(exc: errors.LedgerError, instance: str) -> Problem:

@@ -22,14 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import orjson
 import structlog
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from commands.problems import PROBLEM_JSON, problem
+from commands.problems import problem, send_problem
 
 log = structlog.get_logger("mims.rate_limits")
 
@@ -107,7 +106,7 @@ def kind_of(path: str) -> str | None:
 
 
 async def send_too_many(send: Send, path: str, retry_after: int, limit: RateLimitItem) -> None:
-    code, body = problem(
+    refused = problem(
         429,
         "too-many-requests",
         "Too Many Requests",
@@ -115,19 +114,7 @@ async def send_too_many(send: Send, path: str, retry_after: int, limit: RateLimi
         instance=path,
         extensions={"retry_after": retry_after},
     )
-    content = orjson.dumps(body)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": code,
-            "headers": [
-                (b"content-type", PROBLEM_JSON.encode()),
-                (b"content-length", str(len(content)).encode()),
-                (b"retry-after", str(retry_after).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": content})
+    await send_problem(send, refused, {"retry-after": str(retry_after)})
 
 
 class RateLimit:
