@@ -1,9 +1,11 @@
 """The command API under /v1: thin routes that hand one command to the ledger's writer.
 
-Headers: ``X-Actor`` (who, for the audit trail), ``X-Correlation-ID`` (to tie a
-transaction to a work order, a scanner session...), ``Idempotency-Key`` (an alternative to
-the body's ``command_id``). A replayed command answers 201 with ``duplicate: true`` and the
-header ``Idempotent-Replayed: true``, and posts nothing.
+Who sends a command is the authenticated principal (`commands.authentication`), never
+a header: its actor is recorded and its grants are checked. Headers:
+``X-Correlation-ID`` (to tie a transaction to a work order, a scanner session...),
+``Idempotency-Key`` (an alternative to the body's ``command_id``). A replayed command
+answers 201 with ``duplicate: true`` and the header ``Idempotent-Replayed: true``, and
+posts nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from commands.problems import (
 )
 from ledger.commands import Command
 from ledger.errors import UnknownItem, UnknownLocation
+from ledger.identity.principals import Principal
 from ledger.master_data.commands import PlanningParametersInput
 from ledger.stock.card import Stock
 from ledger.values import CostingMethod, StockStatus
@@ -45,7 +48,7 @@ LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 
 @dataclass(frozen=True)
 class Sender:
-    actor: str
+    principal: Principal | None
     correlation_id: str | None
     idempotency_key: str | None
 
@@ -82,8 +85,12 @@ async def submit(command: C, ledger: Ledger, sender: Sender) -> Outcome:
                 field="command_id",
             )
         command = command.model_copy(update={"command_id": sender.idempotency_key})
+    if sender.principal is None:
+        # The authentication middleware answers 401 before a command gets here.
+        msg = "a command reached the ledger without a principal"
+        raise RuntimeError(msg)
     return await ledger.execute_async(
-        command, actor=sender.actor, correlation_id=sender.correlation_id
+        command, principal=sender.principal, correlation_id=sender.correlation_id
     )
 
 
@@ -112,9 +119,9 @@ CREATED = status.HTTP_201_CREATED
 # (422), the event store unreachable (503).
 ACCEPTED: ResponsesDoc = {
     201: {"model": Accepted},
-    **problem_responses(404, 409, 413, 415, 422, 503),
+    **problem_responses(401, 403, 404, 409, 413, 415, 422, 503),
 }
-READ_ANSWERS = problem_responses(404, 422, 503)
+READ_ANSWERS = problem_responses(401, 404, 422, 503)
 
 
 # --- reads for the write side's own checks (from the aggregates, not the read models) ----
