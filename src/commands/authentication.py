@@ -39,7 +39,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from commands.problems import PROBLEM_JSON, from_validation_errors, problem, register_problem_type
 from ledger.identity.authentication import Authenticator, NotAuthenticated
-from ledger.identity.principals import Principal
+from ledger.identity.principals import SYSTEM, Principal
 
 log = structlog.get_logger("commands.authentication")
 
@@ -126,6 +126,9 @@ class Session:
     user_id: str
     session_id: str
     expires: int
+    # "person": a login; "system": the `mims` CLI asking a running server (``user_id``
+    # is then the job's name), signed with the same secret the CLI reads from the settings.
+    kind: str = "person"
 
 
 class Sessions:
@@ -142,10 +145,20 @@ class Sessions:
     def _sign(self, payload: str) -> str:
         return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
 
-    def issue(self, user_id: str, now: float | None = None) -> tuple[str, Session]:
-        session = Session(user_id, secrets.token_urlsafe(16), int((now or time.time()) + self.ttl))
+    def issue(
+        self,
+        user_id: str,
+        now: float | None = None,
+        *,
+        kind: str = "person",
+        ttl: int | None = None,
+    ) -> tuple[str, Session]:
+        expires = int((now or time.time()) + (ttl or self.ttl))
+        session = Session(user_id, secrets.token_urlsafe(16), expires, kind)
         payload = _b64(
-            orjson.dumps({"u": session.user_id, "s": session.session_id, "e": session.expires})
+            orjson.dumps(
+                {"u": session.user_id, "s": session.session_id, "e": session.expires, "k": kind}
+            )
         )
         return f"{SESSION_PREFIX}{payload}.{self._sign(payload)}", session
 
@@ -157,7 +170,9 @@ class Sessions:
             return None
         try:
             found = orjson.loads(_unb64(payload))
-            session = Session(str(found["u"]), str(found["s"]), int(found["e"]))
+            session = Session(
+                str(found["u"]), str(found["s"]), int(found["e"]), str(found.get("k", "person"))
+            )
         except (ValueError, KeyError, TypeError):
             return None
         return session if session.expires > (now or time.time()) else None
@@ -321,6 +336,8 @@ class Authentication:
         session = self.sessions.read(token)
         if session is None:
             raise NotAuthenticated("no valid session token")
+        if session.kind == "system":
+            return SYSTEM(session.user_id)
         return authenticator.by_session(session.user_id, session.session_id)
 
     async def _redirect_to_login(self, send: Send) -> None:
@@ -403,6 +420,13 @@ class Authentication:
                 ),
             ],
         )
+
+
+def system_token(secret: bytes, job: str, ttl_seconds: int = 600) -> str:
+    """A short-lived token for the plant's own tools (``SYSTEM(job)``): whoever holds the
+    server's secret key, as the `mims` CLI at a terminal does, is trusted like the server."""
+    token, _ = Sessions(secret).issue(job, kind="system", ttl=ttl_seconds)
+    return token
 
 
 def principal_of(scope: Scope) -> Principal | None:

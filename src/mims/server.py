@@ -31,6 +31,7 @@ from mims.dashboards import install_dashboards
 from mims.health import install_health, sample_every
 from mims.jobs import run_expiry_job
 from mims.metrics import Metrics
+from mims.permissions import graphql_access
 from mims.relay import Relay
 from mims.settings import Settings
 from planning.errors import PlanningError
@@ -247,11 +248,14 @@ def create_app(  # noqa: PLR0915 - the composition root: one statement per part
     app.include_router(
         document_graphql(
             graphql_router(
-                mrp=MRP_PLANNING, ide_page=graphiql_page(), limits=settings.graphql_limits()
+                mrp=MRP_PLANNING,
+                ide_page=graphiql_page(),
+                limits=settings.graphql_limits(),
+                access=graphql_access,
             ),
-            # a request strawberry cannot read (400), a bad X-Min-Position (422), the read
-            # models behind it (503)
-            problem_responses(400, 422, 503),
+            # a request strawberry cannot read (400), no credentials (401), a bad
+            # X-Min-Position (422), the read models behind it (503)
+            problem_responses(400, 401, 422, 503),
         ),
         prefix="/graphql",
         tags=["queries"],
