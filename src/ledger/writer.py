@@ -231,8 +231,11 @@ class Ledger:
         actor: str = "system",
         correlation_id: str | None = None,
         timeout: float | None = 60,
+        principal: Principal | None = None,
     ) -> Outcome:
-        return self.submit(command, actor=actor, correlation_id=correlation_id).result(timeout)
+        return self.submit(
+            command, actor=actor, correlation_id=correlation_id, principal=principal
+        ).result(timeout)
 
     async def execute_async(
         self,

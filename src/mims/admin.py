@@ -168,7 +168,8 @@ def quality_expire(request: Request) -> dict[str, Any]:
     """Run the expiry job now (it also runs every MIMS_EXPIRY_INTERVAL_MINUTES)."""
     state = request.app.state
     _caught_up(state)  # see every receipt first
-    return {"expired": expire_due(state.ledger, state.read_models)}
+    principal = request.scope["state"]["principal"]  # checked by `check_admin`
+    return {"expired": expire_due(state.ledger, state.read_models, principal)}
 
 
 # The body is not JSON (400), a run id saved already (409), over the body limit (413),

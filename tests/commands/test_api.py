@@ -20,6 +20,7 @@ from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.view import ReadModels
 from tests.support.clock import Clock
+from tests.support.identity import log_in
 
 
 @pytest.fixture
@@ -38,9 +39,8 @@ def ledger(tmp_path: Path, clock: Clock) -> Iterator[Ledger]:
 
 @pytest.fixture
 def api(ledger: Ledger) -> Iterator[TestClient]:
-    with TestClient(
-        create_app(ledger=ledger, read_models=ReadModels(None)), headers={"X-Actor": "tester"}
-    ) as client:
+    with TestClient(create_app(ledger=ledger, read_models=ReadModels(None))) as client:
+        log_in(client, ledger, "tester")
         setup = [
             ("/v1/locations", {"code": "S", "level": "site"}),
             ("/v1/locations", {"code": "W", "level": "warehouse", "parent": "S"}),

@@ -67,7 +67,7 @@ def send_all(servers: list[ServerProcess], answers: dict[int, list[httpx.Respons
     def client(k: int) -> None:
         server = servers[(k + len(answers[k])) % 2]
         start.wait()
-        with httpx.Client(base_url=server.url, timeout=60) as http:
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=60) as http:
             answers[k].append(http.post("/v1/issues", json=issue(k)))
 
     threads = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]

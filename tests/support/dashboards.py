@@ -46,13 +46,15 @@ class ServedPlant:
     coil_1_at: datetime
     coil_2_at: datetime
     positions: list[int] = field(default_factory=list)
+    # An administrator's credentials (the dashboards' person logs in as VIEWER instead).
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def dashboards(self) -> str:
         return f"{self.url}/dashboards"
 
     def post(self, path: str, body: dict[str, Any]) -> int:
-        response = httpx.post(f"{self.url}/v1/{path}", json=body, headers={"X-Actor": "tester"})
+        response = httpx.post(f"{self.url}/v1/{path}", json=body, headers=self.headers)
         assert response.status_code == 201, response.text
         position = int(response.json()["position"])
         self.positions.append(position)
@@ -63,7 +65,7 @@ class ServedPlant:
         response = httpx.post(
             f"{self.url}/graphql",
             json={"query": query, "variables": variables},
-            headers={"X-Min-Position": str(max(self.positions, default=0))},
+            headers={"X-Min-Position": str(max(self.positions, default=0)), **self.headers},
             timeout=30,
         )
         body = response.json()

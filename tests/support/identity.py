@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ledger.identity.accounts import Account, account_id
 from ledger.identity.commands import GrantInput, GrantRole, IssueApiKey, RegisterUser
 from ledger.writer import Ledger
@@ -67,3 +69,30 @@ def admin_key_for(database_url: str) -> str:
         return admin_key(ledger)
     finally:
         ledger.close()
+
+
+def login(client: Any, user: str, password: str = PASSWORD) -> str:
+    """Log ``user`` in through ``POST /auth/login`` (an httpx or Starlette test client);
+    the session token, for ``Authorization: Bearer``."""
+    answer = client.post("/auth/login", json={"user": user, "password": password})
+    assert answer.status_code == 200, answer.text
+    client.cookies.clear()  # the token is sent as a header: no cookie, no CSRF check
+    token: str = answer.json()["token"]
+    return token
+
+
+def log_in(
+    client: Any,
+    ledger: Ledger,
+    user: str = "tester",
+    *,
+    grants: tuple[tuple[str, str], ...] = (("administrator", "*"),),
+) -> dict[str, str]:
+    """Register ``user`` (once) with ``grants`` and log the client in as them: its requests
+    carry the session token from then on, and the ledger records ``user`` as their actor.
+    The headers are returned too, for other clients of the same server."""
+    if ledger.find(Account, account_id(user)) is None:
+        register(ledger, user, grants=grants)
+    headers = bearer(login(client, user))
+    client.headers.update(headers)
+    return headers
