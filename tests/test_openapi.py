@@ -21,8 +21,8 @@ import pytest
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.demo import SITE, load_demo
-from tests.support.servers import ServerProcess
 from tests.support.identity import issue_key
+from tests.support.servers import ServerProcess
 
 pytestmark = pytest.mark.slow
 

@@ -39,7 +39,9 @@ SITE = {"code": "P1", "level": "site"}
 def served(tmp_path: Path) -> Iterator[tuple[TestClient, Ledger]]:
     ledger = Ledger(store_env(f"sqlite:///{tmp_path}/events.db"), WriterSettings(batch_wait=0))
     settings = Settings(
-        secret_key_file=tmp_path / "secret_key", expiry_interval_minutes=0, anchor_interval_seconds=0
+        secret_key_file=tmp_path / "secret_key",
+        expiry_interval_minutes=0,
+        anchor_interval_seconds=0,
     )
     app = create_app(settings, ledger=ledger, read_models=ReadModels(None))
     with TestClient(app) as client:
@@ -219,13 +221,13 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     with pytest.raises(ValidationError, match="MIMS_SECRET_KEY"):
         Settings(environment="production", database_url="postgresql://u@h/db")
     with pytest.raises(ValidationError, match="at least 32"):
-        Settings(secret_key="short")  # type: ignore[arg-type]
+        Settings(secret_key="short")  # type: ignore[arg-type]  # noqa: S106
     with pytest.raises(ValidationError, match="go together"):
         Settings(oidc_issuer="https://id.example")
     Settings(
         environment="production",
         database_url="postgresql://u@h/db",
-        secret_key="x" * 32,  # type: ignore[arg-type]
+        secret_key="x" * 32,  # type: ignore[arg-type]  # noqa: S106
     )
 
 

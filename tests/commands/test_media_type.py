@@ -31,7 +31,7 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
 @pytest.fixture
 def api(ledger: Ledger) -> Iterator[TestClient]:
     with TestClient(create_app(ledger=ledger, read_models=ReadModels(None))) as client:
-        log_in(client, ledger, "qa")
+        log_in(client, ledger, "qa", grants=(("administrator", "*"), ("quality_approver", "S")))
         setup = [
             ("/v1/locations", {"code": "S", "level": "site"}),
             ("/v1/locations", {"code": "W", "level": "warehouse", "parent": "S"}),

@@ -139,7 +139,9 @@ def test_one_command_id_sent_concurrently_posts_once(
     lock = threading.Lock()
 
     def client(k: int) -> None:
-        with httpx.Client(base_url=servers[k % 2].url, headers=servers[k % 2].headers, timeout=30) as http:
+        with httpx.Client(
+            base_url=servers[k % 2].url, headers=servers[k % 2].headers, timeout=30
+        ) as http:
             start.wait()
             answer = http.post("/v1/receipts", json=body)
             assert answer.status_code == 201, answer.text
@@ -335,7 +337,9 @@ def test_a_sigkilled_server_loses_no_acknowledged_command(pg_url: str) -> None:
         # Re-sending an acknowledged command posts nothing.
         restarted = ServerProcess(pg_url).start()
         try:
-            with httpx.Client(base_url=restarted.url, headers=restarted.headers, timeout=30) as http:
+            with httpx.Client(
+                base_url=restarted.url, headers=restarted.headers, timeout=30
+            ) as http:
                 command_id = next(iter(acknowledged))
                 path, body = requests[command_id]
                 position = after.max_position()

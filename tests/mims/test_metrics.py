@@ -13,8 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
-from tests.support.identity import admin_headers
 from mims.settings import Settings
+from tests.support.identity import admin_headers
 from tests.support.servers import serving
 
 # An administrator's credentials for the served ledger (set by the `base` fixture).

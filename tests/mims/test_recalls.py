@@ -26,9 +26,9 @@ from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.view import ReadModels
+from tests.support.identity import log_in
 from tests.support.plant import Plant
 from tests.support.servers import serving
-from tests.support.identity import log_in
 
 D = Decimal
 TODAY = datetime.now(UTC).date()

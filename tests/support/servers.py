@@ -79,7 +79,7 @@ class ServerProcess:
         """Credentials of the plant's own tools (``SYSTEM("test")``: reads, rebuilds, audit,
         expiry, planning), signed with the server's secret key as the `mims` CLI does:
         unlike `headers`, they add no event to the store."""
-        from commands.authentication import system_token  # noqa: PLC0415
+        from commands.authentication import system_token
 
         secret = self.env.get("MIMS_SECRET_KEY")
         if secret is None:

@@ -20,9 +20,9 @@ from ledger.stock.card import Stock
 from ledger.store import store_env
 from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
+from tests.support.identity import admin_headers
 from tests.support.plant import Plant
 from tests.support.servers import ServerProcess
-from tests.support.identity import admin_headers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 D = Decimal
