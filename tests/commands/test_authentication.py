@@ -227,7 +227,7 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     Settings(
         environment="production",
         database_url="postgresql://u@h/db",
-        secret_key="x" * 32,  # type: ignore[arg-type]  # noqa: S106
+        secret_key="x" * 32,  # type: ignore[arg-type]
     )
 
 

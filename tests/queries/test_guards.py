@@ -76,7 +76,7 @@ def test_production_closes_the_schema() -> None:
     production = Settings(
         environment="production",
         database_url="postgresql://u@127.0.0.1/db",
-        secret_key="s" * 32,  # type: ignore[arg-type]  # noqa: S106 - a test's
+        secret_key="s" * 32,  # type: ignore[arg-type]
     )
     assert production.graphql_limits().introspection is False
     assert production.graphql_limits().suggestions is False
@@ -84,7 +84,7 @@ def test_production_closes_the_schema() -> None:
     opened = Settings(
         environment="production",
         database_url="postgresql://u@127.0.0.1/db",
-        secret_key="s" * 32,  # type: ignore[arg-type]  # noqa: S106 - a test's
+        secret_key="s" * 32,  # type: ignore[arg-type]
         graphql_introspection=True,
     )
     assert opened.graphql_limits().introspection is True
