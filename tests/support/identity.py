@@ -46,9 +46,9 @@ def issue_key(
     return outcome.data["key"]
 
 
-def admin_key(ledger: Ledger) -> str:
+def admin_key(ledger: Ledger, name: str = "test administrator") -> str:
     """An administrator's API key for every site."""
-    return issue_key(ledger, (("administrator", "*"),), name="test administrator")
+    return issue_key(ledger, (("administrator", "*"),), name=name)
 
 
 def bearer(key: str) -> dict[str, str]:
@@ -59,14 +59,14 @@ def admin_headers(ledger: Ledger) -> dict[str, str]:
     return bearer(admin_key(ledger))
 
 
-def admin_key_for(database_url: str) -> str:
+def admin_key_for(database_url: str, name: str = "test administrator") -> str:
     """An administrator's key issued into the event store at ``database_url`` (for a server
     in another process), through a ledger of its own, closed again."""
     from ledger.store import store_env
 
     ledger = Ledger(store_env(database_url))
     try:
-        return admin_key(ledger)
+        return admin_key(ledger, name)
     finally:
         ledger.close()
 
