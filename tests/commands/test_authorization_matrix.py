@@ -27,11 +27,11 @@ from ledger.aggregate import LedgerAggregate
 from ledger.commands import Command
 from ledger.errors import NotPermitted
 from ledger.identity.commands import SetPassword
-from ledger.master_data.commands import RegisterLocation
-from ledger.master_data.location import Location
 from ledger.identity.permissions import COMMAND_PERMISSIONS
 from ledger.identity.principals import Principal, PrincipalKind
 from ledger.identity.roles import ROLE_PERMISSIONS, Grant, Permission, Role
+from ledger.master_data.commands import RegisterLocation
+from ledger.master_data.location import Location
 from ledger.quality.commands import HoldLots
 from ledger.store import store_env
 from ledger.unit_of_work import Envelope, UnitOfWork
@@ -134,7 +134,7 @@ def test_the_matrix(ledger: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
                 if found != expected:
                     wrong.append(f"{route.path} {role}@{site} at {at}: {found}")
     # GraphQL root fields and /admin endpoints, over HTTP.
-    fields = sorted(build_schema()._schema.query_type.fields)  # noqa: SLF001
+    fields = sorted(build_schema()._schema.query_type.fields)
     assert [f for f in fields if f not in GRAPHQL_PERMISSIONS] == [], "fields with no permission"
     app = create_app(ledger=ledger, read_models=ReadModels(None))
     admin_routes = [
