@@ -24,14 +24,14 @@ from mims.settings import Settings
 from tests.support.dashboards import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    VIEWER,
     ServedPlant,
+    log_in,
     post_scenario,
     require_chromium,
 )
-from tests.support.identity import PASSWORD, admin_headers, register
+from tests.support.identity import admin_headers, register
 from tests.support.servers import serving
-
-VIEWER = "dashboard-viewer"
 
 
 @pytest.fixture(scope="module")
@@ -67,15 +67,6 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
-
-
-def log_in(page: Page, base: str, user: str = VIEWER) -> None:
-    """Log the page's browser context in (the session and CSRF cookies), as the login
-    page's script does."""
-    answer = page.context.request.post(
-        f"{base}/auth/login", data={"user": user, "password": PASSWORD}
-    )
-    assert answer.ok, answer.text()
 
 
 @pytest.fixture

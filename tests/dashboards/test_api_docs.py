@@ -16,7 +16,7 @@ from playwright.sync_api import Page, Route, expect
 from mims.api_docs import STATIC
 from mims.server import create_app
 from mims.settings import Settings
-from tests.dashboards.conftest import VIEWER, log_in
+from tests.support.dashboards import VIEWER, log_in
 from tests.support.identity import admin_headers, register
 from tests.support.servers import serving
 

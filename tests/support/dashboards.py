@@ -10,7 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Page
 
+from tests.support.identity import PASSWORD
 from tests.support.services import IN_CI
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -149,3 +151,16 @@ def post_scenario(plant: ServedPlant) -> None:
 def local_input(instant: datetime) -> str:
     """An instant as a datetime-local value in the browser's (UTC) time zone."""
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+# The person the dashboards' browser logs in as (an auditor of every site: reads only).
+VIEWER = "dashboard-viewer"
+
+
+def log_in(page: Page, base: str, user: str = VIEWER) -> None:
+    """Log the page's browser context in (the session and CSRF cookies), as the login
+    page's script does."""
+    answer = page.context.request.post(
+        f"{base}/auth/login", data={"user": user, "password": PASSWORD}
+    )
+    assert answer.ok, answer.text()
