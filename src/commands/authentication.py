@@ -107,7 +107,9 @@ def is_open(path: str, *, metrics_open: bool = True) -> bool:
 
 
 def is_page(path: str) -> bool:
-    return path == "/" or (path.startswith(PAGE_PREFIX) and path.endswith(PAGE_SUFFIXES))
+    return path in {"/", PAGE_PREFIX.rstrip("/")} or (
+        path.startswith(PAGE_PREFIX) and path.endswith(PAGE_SUFFIXES)
+    )
 
 
 # --- sessions -------------------------------------------------------------------------
@@ -291,7 +293,9 @@ class Authentication:
             log.info("not authenticated", path=path, reason=e.reason)
             principal, by_cookie = None, None
         if principal is None:
-            if method in SAFE_METHODS and is_page(path):
+            # A browser opening a page (a dashboard, GraphiQL) is sent to log in first.
+            browsing = "text/html" in (_header(scope, b"accept") or "")
+            if method in SAFE_METHODS and (is_page(path) or browsing):
                 await self._redirect_to_login(send)
             else:
                 await send_not_authenticated(send, path, "valid credentials are required")

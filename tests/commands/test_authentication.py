@@ -103,8 +103,8 @@ def test_the_dashboards_send_a_browser_to_the_login_page(
     served: tuple[TestClient, Ledger],
 ) -> None:
     client, _ = served
-    for page in ("/", "/dashboards/", "/dashboards/ledger.html"):
-        answer = client.get(page, follow_redirects=False)
+    for page in ("/", "/dashboards", "/dashboards/", "/dashboards/ledger.html", "/graphql"):
+        answer = client.get(page, follow_redirects=False, headers={"accept": "text/html"})
         assert answer.status_code == 303, page
         assert answer.headers["location"] == "/login"
     login = client.get("/login")
