@@ -68,11 +68,12 @@ class ServerProcess:
     def headers(self) -> dict[str, str]:
         """An administrator's credentials for this server: an API key issued into its
         event store (once, on first use, through a ledger of the test's own)."""
-        if self._headers is None:
-            from tests.support.identity import admin_key_for, bearer
+        with self._headers_lock:  # client threads may ask at once: one key, one ledger
+            if self._headers is None:
+                from tests.support.identity import admin_key_for, bearer
 
-            self._headers = bearer(admin_key_for(self.database_url))
-        return self._headers
+                self._headers = bearer(admin_key_for(self.database_url))
+            return self._headers
 
     @property
     def system_headers(self) -> dict[str, str]:
