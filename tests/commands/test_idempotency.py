@@ -84,6 +84,7 @@ def test_every_resend_answers_one_outcome_from_any_process(pg_url: str) -> None:
     settings = {"MIMS_MAX_RETRIES": "100", "MIMS_EXPIRY_INTERVAL_MINUTES": "0"}
     first = ServerProcess(pg_url, **settings).start()
     second = ServerProcess(pg_url, **settings).start()
+    assert first.headers and second.headers  # issued before the clients start
     answers: dict[int, list[httpx.Response]] = {k: [] for k in range(CLIENTS)}
     try:
         send_all([first, second], answers)

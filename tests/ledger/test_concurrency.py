@@ -44,6 +44,9 @@ def two_servers(pg_url: str) -> Iterator[tuple[Ledger, list[ServerProcess]]]:
     plant.item("SCARCE", tracking="lot", unit_of_measure="ea", precision=0)
     plant.receive("SCARCE", "400", "3", lot="L1")
     servers = [ServerProcess(pg_url).start(), ServerProcess(pg_url).start()]
+    # Credentials before the clients start: a failure here is the fixture's, never a
+    # client thread's that leaves the others waiting at their barrier.
+    assert all(server.headers for server in servers)
     try:
         yield ledger, servers
     finally:
