@@ -324,15 +324,18 @@ class Authentication:
             token = token.strip()
             if scheme.lower() != "bearer" or not token:
                 raise NotAuthenticated("not a bearer token")
+            # Each reads the store when what it read is over a second old: off the event
+            # loop, which a slow or saturated database would otherwise stall (and the
+            # worker's health check with it).
             if token.startswith(API_KEY_PREFIX):
-                return authenticator.by_api_key(token), None
+                return await asyncio.to_thread(authenticator.by_api_key, token), None
             if token.startswith(SESSION_PREFIX):
-                return self._by_session(authenticator, token), None
+                return await asyncio.to_thread(self._by_session, authenticator, token), None
             # An OpenID Connect token: the provider's keys may have to be fetched.
             return await asyncio.to_thread(authenticator.by_bearer, token), None
         cookie = cookies(scope).get(SESSION_COOKIE)
         if cookie:
-            principal = self._by_session(authenticator, cookie)
+            principal = await asyncio.to_thread(self._by_session, authenticator, cookie)
             return principal, principal.session_id
         return None, None
 
