@@ -2,11 +2,11 @@
 
 `mims serve` runs in its own process on a SQLite store with a per-caller command limit
 (``MIMS_RATE_LIMIT_COMMANDS``, `LIMIT_PER_S`/second). Callers are told apart by their
-address (the identity layer will name principals; the key function takes a principal
-first): a quiet caller posts receipts from 127.0.0.2 at `QUIET_PER_S` a second, each
-timed, first alone, then while a flooding caller posts from 127.0.0.3, in a process of
-its own, ten times the limit (`BURST_PER_S` a second, open loop over 32 keep-alive
-connections, with a bare HTTP/1.1 client that costs the shared cores little).
+principal (an API key each): a quiet caller posts receipts from 127.0.0.2 at
+`QUIET_PER_S` a second, each timed, first alone, then while a flooding caller with a key
+of its own posts from 127.0.0.3, in a process of its own, ten times the limit
+(`BURST_PER_S` a second, open loop over 32 keep-alive connections, with a bare HTTP/1.1
+client that costs the shared cores little).
 
 Figures, in one run:
 
@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import orjson
+from tests.support.identity import admin_key_for
 from tests.support.servers import ServerProcess
 
 from benchmarks.report import Report, percentile
@@ -53,12 +54,14 @@ def receipt(sku: str) -> dict[str, str]:
     return {"sku": sku, "location": "A", "quantity": "1", "unit_cost": "1"}
 
 
-def client(address: str, connections: int) -> httpx.AsyncClient:
+def client(address: str, connections: int, key: str) -> httpx.AsyncClient:
     transport = httpx.AsyncHTTPTransport(
         local_address=address,
         limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
     )
-    return httpx.AsyncClient(transport=transport, timeout=30)
+    return httpx.AsyncClient(
+        transport=transport, timeout=30, headers={"Authorization": f"Bearer {key}"}
+    )
 
 
 @dataclass
@@ -77,13 +80,20 @@ class Calls:
 
 
 async def open_loop(
-    url: str, address: str, sku: str, *, rate: float, seconds: float, connections: int
+    url: str,
+    address: str,
+    sku: str,
+    *,
+    rate: float,
+    seconds: float,
+    connections: int,
+    key: str,
 ) -> Calls:
     """Post a receipt every 1/rate s for ``seconds``, each timed from when it was due (no
     coordinated omission: a slow answer does not delay the next send)."""
     calls = Calls()
     in_flight: set[asyncio.Task[None]] = set()
-    async with client(address, connections) as http:
+    async with client(address, connections, key) as http:
 
         async def one(due: float) -> None:
             try:
@@ -109,9 +119,9 @@ async def open_loop(
     return calls
 
 
-async def quiet(url: str, seconds: float) -> Calls:
+async def quiet(url: str, seconds: float, key: str) -> Calls:
     return await open_loop(
-        url, QUIET_ADDRESS, "QUIET", rate=QUIET_PER_S, seconds=seconds, connections=8
+        url, QUIET_ADDRESS, "QUIET", rate=QUIET_PER_S, seconds=seconds, connections=8, key=key
     )
 
 
@@ -144,13 +154,13 @@ async def _flood_connection(
         writer.close()
 
 
-async def flood(url: str, seconds: float, connections: int = 32) -> Calls:
+async def flood(url: str, seconds: float, key: str, connections: int = 32) -> Calls:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     body = orjson.dumps(receipt("FLOOD"))
     request = (
         f"POST /v1/receipts HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
+        f"Authorization: Bearer {key}\r\nContent-Length: {len(body)}\r\n\r\n"
     ).encode() + body
     start = time.perf_counter() + 0.1
     times = [start + n / BURST_PER_S for n in range(int(BURST_PER_S * seconds))]
@@ -165,13 +175,13 @@ async def flood(url: str, seconds: float, connections: int = 32) -> Calls:
     return calls
 
 
-def _flood(url: str, seconds: float, out: Any) -> None:
-    calls = asyncio.run(flood(url, seconds))
+def _flood(url: str, seconds: float, key: str, out: Any) -> None:
+    calls = asyncio.run(flood(url, seconds, key))
     out.send((dict(calls.statuses), calls.skipped, calls.elapsed))
 
 
-async def setup(url: str) -> None:
-    async with client(SETUP_ADDRESS, 4) as http:
+async def setup(url: str, key: str) -> None:
+    async with client(SETUP_ADDRESS, 4, key) as http:
         for path, body in [
             ("/v1/locations", {"code": "S", "level": "site"}),
             ("/v1/locations", {"code": "W", "level": "warehouse", "parent": "S"}),
@@ -201,17 +211,19 @@ def measure(limit: str, seconds: float) -> tuple[Calls, Calls, Calls]:
             MIMS_EXPIRY_INTERVAL_MINUTES="0",
             MIMS_ANCHOR_INTERVAL_SECONDS="0",
         ) as server:
-            asyncio.run(setup(server.url))
+            quiet_key = admin_key_for(server.database_url, "quiet")
+            flood_key = admin_key_for(server.database_url, "flood")
+            asyncio.run(setup(server.url, quiet_key))
             # Warm up (imports, caches, the first batches), then the quiet baseline.
-            asyncio.run(quiet(server.url, 2))
-            alone = asyncio.run(quiet(server.url, seconds))
+            asyncio.run(quiet(server.url, 2, quiet_key))
+            alone = asyncio.run(quiet(server.url, seconds, quiet_key))
             receive, send = multiprocessing.Pipe(duplex=False)
             flood = multiprocessing.get_context("spawn").Process(
-                target=_flood, args=(server.url, seconds + 1, send)
+                target=_flood, args=(server.url, seconds + 1, flood_key, send)
             )
             flood.start()
             time.sleep(0.5)  # the flood is under way before the quiet caller is timed
-            during = asyncio.run(quiet(server.url, seconds))
+            during = asyncio.run(quiet(server.url, seconds, quiet_key))
             statuses, skipped, elapsed = receive.recv()
             flood.join(60)
     finally:

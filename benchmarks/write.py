@@ -142,6 +142,7 @@ def over_http(url: str, *, clients: int, duration: float) -> Result:
     with ServerProcess(url, MIMS_RATE_LIMIT_COMMANDS="") as server:
         return run_http(
             server.url,
+            key=server.headers["Authorization"].removeprefix("Bearer "),
             prefix="HT",
             items=ITEMS,
             clients=clients,

@@ -25,6 +25,8 @@ EXAMPLES = ROOT / "docs" / "planning" / "examples"
 # Files the wheel must carry besides the Python modules.
 DATA_FILES = [
     "mims/dashboards/static/index.html",
+    "mims/dashboards/login.html",
+    "mims/dashboards/static/login.js",
     "mims/api_docs/static/swagger-ui/swagger-ui-bundle.js",
     "mims/api_docs/static/graphiql/graphiql.min.js",
     "mims/api_docs/static/graphiql.html",
@@ -87,6 +89,7 @@ def test_the_wheel_installed_without_extras_runs_the_cli_and_the_server(tmp_path
         venv,
         MIMS_DATABASE_URL=f"sqlite:///{work}/events.db",
         MIMS_READ_MODEL_PATH=str(work / "read.duckdb"),
+        MIMS_SECRET_KEY_FILE=str(work / "secret_key"),  # development's generated key
         MIMS_LOG_LEVEL="warning",
     )
 
@@ -115,12 +118,16 @@ def test_the_wheel_installed_without_extras_runs_the_cli_and_the_server(tmp_path
                 assert time.monotonic() < deadline, "mims serve did not answer /health"
                 time.sleep(0.2)
         assert health.status_code == 200
-        for path in ("/dashboards/", "/docs", "/api-docs/graphiql/graphiql.min.js"):
+        for path in ("/login", "/dashboards/lib.js", "/docs", "/api-docs/graphiql/graphiql.min.js"):
             assert httpx.get(base + path, timeout=30).status_code == 200, path
+        # A dashboard needs a login: a browser is sent to the login page.
+        page = httpx.get(f"{base}/dashboards/", timeout=30)
+        assert (page.status_code, page.headers["location"]) == (303, "/login")
     finally:
         server.terminate()
         server.wait(30)
         log.close()
     # MIMS_* was honoured: the store is where it says, nothing went to ./var.
     assert (work / "events.db").exists()
+    assert (work / "secret_key").stat().st_mode & 0o077 == 0  # the key is the owner's only
     assert not (work / "var").exists()

@@ -20,7 +20,8 @@ import pytest
 
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
-from mims.demo import load_demo
+from mims.demo import SITE, load_demo
+from tests.support.identity import issue_key
 from tests.support.servers import ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -53,6 +54,8 @@ def test_the_api_answers_as_its_openapi_document_says(tmp_path: Path) -> None:
     ledger = Ledger(store_env(url), WriterSettings())
     try:
         load_demo(ledger, show_progress=False)
+        # Everything an administrator may do, and the signed quality decisions at the plant.
+        key = issue_key(ledger, (("administrator", "*"), ("quality_approver", SITE)))
     finally:
         ledger.close()
     st = shutil.which("st", path=str(Path(sys.executable).parent))
@@ -66,6 +69,8 @@ def test_the_api_answers_as_its_openapi_document_says(tmp_path: Path) -> None:
                 str(CONFIG),
                 "run",
                 f"{server.url}/openapi.json",
+                "--header",
+                f"Authorization: Bearer {key}",
                 "--checks",
                 "all",
                 "--phases",

@@ -10,17 +10,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
-from mims.demo import load_demo
+from mims.demo import DEMO_PASSWORD, demo_people, load_demo
 from mims.server import create_app
 from mims.settings import Settings
 from tests.support.servers import serving
 
 README = Path(__file__).parent.parent / "README.md"
+SECRET_KEY = "tour-secret-key-of-at-least-32-characters"  # noqa: S105 - a test server's
+
+
+def login_token(url: str, user: str) -> str:
+    answer = httpx.post(f"{url}/auth/login", json={"user": user, "password": DEMO_PASSWORD})
+    assert answer.status_code == 200, answer.text
+    token: str = answer.json()["token"]
+    return token
 
 
 def tour_steps() -> list[tuple[int, str]]:
@@ -64,7 +73,10 @@ def server(tmp_path: Path) -> Iterator[Server]:
     url = f"sqlite:///{tmp_path}/events.db"
     ledger = Ledger(store_env(url), WriterSettings())
     load_demo(ledger, show_progress=False)
-    settings = Settings(database_url=url, read_model_path=tmp_path / "read.duckdb")
+    demo_people(ledger)  # as `mims demo load` creates them in development
+    settings = Settings(
+        database_url=url, read_model_path=tmp_path / "read.duckdb", secret_key=SECRET_KEY
+    )
     app = create_app(settings, ledger=ledger)
     with serving(app) as base:
         yield Server(base, ledger, app)
@@ -85,6 +97,11 @@ def test_the_readme_tour_answers_what_it_says(server: Server, tmp_path: Path) ->
         "MIMS_READ_MODEL_PATH": str(tmp_path / "read.duckdb"),
         "MIMS_HOST": host,
         "MIMS_PORT": port,
+        # The tour's `mims` commands ask the server, signed with its secret key.
+        "MIMS_SECRET_KEY": SECRET_KEY,
+        # The tour's first block logs in; each step below runs in a shell of its own.
+        "MIMS_TOKEN": login_token(server.url, "demo-administrator"),
+        "QA_TOKEN": login_token(server.url, "demo-quality-approver"),
     }
     mims = str(Path(sys.executable).parent / "mims")
     (tmp_path / "var").mkdir()

@@ -1,22 +1,26 @@
 """The command API under /v1: thin routes that hand one command to the ledger's writer.
 
-Headers: ``X-Actor`` (who, for the audit trail), ``X-Correlation-ID`` (to tie a
-transaction to a work order, a scanner session...), ``Idempotency-Key`` (an alternative to
-the body's ``command_id``). A replayed command answers 201 with ``duplicate: true`` and the
-header ``Idempotent-Replayed: true``, and posts nothing.
+Who sends a command is the authenticated principal (`commands.authentication`), never
+a header: its actor is recorded and its grants are checked. Headers:
+``X-Correlation-ID`` (to tie a transaction to a work order, a scanner session...),
+``Idempotency-Key`` (an alternative to the body's ``command_id``). A replayed command
+answers 201 with ``duplicate: true`` and the header ``Idempotent-Replayed: true``, and
+posts nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
+from commands.authentication import principal_of
 from commands.problems import (
     IdempotencyKeyMismatch,
     InvalidIdempotencyKey,
@@ -27,6 +31,8 @@ from commands.problems import (
 )
 from ledger.commands import Command
 from ledger.errors import UnknownItem, UnknownLocation
+from ledger.identity.principals import Principal
+from ledger.identity.roles import ROLE_PERMISSIONS, Permission
 from ledger.master_data.commands import PlanningParametersInput
 from ledger.stock.card import Stock
 from ledger.values import CostingMethod, StockStatus
@@ -45,7 +51,7 @@ LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 
 @dataclass(frozen=True)
 class Sender:
-    actor: str
+    principal: Principal | None
     correlation_id: str | None
     idempotency_key: str | None
 
@@ -82,8 +88,12 @@ async def submit(command: C, ledger: Ledger, sender: Sender) -> Outcome:
                 field="command_id",
             )
         command = command.model_copy(update={"command_id": sender.idempotency_key})
+    if sender.principal is None:
+        # The authentication middleware answers 401 before a command gets here.
+        msg = "a command reached the ledger without a principal"
+        raise RuntimeError(msg)
     return await ledger.execute_async(
-        command, actor=sender.actor, correlation_id=sender.correlation_id
+        command, principal=sender.principal, correlation_id=sender.correlation_id
     )
 
 
@@ -105,6 +115,26 @@ def accepted_body(outcome: Outcome) -> dict[str, object]:
     }
 
 
+def may_read(permission: Permission) -> Callable[[Request], None]:
+    """A GET's dependency: the principal holds ``permission`` on some grant, else 403."""
+
+    def check(request: Request) -> None:
+        principal = principal_of(request.scope)
+        if principal is None or not any(
+            permission in ROLE_PERMISSIONS[grant.role] for grant in principal.grants
+        ):
+            raise HTTPException(403, f"not permitted: {permission}")
+
+    return check
+
+
+# The write side's own reads (GET /v1/...) and the permission each needs.
+V1_READ_PERMISSIONS: dict[str, Permission] = {
+    "/v1/items/{sku}": Permission.READ_MASTER_DATA,
+    "/v1/locations/{code}": Permission.READ_MASTER_DATA,
+    "/v1/stock/{sku}": Permission.READ_STOCK,
+}
+
 router = APIRouter(prefix="/v1")
 CREATED = status.HTTP_201_CREATED
 # What a command can answer: 201 (posted, or replayed), or a problem: an unknown id (404),
@@ -112,9 +142,9 @@ CREATED = status.HTTP_201_CREATED
 # (422), the event store unreachable (503).
 ACCEPTED: ResponsesDoc = {
     201: {"model": Accepted},
-    **problem_responses(404, 409, 413, 415, 422, 503),
+    **problem_responses(401, 403, 404, 409, 413, 415, 422, 503),
 }
-READ_ANSWERS = problem_responses(404, 422, 503)
+READ_ANSWERS = problem_responses(401, 403, 404, 422, 503)
 
 
 # --- reads for the write side's own checks (from the aggregates, not the read models) ----
@@ -243,7 +273,12 @@ class LocationOut(BaseModel):
     blocked_reason: str
 
 
-@router.get("/items/{sku}", tags=["master data"], responses=READ_ANSWERS)
+@router.get(
+    "/items/{sku}",
+    tags=["master data"],
+    responses=READ_ANSWERS,
+    dependencies=[Depends(may_read(V1_READ_PERMISSIONS["/v1/items/{sku}"]))],
+)
 def get_item(sku: str, ledger: LedgerDep) -> ItemOut:
     item = ledger.item(sku)
     if item is None:
@@ -264,7 +299,12 @@ def get_item(sku: str, ledger: LedgerDep) -> ItemOut:
     )
 
 
-@router.get("/locations/{code}", tags=["master data"], responses=READ_ANSWERS)
+@router.get(
+    "/locations/{code}",
+    tags=["master data"],
+    responses=READ_ANSWERS,
+    dependencies=[Depends(may_read(V1_READ_PERMISSIONS["/v1/locations/{code}"]))],
+)
 def get_location(code: str, ledger: LedgerDep) -> LocationOut:
     location = ledger.location(code)
     if location is None:
@@ -282,7 +322,12 @@ def get_location(code: str, ledger: LedgerDep) -> LocationOut:
     )
 
 
-@router.get("/stock/{sku}", tags=["stock"], responses=READ_ANSWERS)
+@router.get(
+    "/stock/{sku}",
+    tags=["stock"],
+    responses=READ_ANSWERS,
+    dependencies=[Depends(may_read(V1_READ_PERMISSIONS["/v1/stock/{sku}"]))],
+)
 def get_stock_card(sku: str, ledger: LedgerDep) -> StockCard:
     """The item's stock card as the ledger decides with it (not a read model)."""
     stock = ledger.stock(sku)

@@ -34,6 +34,7 @@ from commands.api import (
     accepted_headers,
     submit,
 )
+from commands.authentication import principal_of
 from commands.limits import DEFAULT_MAX_BODY, send_too_large
 from commands.problems import (
     PROBLEM_JSON,
@@ -48,6 +49,7 @@ from commands.problems import (
 )
 from ledger.commands import Command
 from ledger.errors import LedgerError
+from ledger.identity.principals import Principal
 
 # What a route makes of its validated body: the command to submit, and members to add to
 # the 201 body. ``state`` is the app's: the composition root puts there what a route needs.
@@ -112,11 +114,14 @@ def is_json(headers: list[tuple[bytes, bytes]]) -> bool:
     return False
 
 
-SENDER_HEADERS = (b"x-actor", b"x-correlation-id", b"idempotency-key")
+SENDER_HEADERS = (b"x-correlation-id", b"idempotency-key")
 
 
-def read_sender(headers: list[tuple[bytes, bytes]], path: str) -> Sender | Problem:
-    """Who sends the command, from the raw headers: the one place they are read."""
+def read_sender(
+    headers: list[tuple[bytes, bytes]], path: str, principal: Principal | None = None
+) -> Sender | Problem:
+    """Who sends the command: the principal the authentication middleware found, and the
+    raw headers (the one place they are read)."""
     found: dict[bytes, str] = {}
     for name, value in headers:
         if name in SENDER_HEADERS:
@@ -134,14 +139,13 @@ def read_sender(headers: list[tuple[bytes, bytes]], path: str) -> Sender | Probl
                 )
             found[name] = text
     return Sender(
-        found.get(b"x-actor") or "anonymous",
+        principal,
         found.get(b"x-correlation-id"),
         found.get(b"idempotency-key"),
     )
 
 
 def sender_headers(
-    x_actor: Annotated[str | None, Header(max_length=HEADER_MAX_LENGTH)] = None,
     x_correlation_id: Annotated[str | None, Header(max_length=HEADER_MAX_LENGTH)] = None,
     idempotency_key: Annotated[str | None, Header(max_length=HEADER_MAX_LENGTH)] = None,
 ) -> None:
@@ -177,7 +181,7 @@ class CommandEndpoint:
         if not is_json(scope["headers"]):
             return *unsupported_media_type(path), None
         body = await _body(receive, self.max_body)
-        sender = read_sender(scope["headers"], path)
+        sender = read_sender(scope["headers"], path, principal_of(scope))
         if isinstance(sender, tuple):
             return *sender, None
         try:

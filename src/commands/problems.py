@@ -34,6 +34,7 @@ STATUS_BY_KIND: Mapping[errors.ErrorKind, int] = {
     "not_found": 404,
     "invalid": 422,
     "refused": 409,
+    "forbidden": 403,
 }
 
 

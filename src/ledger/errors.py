@@ -4,7 +4,8 @@ problem details once, at the edge.
 
 ``kind`` sorts them for that translation: ``not_found`` (an id that does not exist),
 ``invalid`` (the input is wrong for this item or location, e.g. too many decimals) and
-``refused`` (well-formed, but a rule of the ledger says no).
+``refused`` (well-formed, but a rule of the ledger says no) and ``forbidden`` (the
+principal holds no grant that permits it there).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
-ErrorKind = Literal["not_found", "invalid", "refused"]
+ErrorKind = Literal["not_found", "invalid", "refused", "forbidden"]
 
 
 class LedgerError(Exception):
@@ -216,3 +217,13 @@ class ConcurrencyConflict(LedgerError):
 
     type = "concurrency-conflict"
     title = "Concurrent update conflict"
+
+
+class NotPermitted(LedgerError):
+    """The principal holds no grant that permits this command at this place (its roles,
+    sites and location subtrees). Nothing is saved, not even a receipt: the same command
+    may be sent again by someone who may."""
+
+    type = "not-permitted"
+    title = "Not permitted"
+    kind = "forbidden"

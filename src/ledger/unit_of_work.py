@@ -12,7 +12,10 @@ from typing import Protocol, TypeVar
 from uuid import UUID
 
 from ledger.aggregate import LedgerAggregate
-from ledger.errors import UnknownItem, UnknownLocation
+from ledger.errors import NotPermitted, UnknownItem, UnknownLocation
+from ledger.identity.permissions import allowed
+from ledger.identity.principals import Principal
+from ledger.identity.roles import Permission
 from ledger.ids import event_id, item_id, location_id, stock_id
 from ledger.master_data.item import Item
 from ledger.master_data.location import Location
@@ -35,6 +38,11 @@ class Envelope:
     command_id: str
     correlation_id: str
     effective_at: datetime
+    # Who sent it, when authenticated (the HTTP edge), and what the command needs: each
+    # place the handler resolves is checked against the principal's grants. None: a
+    # trusted caller in-process (the CLI at a terminal, tests, the jobs' own SYSTEM).
+    principal: Principal | None = None
+    permission: Permission | None = None
 
 
 class UnitOfWork:
@@ -56,9 +64,31 @@ class UnitOfWork:
         # Answered to this command's caller once and never stored, not even in its
         # receipt (a new API key's text, a TOTP secret): a resend does not get it again.
         self.shown_once: dict[str, str] = {}
+        self._permitted_sites: set[str] = set()
+
+    def _check(self, site: str, location: str | None) -> None:
+        """Refuse (`NotPermitted`) unless one grant of the principal permits the command
+        here (``ledger.identity.permissions.allowed``)."""
+        principal, permission = self.envelope.principal, self.envelope.permission
+        if principal is None or permission is None:
+            return
+        if not allowed(principal, permission, site, location):
+            where = f"location {location} of site {site}" if location else f"site {site}"
+            raise NotPermitted(
+                f"{principal.actor} may not {permission} at {where}",
+                permission=str(permission),
+                site=site,
+                location=location,
+            )
+        self._permitted_sites.add(site)
 
     def meta(self, site: str = "") -> Meta:
         e = self.envelope
+        # A site named without a place (a new location's, a grant's) is checked as a whole;
+        # one reached through a checked place already was (a location-scoped grant
+        # permits its subtree, not its site as a whole).
+        if site and site != "*" and site not in self._permitted_sites:
+            self._check(site, None)
         return Meta(
             actor=e.actor,
             command_id=e.command_id,
@@ -149,6 +179,7 @@ class UnitOfWork:
     def place(self, code: str, field: str = "location") -> Place:
         known = self._places.get(code)
         if known is not None:
+            self._check(known.site, known.code)
             return known
         location = self.location(code, field)
         blocked_by = None
@@ -166,4 +197,5 @@ class UnitOfWork:
             blocked_by=blocked_by,
         )
         self._places[code] = place
+        self._check(place.site, place.code)
         return place

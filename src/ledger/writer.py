@@ -50,7 +50,12 @@ from ledger.errors import (
     EffectiveTimeOutOfWindow,
     IdempotencyKeyReused,
     LedgerError,
+    NotPermitted,
 )
+from ledger.identity.commands import SetPassword
+from ledger.identity.permissions import COMMAND_PERMISSIONS, allowed, may_set_password
+from ledger.identity.principals import Principal
+from ledger.identity.roles import ROLE_PERMISSIONS, Grant, Permission
 from ledger.ids import item_id, location_id, receipt_id, stock_id
 from ledger.master_data.item import Item
 from ledger.master_data.location import Location
@@ -92,6 +97,32 @@ class Submission:
     future: Future[Outcome] = field(default_factory=Future)
     attempts: int = 0
     submitted_at: float = field(default_factory=time.perf_counter)
+
+
+def permits_anywhere(grant: Grant, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[grant.role]
+
+
+def permitted_somewhere(envelope: Envelope, command: Command) -> None:
+    """The check before the handler: the principal holds the command's permission on some
+    grant (a plant-wide one for managing people); each place the handler then resolves
+    is checked too (`UnitOfWork.place`, `UnitOfWork.meta`)."""
+    principal, permission = envelope.principal, envelope.permission
+    if principal is None:
+        return
+    if permission is None:
+        msg = f"{command.command_name} is mapped to no permission"
+        raise NotPermitted(msg)
+    if isinstance(command, SetPassword) and may_set_password(principal, command.user_id):
+        return
+    if permission is Permission.IDENTITY_MANAGE:
+        if not allowed(principal, permission, None):
+            msg = f"{principal.actor} may not {permission} (a plant-wide grant is needed)"
+            raise NotPermitted(msg, permission=str(permission))
+        return
+    if not any(permits_anywhere(grant, permission) for grant in principal.grants):
+        msg = f"{principal.actor} may not {permission} anywhere"
+        raise NotPermitted(msg, permission=str(permission))
 
 
 class WriterObserver:
@@ -164,17 +195,27 @@ class Ledger:
     # --- submitting -------------------------------------------------------------------
 
     def submit(
-        self, command: Command, *, actor: str = "system", correlation_id: str | None = None
+        self,
+        command: Command,
+        *,
+        actor: str = "system",
+        correlation_id: str | None = None,
+        principal: Principal | None = None,
     ) -> Future[Outcome]:
+        """``principal``: who sent it (the HTTP edge authenticated them); their actor is
+        recorded and their grants are checked where the command acts. Without one the
+        caller is trusted (a terminal, a test) and ``actor`` is recorded."""
         if command.prepares:
             command = command.prepared()  # in the caller's thread, never the writer's
         command_id = command.command_id or uuid4().hex
         now = self._clock()
         envelope = Envelope(
-            actor=actor,
+            actor=principal.actor if principal is not None else actor,
             command_id=command_id,
             correlation_id=correlation_id or command_id,
             effective_at=command.effective_at or now,
+            principal=principal,
+            permission=COMMAND_PERMISSIONS.get(type(command)) if principal else None,
         )
         submission = Submission(command=command, envelope=envelope)
         if self.observers:
@@ -190,16 +231,26 @@ class Ledger:
         actor: str = "system",
         correlation_id: str | None = None,
         timeout: float | None = 60,
+        principal: Principal | None = None,
     ) -> Outcome:
-        return self.submit(command, actor=actor, correlation_id=correlation_id).result(timeout)
+        return self.submit(
+            command, actor=actor, correlation_id=correlation_id, principal=principal
+        ).result(timeout)
 
     async def execute_async(
-        self, command: Command, *, actor: str = "system", correlation_id: str | None = None
+        self,
+        command: Command,
+        *,
+        actor: str = "system",
+        correlation_id: str | None = None,
+        principal: Principal | None = None,
     ) -> Outcome:
         if command.prepares:
             # Off the event loop: preparing may take a good part of a second (argon2).
             command = await asyncio.to_thread(command.prepared)
-        future = self.submit(command, actor=actor, correlation_id=correlation_id)
+        future = self.submit(
+            command, actor=actor, correlation_id=correlation_id, principal=principal
+        )
         return await asyncio.wrap_future(future)
 
     def _observe(self, submission: Submission, future: Future[Outcome]) -> None:
@@ -397,6 +448,7 @@ class Ledger:
         uow = UnitOfWork(self, submission.envelope, batch.places)
         command = submission.command
         try:
+            permitted_somewhere(submission.envelope, command)
             self._check_effective_time(submission.envelope.effective_at, now)
             data = HANDLERS[type(command)](uow, command)
         except LedgerError as e:
@@ -433,6 +485,10 @@ class Ledger:
         earlier: CommandReceipt | None,
         now: datetime,
     ) -> None:
+        if isinstance(error, NotPermitted):
+            # No receipt: someone who may can send the same command id afterwards.
+            batch.refused.append((submission, error))
+            return
         for key, aggregate in uow.kept().items():  # e.g. a wrong signature, counted
             batch.staged[key] = aggregate
             batch.base_versions.setdefault(key, 0)

@@ -17,20 +17,27 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from commands.problems import problem_responses
 from ledger.writer import Ledger
 from mims.audit import verify
 from mims.jobs import expire_due
+from mims.permissions import check_admin
 from planning.errors import PlanningError
 from planning.from_ledger import MrpRequest, PoliciesRequest, plan_mrp, plan_policies
 from projections.engine.operations import rebuild_into
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
 
-router = APIRouter(prefix="/admin", tags=["operations"])
+# Every route checks the principal's permission (`mims.permissions.ADMIN_PERMISSIONS`).
+router = APIRouter(
+    prefix="/admin",
+    tags=["operations"],
+    dependencies=[Depends(check_admin)],
+    responses=problem_responses(401, 403),
+)
 log = structlog.get_logger("mims.admin")
 
 
@@ -161,7 +168,8 @@ def quality_expire(request: Request) -> dict[str, Any]:
     """Run the expiry job now (it also runs every MIMS_EXPIRY_INTERVAL_MINUTES)."""
     state = request.app.state
     _caught_up(state)  # see every receipt first
-    return {"expired": expire_due(state.ledger, state.read_models)}
+    principal = request.scope["state"]["principal"]  # checked by `check_admin`
+    return {"expired": expire_due(state.ledger, state.read_models, principal)}
 
 
 # The body is not JSON (400), a run id saved already (409), over the body limit (413),

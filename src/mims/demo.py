@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from pydantic import SecretStr
 from rich.progress import Progress
 
 from ledger.commands import Command
@@ -21,6 +22,9 @@ from ledger.engineering.commands import (
     DefineWorkCenter,
     OperationInput,
 )
+from ledger.identity.accounts import Account, account_id
+from ledger.identity.commands import GrantInput, GrantRole, IssueApiKey, RegisterUser
+from ledger.identity.roles import Role
 from ledger.master_data.commands import PlanningParametersInput, RegisterItem, RegisterLocation
 from ledger.orders.commands import (
     AllocateSalesOrder,
@@ -439,3 +443,53 @@ def load_demo(ledger: Ledger, *, show_progress: bool = True) -> tuple[int, int]:
                     posted += not outcome.duplicate
                     progress.advance(task)
     return posted, duplicates
+
+
+# --- demo people (development only) ------------------------------------------------------
+
+# Every demo person's password: printed by `mims demo load`, never for production (the
+# command refuses to create people there).
+DEMO_PASSWORD = "mims-demo-password"  # noqa: S105 - the demo's, printed on purpose
+EVERY_SITE_ROLES = frozenset({Role.ADMINISTRATOR, Role.AUDITOR})
+
+
+def demo_user(role: Role) -> str:
+    return f"demo-{role.value.replace('_', '-')}"
+
+
+def demo_people(ledger: Ledger) -> tuple[list[str], str | None]:
+    """One person per grantable role (``demo-storekeeper``...), at the demo plant (every
+    site for the administrator and the auditor), with `DEMO_PASSWORD`; and, the first
+    time, an administrator's API key for curl. Returns the people created and the key's
+    text (None when they were there already)."""
+    created = []
+    for role in Role:
+        if role is Role.SYSTEM:
+            continue
+        user = demo_user(role)
+        if ledger.find(Account, account_id(user)) is not None:
+            continue
+        ledger.execute(
+            RegisterUser(
+                user_id=user,
+                printed_name=f"Demo {role.value.replace('_', ' ')}",
+                password=SecretStr(DEMO_PASSWORD),
+            ),
+            actor="demo-loader",
+        )
+        site = "*" if role in EVERY_SITE_ROLES else SITE
+        ledger.execute(
+            GrantRole(user_id=user, grant=GrantInput(role=role, site=site)), actor="demo-loader"
+        )
+        created.append(user)
+    if not created:
+        return created, None
+    outcome = ledger.execute(
+        IssueApiKey(
+            name="demo curl",
+            grants=(GrantInput(role=Role.ADMINISTRATOR, site="*"),),
+            on_behalf_of=demo_user(Role.ADMINISTRATOR),
+        ),
+        actor="demo-loader",
+    )
+    return created, outcome.data.get("key")

@@ -195,11 +195,11 @@ class HttpClient:
     """A minimal keep-alive HTTP/1.1 client on asyncio streams: the load generator must
     cost far less than the server it measures."""
 
-    def __init__(self, base_url: str, actor: str = "load") -> None:
+    def __init__(self, base_url: str, key: str) -> None:
         parts = urlsplit(base_url)
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
-        self.actor = actor
+        self.key = key  # an API key: the server records its actor
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -209,7 +209,7 @@ class HttpClient:
         payload = orjson.dumps(body)
         self.writer.write(
             f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
-            f"X-Actor: {self.actor}\r\nContent-Length: {len(payload)}\r\n\r\n".encode()
+            f"Authorization: Bearer {self.key}\r\nContent-Length: {len(payload)}\r\n\r\n".encode()
             + payload
         )
         head = await self.reader.readuntil(b"\r\n\r\n")
@@ -279,6 +279,7 @@ async def _tick(progress: Progress, task: Any, duration: float) -> None:
 def run_http(
     base_url: str,
     *,
+    key: str,
     prefix: str,
     items: int,
     clients: int,
@@ -286,7 +287,7 @@ def run_http(
     show_progress: bool = True,
 ) -> Result:
     async def main() -> Result:
-        setup = HttpClient(base_url)
+        setup = HttpClient(base_url, key)
         for command in setup_commands(prefix, items):
             path = {
                 RegisterLocation: "/v1/locations",
@@ -300,7 +301,7 @@ def run_http(
                 msg = f"setup failed: {status} {content[:300]!r}"
                 raise RuntimeError(msg)
         await setup.close()
-        connections = [HttpClient(base_url, actor=f"scanner-{k}") for k in range(clients)]
+        connections = [HttpClient(base_url, key) for _ in range(clients)]
 
         def sender(k: int) -> Callable[[str, dict[str, Any]], Awaitable[int]]:
             async def send(path: str, body: dict[str, Any]) -> int:

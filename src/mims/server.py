@@ -17,9 +17,11 @@ from fastapi.responses import JSONResponse
 from starlette.middleware.cors import CORSMiddleware
 
 from commands import install_command_api
+from commands.authentication import Authentication, Sessions
 from commands.problems import PROBLEM_JSON, problem, problem_responses, register_problem_type
 from commands.rate_limits import RateLimit
 from commands.recalls import AffectedLots
+from ledger.identity.authentication import Authenticator
 from ledger.writer import Ledger
 from mims.access import AccessMiddleware
 from mims.admin import router as admin_router
@@ -29,6 +31,7 @@ from mims.dashboards import install_dashboards
 from mims.health import install_health, sample_every
 from mims.jobs import run_expiry_job
 from mims.metrics import Metrics
+from mims.permissions import graphql_access
 from mims.relay import Relay
 from mims.settings import Settings
 from planning.errors import PlanningError
@@ -46,7 +49,7 @@ log = structlog.get_logger("mims.server")
 # What a page of an allowed origin may send besides CORS's safe headers.
 CORS_HEADERS = [
     "Authorization", "Content-Type", "Idempotency-Key", "X-Correlation-ID", "X-Min-Position",
-    "X-Actor",  # until the identity work replaces it
+    "X-CSRF-Token",
 ]  # fmt: skip
 SAMPLE_SECONDS = 5.0  # how often a worker refreshes its read-side gauges
 
@@ -161,8 +164,15 @@ def install_request_limits(app: FastAPI, settings: Settings) -> None:
     """Rate limits per caller (outside the body limit: a refused request is not read), and
     CORS outside them, closed unless MIMS_CORS_ORIGINS names origins (without it a browser
     lets no other site read an answer or send more than a simple request). The identity
-    layer, which names the caller (``scope["state"]["principal"]``), goes outside both."""
+    layer, which names the caller (``scope["state"]["principal"]``), goes between them:
+    outside the rate limiter, inside CORS (a preflight carries no credentials, and a 401
+    must carry CORS headers for a page to read it)."""
     app.add_middleware(RateLimit, limits=settings.rate_limits())
+    app.add_middleware(
+        Authentication,
+        sessions=Sessions(settings.session_secret(), int(settings.session_hours * 3600)),
+        metrics_open=settings.metrics_open,
+    )
     if settings.allowed_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -173,7 +183,7 @@ def install_request_limits(app: FastAPI, settings: Settings) -> None:
         )
 
 
-def create_app(
+def create_app(  # noqa: PLR0915 - the composition root: one statement per part
     settings: Settings | None = None,
     ledger: Ledger | None = None,
     read_models: ReadModels | None = None,
@@ -194,6 +204,7 @@ def create_app(
             the_ledger.app.recorder, models, serves_traces=True
         )
         the_ledger.listeners.append(runner.wake)
+        app.state.authenticator = Authenticator(the_ledger, oidc=settings.oidc())
         app.state.affected_lots = recall_finder(the_ledger, runner, models)
         waker = None
         if isinstance(the_ledger.app.recorder, PostgresApplicationRecorder):
@@ -237,11 +248,14 @@ def create_app(
     app.include_router(
         document_graphql(
             graphql_router(
-                mrp=MRP_PLANNING, ide_page=graphiql_page(), limits=settings.graphql_limits()
+                mrp=MRP_PLANNING,
+                ide_page=graphiql_page(),
+                limits=settings.graphql_limits(),
+                access=graphql_access,
             ),
-            # a request strawberry cannot read (400), a bad X-Min-Position (422), the read
-            # models behind it (503)
-            problem_responses(400, 422, 503),
+            # a request strawberry cannot read (400), no credentials (401), a bad
+            # X-Min-Position (422), the read models behind it (503)
+            problem_responses(400, 401, 422, 503),
         ),
         prefix="/graphql",
         tags=["queries"],

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from commands.rate_limits import RateLimits, parse_limits, storage_uri
+from ledger.identity.authentication import OidcSettings
 from ledger.store import database_scheme, store_env
 from ledger.writer import WriterSettings
 from mims.relay import RelaySettings
 from queries.guards import DEFAULT_MAX_COST, DEFAULT_TIMEOUT_SECONDS, GraphQLLimits
+
+MIN_SECRET_KEY = 32  # characters of MIMS_SECRET_KEY
 
 
 class Settings(BaseSettings):
@@ -121,6 +127,20 @@ class Settings(BaseSettings):
         description="Longest a GraphQL request may run before it is stopped",
     )
     metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics")
+    metrics_open: bool = Field(
+        default=True, description="/metrics answers without credentials (for the scraper)"
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs session tokens (32+ characters); required in production, generated"
+        " into var/secret_key in development",
+    )
+    secret_key_file: Path = Field(default=Path("var/secret_key"))
+    session_hours: float = Field(default=8, gt=0, le=24 * 30, description="A login's lifetime")
+    oidc_issuer: str | None = Field(default=None, description="OpenID Connect issuer (iss)")
+    oidc_audience: str | None = Field(default=None, description="This API's audience (aud)")
+    oidc_jwks_url: str | None = Field(default=None, description="The provider's JWKS URL")
+    oidc_user_claim: str = Field(default="preferred_username")
     log_level: str = "info"
     log_json: bool = False
     access_log: bool = Field(default=True, description="One log line per HTTP request")
@@ -137,6 +157,51 @@ class Settings(BaseSettings):
             msg = "MIMS_ENVIRONMENT=production needs MIMS_DATABASE_URL=postgresql://..."
             raise ValueError(msg)
         return self
+
+    @model_validator(mode="after")
+    def _identity_is_configured(self) -> Settings:
+        oidc = [self.oidc_issuer, self.oidc_audience, self.oidc_jwks_url]
+        if any(oidc) and not all(oidc):
+            msg = "MIMS_OIDC_ISSUER, MIMS_OIDC_AUDIENCE and MIMS_OIDC_JWKS_URL go together"
+            raise ValueError(msg)
+        if self.environment == "production" and self.secret_key is None:
+            msg = "MIMS_ENVIRONMENT=production needs MIMS_SECRET_KEY (signs the login sessions)"
+            raise ValueError(msg)
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < MIN_SECRET_KEY:
+            msg = "MIMS_SECRET_KEY must have at least 32 characters"
+            raise ValueError(msg)
+        return self
+
+    def oidc(self) -> OidcSettings | None:
+        if not (self.oidc_issuer and self.oidc_audience and self.oidc_jwks_url):
+            return None
+        return OidcSettings(
+            issuer=self.oidc_issuer,
+            audience=self.oidc_audience,
+            jwks_url=self.oidc_jwks_url,
+            user_claim=self.oidc_user_claim,
+        )
+
+    def session_secret(self) -> bytes:
+        """MIMS_SECRET_KEY, or in development a key generated once into var/ and read by
+        every worker (created exclusively: two workers starting at once agree)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.secret_key_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            for _ in range(50):
+                text = path.read_bytes().strip()
+                if len(text) >= MIN_SECRET_KEY:
+                    return text
+                time.sleep(0.05)  # another worker is writing it
+            msg = f"{path} holds no secret key"
+            raise RuntimeError(msg) from None
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_urlsafe(48).encode())
+        return path.read_bytes().strip()
 
     @field_validator("cors_origins")
     @classmethod

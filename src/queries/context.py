@@ -18,6 +18,7 @@ from strawberry.types.nodes import SelectedField, Selection
 from projections.engine.pages import head_position
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
+from queries.access import EVERYTHING, Access
 from queries.planning.planner import MrpPlanning
 
 RYW_TIMEOUT = 5.0
@@ -97,6 +98,7 @@ class Context(BaseContext):
     runner: ProjectionRunner | None
     mrp: MrpPlanning
     min_position: int | None = None
+    access: Access = EVERYTHING
     _open: set[duckdb.DuckDBPyConnection] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:

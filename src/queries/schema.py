@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -23,6 +24,7 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult, get_object_definition
 
+from queries.access import EVERYTHING, Access, AccessGuard
 from queries.context import Context, PositionProblem, parse_position
 from queries.engineering.query import EngineeringQuery
 from queries.guards import CostLimiter, GraphQLLimits, hide_suggestions, timed_out
@@ -129,6 +131,7 @@ def build_schema(limits: GraphQLLimits | None = None) -> strawberry.Schema:
         partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(CostLimiter, max_cost=limits.max_cost),
+        AccessGuard,
     ]
     if not limits.introspection:
         extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
@@ -188,11 +191,17 @@ class _Router(GraphQLRouter[Context, None]):
 
 
 def graphql_router(
-    *, mrp: MrpPlanning, ide_page: str | None = None, limits: GraphQLLimits | None = None
+    *,
+    mrp: MrpPlanning,
+    ide_page: str | None = None,
+    limits: GraphQLLimits | None = None,
+    access: Callable[[Request], Access] | None = None,
 ) -> GraphQLRouter[Context, None]:
     """GraphQL at /graphql, and ``ide_page`` (GraphiQL's HTML) for a browser, none if not
     given; the composition root puts the read models and the runner on ``app.state`` and
-    gives the planner ``mrpRun`` calls (``mrp``). Header ``X-Min-Position`` = ``minPosition``."""
+    gives the planner ``mrpRun`` calls (``mrp``). Header ``X-Min-Position`` = ``minPosition``.
+    ``access`` says what the request's caller may read (`queries.access`); everything if
+    not given."""
 
     async def context(request: Request) -> Context:
         ctx = Context(
@@ -200,6 +209,7 @@ def graphql_router(
             runner=request.app.state.runner,
             mrp=mrp,
             min_position=parse_position(request.headers.get("x-min-position")),
+            access=access(request) if access is not None else EVERYTHING,
         )
         # The header holds the whole request until the position is reached (a refusal is
         # a problem answer: the composition root maps ``PositionProblem``); the

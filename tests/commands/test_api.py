@@ -20,6 +20,7 @@ from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.view import ReadModels
 from tests.support.clock import Clock
+from tests.support.identity import admin_headers, log_in
 
 
 @pytest.fixture
@@ -38,9 +39,8 @@ def ledger(tmp_path: Path, clock: Clock) -> Iterator[Ledger]:
 
 @pytest.fixture
 def api(ledger: Ledger) -> Iterator[TestClient]:
-    with TestClient(
-        create_app(ledger=ledger, read_models=ReadModels(None)), headers={"X-Actor": "tester"}
-    ) as client:
+    with TestClient(create_app(ledger=ledger, read_models=ReadModels(None))) as client:
+        log_in(client, ledger, "tester")
         setup = [
             ("/v1/locations", {"code": "S", "level": "site"}),
             ("/v1/locations", {"code": "W", "level": "warehouse", "parent": "S"}),
@@ -305,7 +305,10 @@ def test_version_conflict_after_bounded_retries_is_409(tmp_path: Path) -> None:
     server_side = Ledger(env, WriterSettings(batch_wait=0, max_retries=0))
     other_process = Ledger(env, WriterSettings(batch_wait=0))
     try:
-        with TestClient(create_app(ledger=server_side, read_models=ReadModels(None))) as api:
+        with TestClient(
+            create_app(ledger=server_side, read_models=ReadModels(None)),
+            headers=admin_headers(server_side),
+        ) as api:
             for path, body in [
                 ("/v1/locations", {"code": "S", "level": "site"}),
                 ("/v1/locations", {"code": "W", "level": "warehouse", "parent": "S"}),
@@ -454,8 +457,8 @@ def test_a_graphql_request_that_cannot_be_read_is_a_problem(api: TestClient) -> 
 def test_the_openapi_document_describes_problem_answers(api: TestClient) -> None:
     doc = api.get("/openapi.json").json()
     receipts = doc["paths"]["/v1/receipts"]["post"]["responses"]
-    assert set(receipts) == {"201", "404", "409", "413", "415", "422", "503"}
-    for code in ("404", "409", "413", "415", "422", "503"):
+    assert set(receipts) == {"201", "401", "403", "404", "409", "413", "415", "422", "503"}
+    for code in ("401", "403", "404", "409", "413", "415", "422", "503"):
         assert list(receipts[code]["content"]) == ["application/problem+json"]
     assert "HTTPValidationError" not in doc["components"]["schemas"]
     problem = doc["components"]["schemas"]["Problem"]

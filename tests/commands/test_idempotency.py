@@ -67,7 +67,7 @@ def send_all(servers: list[ServerProcess], answers: dict[int, list[httpx.Respons
     def client(k: int) -> None:
         server = servers[(k + len(answers[k])) % 2]
         start.wait()
-        with httpx.Client(base_url=server.url, timeout=60) as http:
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=60) as http:
             answers[k].append(http.post("/v1/issues", json=issue(k)))
 
     threads = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
@@ -84,6 +84,7 @@ def test_every_resend_answers_one_outcome_from_any_process(pg_url: str) -> None:
     settings = {"MIMS_MAX_RETRIES": "100", "MIMS_EXPIRY_INTERVAL_MINUTES": "0"}
     first = ServerProcess(pg_url, **settings).start()
     second = ServerProcess(pg_url, **settings).start()
+    assert first.headers and second.headers  # issued before the clients start
     answers: dict[int, list[httpx.Response]] = {k: [] for k in range(CLIENTS)}
     try:
         send_all([first, second], answers)

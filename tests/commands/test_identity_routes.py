@@ -14,6 +14,7 @@ from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.view import ReadModels
+from tests.support.identity import log_in
 
 PASSWORD = "correct horse battery"  # noqa: S105 - a test person's
 
@@ -22,7 +23,8 @@ PASSWORD = "correct horse battery"  # noqa: S105 - a test person's
 def served(tmp_path: Path) -> Iterator[tuple[TestClient, Ledger]]:
     ledger = Ledger(store_env(f"sqlite:///{tmp_path}/events.db"), WriterSettings(batch_wait=0))
     app = create_app(ledger=ledger, read_models=ReadModels(None))
-    with TestClient(app, headers={"X-Actor": "admin"}) as client:
+    with TestClient(app) as client:
+        log_in(client, ledger, "admin")
         yield client, ledger
     ledger.close()
 

@@ -14,6 +14,7 @@ from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.view import ReadModels
+from tests.support.identity import log_in
 
 RELEASE = (
     b'{"hold_id": "QH-1", "signature": {"signer": "qa", "meaning": "approved", "reason": "ok"}}'
@@ -29,9 +30,8 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
 
 @pytest.fixture
 def api(ledger: Ledger) -> Iterator[TestClient]:
-    with TestClient(
-        create_app(ledger=ledger, read_models=ReadModels(None)), headers={"X-Actor": "qa"}
-    ) as client:
+    with TestClient(create_app(ledger=ledger, read_models=ReadModels(None))) as client:
+        log_in(client, ledger, "qa", grants=(("administrator", "*"), ("quality_approver", "S")))
         setup = [
             ("/v1/locations", {"code": "S", "level": "site"}),
             ("/v1/locations", {"code": "W", "level": "warehouse", "parent": "S"}),

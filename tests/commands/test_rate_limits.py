@@ -5,15 +5,14 @@ saved. The caller is the principal the identity layer names (``scope["state"]
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from commands.rate_limits import caller, kind_of
 from ledger.store import store_env
@@ -21,29 +20,11 @@ from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from mims.settings import Settings
 from projections.engine.view import ReadModels
+from tests.support.identity import bearer, issue_key
 from tests.support.services import require_service
 
 REDIS = "redis://127.0.0.1:6379/0"
 LOCATION = {"code": "S", "level": "site"}
-
-
-class Principal:
-    def __init__(self, id_: str) -> None:
-        self.id = id_
-
-
-class NamesThePrincipal:
-    """Stands in for the identity layer: the principal from a header, outside the limits."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            given = dict(scope["headers"]).get(b"x-test-principal")
-            if given is not None:
-                scope.setdefault("state", {})["principal"] = Principal(given.decode())
-        await self.app(scope, receive, send)
 
 
 @pytest.fixture
@@ -54,9 +35,16 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
 
 
 def app_with(ledger: Ledger, **settings: Any) -> FastAPI:
-    app = create_app(Settings(**settings), ledger=ledger, read_models=ReadModels(None))
-    app.add_middleware(NamesThePrincipal)
-    return app
+    return create_app(Settings(**settings), ledger=ledger, read_models=ReadModels(None))
+
+
+def client_of(app: FastAPI, ledger: Ledger, name: str = "tester") -> TestClient:
+    """A client with an administrator's API key of its own (its own count)."""
+    return TestClient(app, headers=key_of(ledger, name))
+
+
+def key_of(ledger: Ledger, name: str) -> dict[str, str]:
+    return bearer(issue_key(ledger, (("administrator", "*"),), name=name))
 
 
 LIMITED = {
@@ -82,7 +70,7 @@ def is_429(answer: Any) -> None:
 def test_over_the_limit_a_command_is_429_with_retry_after_and_nothing_saved(
     ledger: Ledger,
 ) -> None:
-    with TestClient(app_with(ledger, **LIMITED)) as client:
+    with client_of(app_with(ledger, **LIMITED), ledger) as client:
         for n in range(3):
             assert post_location(client, f"S{n}").status_code == 201
         before = ledger.max_position()
@@ -100,21 +88,19 @@ def test_over_the_limit_a_command_is_429_with_retry_after_and_nothing_saved(
 
 
 def test_each_principal_has_its_own_count(ledger: Ledger) -> None:
+    alice, bob = key_of(ledger, "alice"), key_of(ledger, "bob")
     with TestClient(app_with(ledger, **LIMITED)) as client:
         for n in range(3):
-            assert (
-                post_location(client, f"A{n}", **{"X-Test-Principal": "alice"}).status_code == 201
-            )
-        is_429(post_location(client, "A9", **{"X-Test-Principal": "alice"}))
-        # Bob, from the same address, is not held back by Alice's burst; nor is the address.
-        assert post_location(client, "B0", **{"X-Test-Principal": "bob"}).status_code == 201
-        assert post_location(client, "C0").status_code == 201
+            assert post_location(client, f"A{n}", **alice).status_code == 201
+        is_429(post_location(client, "A9", **alice))
+        # Bob, from the same address, is not held back by Alice's burst.
+        assert post_location(client, "B0", **bob).status_code == 201
 
 
 def test_the_caller_is_the_principal_else_the_address() -> None:
     scope: dict[str, Any] = {"client": ("10.0.0.7", 5000), "state": {}}
     assert caller(scope) == "address:10.0.0.7"
-    scope["state"]["principal"] = Principal("key-17")
+    scope["state"]["principal"] = SimpleNamespace(id="key-17")
     assert caller(scope) == "principal:key-17"
     scope["state"]["principal"] = {"id": "user-3"}
     assert caller(scope) == "principal:user-3"
@@ -139,14 +125,14 @@ def test_a_limit_or_storage_not_understood_is_refused_at_start(settings: dict[st
 
 
 def test_an_empty_limit_means_none(ledger: Ledger) -> None:
-    with TestClient(app_with(ledger, rate_limit_commands="")) as client:
+    with client_of(app_with(ledger, rate_limit_commands=""), ledger) as client:
         for n in range(20):
             assert post_location(client, f"N{n}").status_code == 201
 
 
 def test_the_counts_are_shared_through_redis_by_every_worker(ledger: Ledger) -> None:
     require_service("Redis", 6379)
-    principal = {"X-Test-Principal": f"shared-{uuid.uuid4().hex}"}  # fresh counts
+    principal = key_of(ledger, "shared")  # a new key: fresh counts
     settings = {**LIMITED, "rate_limit_storage": REDIS}
     one, two = app_with(ledger, **settings), app_with(ledger, **settings)
     with TestClient(one) as first, TestClient(two) as second:
@@ -158,6 +144,6 @@ def test_the_counts_are_shared_through_redis_by_every_worker(ledger: Ledger) -> 
 
 def test_an_unreachable_redis_lets_requests_through(ledger: Ledger) -> None:
     settings = {**LIMITED, "rate_limit_storage": "redis://127.0.0.1:1/0"}
-    with TestClient(app_with(ledger, **settings)) as client:
+    with client_of(app_with(ledger, **settings), ledger) as client:
         for n in range(5):
             assert post_location(client, f"D{n}").status_code == 201

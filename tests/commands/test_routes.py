@@ -20,6 +20,7 @@ from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.view import ReadModels
+from tests.support.identity import log_in
 
 
 def _is_lane(middleware: Middleware) -> bool:
@@ -55,7 +56,8 @@ def routed_only(tmp_path: Path) -> Iterator[TestClient]:
     ledger = Ledger(store_env(f"sqlite:///{tmp_path}/events.db"), WriterSettings(batch_wait=0))
     app = create_app(ledger=ledger, read_models=ReadModels(None))
     app.user_middleware = [m for m in app.user_middleware if not _is_lane(m)]
-    with TestClient(app, headers={"X-Actor": "tester"}) as client:
+    with TestClient(app) as client:
+        log_in(client, ledger, "tester")
         yield client
     ledger.close()
 

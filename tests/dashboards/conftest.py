@@ -24,10 +24,13 @@ from mims.settings import Settings
 from tests.support.dashboards import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    VIEWER,
     ServedPlant,
+    log_in,
     post_scenario,
     require_chromium,
 )
+from tests.support.identity import admin_headers, register
 from tests.support.servers import serving
 
 
@@ -37,6 +40,8 @@ def plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedPlant]:
     url = f"sqlite:///{tmp}/events.db"
     ledger = Ledger(store_env(url), WriterSettings())
     load_demo(ledger, show_progress=False)
+    register(ledger, VIEWER, grants=(("auditor", "*"),))  # reads everything, changes nothing
+    headers = admin_headers(ledger)
     settings = Settings(database_url=url, read_model_path=tmp / "read.duckdb")
     now = datetime.now(UTC).replace(microsecond=0)
     try:
@@ -46,6 +51,7 @@ def plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedPlant]:
                 started=now,
                 coil_1_at=now - timedelta(days=2),
                 coil_2_at=now - timedelta(days=1),
+                headers=headers,
             )
             post_scenario(served)
             served.gql("{ projectionStatus { name } }")  # waits for the read models
@@ -64,9 +70,10 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh context in UTC (the pickers are local time); the test fails on any script
-    error the page raised or logged."""
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh context in UTC (the pickers are local time), logged in as the viewer when
+    the test uses the served plant; the test fails on any script error the page raised or
+    logged."""
     context = browser.new_context(
         viewport={"width": 1400, "height": 900}, timezone_id="UTC", locale="en-GB"
     )
@@ -83,6 +90,8 @@ def page(browser: Browser) -> Iterator[Page]:
 
     tab.on("console", on_console)
     tab.on("pageerror", on_error)
+    if "plant" in request.fixturenames:
+        log_in(tab, request.getfixturevalue("plant").url)
     yield tab
     context.close()
     assert not problems, problems

@@ -16,6 +16,8 @@ from playwright.sync_api import Page, Route, expect
 from mims.api_docs import STATIC
 from mims.server import create_app
 from mims.settings import Settings
+from tests.support.dashboards import VIEWER, log_in
+from tests.support.identity import admin_headers, register
 from tests.support.servers import serving
 
 SERVER_HOST = "127.0.0.1"
@@ -29,7 +31,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def server(settings: Settings) -> Iterator[str]:
-    with serving(create_app(settings)) as base:
+    app = create_app(settings)
+    with serving(app) as base:
+        register(app.state.ledger, VIEWER, grants=(("auditor", "*"),))
         yield base
 
 
@@ -78,6 +82,7 @@ def test_swagger_ui_lists_the_operations_and_runs_one_offline(
 def test_graphiql_renders_and_runs_a_query_offline(
     page: Page, server: str, offline: list[str]
 ) -> None:
+    log_in(page, server)  # GraphiQL runs on the session cookie (and its CSRF token)
     page.goto(f"{server}/graphql")
     editor = page.locator(".graphiql-query-editor")
     expect(editor).to_contain_text("projectionStatus")
@@ -113,6 +118,7 @@ def test_each_page_loads_only_files_the_server_serves(tmp_path: Path, path: str)
         database_url=f"sqlite:///{tmp_path}/events.db", read_model_path=tmp_path / "read.duckdb"
     )
     with TestClient(create_app(settings)) as client:
+        client.headers.update(admin_headers(client.app.state.ledger))  # type: ignore[attr-defined]
         page = client.get(path, headers={"accept": "text/html"})
         assert page.status_code == 200
         urls = _sources(page.text)

@@ -44,6 +44,9 @@ def two_servers(pg_url: str) -> Iterator[tuple[Ledger, list[ServerProcess]]]:
     plant.item("SCARCE", tracking="lot", unit_of_measure="ea", precision=0)
     plant.receive("SCARCE", "400", "3", lot="L1")
     servers = [ServerProcess(pg_url).start(), ServerProcess(pg_url).start()]
+    # Credentials before the clients start: a failure here is the fixture's, never a
+    # client thread's that leaves the others waiting at their barrier.
+    assert all(server.headers for server in servers)
     try:
         yield ledger, servers
     finally:
@@ -74,7 +77,7 @@ def test_32_clients_on_two_processes_never_oversell_one_lot(
     def client(k: int) -> None:
         rng = random.Random(k)
         server = servers[k % 2]
-        with httpx.Client(base_url=server.url, timeout=30) as http:
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=30) as http:
             start.wait()
             for n in range(12):
                 quantity = rng.randint(1, 3)
@@ -139,7 +142,9 @@ def test_one_command_id_sent_concurrently_posts_once(
     lock = threading.Lock()
 
     def client(k: int) -> None:
-        with httpx.Client(base_url=servers[k % 2].url, timeout=30) as http:
+        with httpx.Client(
+            base_url=servers[k % 2].url, headers=servers[k % 2].headers, timeout=30
+        ) as http:
             start.wait()
             answer = http.post("/v1/receipts", json=body)
             assert answer.status_code == 201, answer.text
@@ -248,7 +253,7 @@ def test_a_sigkilled_server_loses_no_acknowledged_command(pg_url: str) -> None:
 
     def client(k: int) -> None:
         rng = random.Random(k)
-        with httpx.Client(base_url=server.url, timeout=5) as http:
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=5) as http:
             n = 0
             while not stop.is_set():
                 n += 1
@@ -335,7 +340,9 @@ def test_a_sigkilled_server_loses_no_acknowledged_command(pg_url: str) -> None:
         # Re-sending an acknowledged command posts nothing.
         restarted = ServerProcess(pg_url).start()
         try:
-            with httpx.Client(base_url=restarted.url, timeout=30) as http:
+            with httpx.Client(
+                base_url=restarted.url, headers=restarted.headers, timeout=30
+            ) as http:
                 command_id = next(iter(acknowledged))
                 path, body = requests[command_id]
                 position = after.max_position()

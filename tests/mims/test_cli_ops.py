@@ -143,7 +143,10 @@ def test_a_projection_stopped_by_an_event_is_named_by_rebuild_and_audit(
         plant["MIMS_DATABASE_URL"], MIMS_READ_MODEL_PATH=plant["MIMS_READ_MODEL_PATH"]
     ) as server:
         projections = {
-            p["name"]: p for p in httpx.get(f"{server.url}/admin/projections").json()["projections"]
+            p["name"]: p
+            for p in httpx.get(
+                f"{server.url}/admin/projections", headers=server.system_headers
+            ).json()["projections"]
         }
         assert projections["stock_ledger"]["status"] == "failed"
         assert projections["stock_ledger"]["failed_position"] == poisoned
@@ -159,6 +162,7 @@ def test_a_projection_stopped_by_an_event_is_named_by_rebuild_and_audit(
         answer = httpx.post(
             f"{server.url}/graphql",
             json={"query": "{ projectionStatus { name status failedPosition } }"},
+            headers=server.system_headers,
         ).json()
         status = {p["name"]: p for p in answer["data"]["projectionStatus"]}
         assert status["stock_on_hand"] == {

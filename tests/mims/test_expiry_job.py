@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import orjson
 import pytest
 from typer.testing import CliRunner
 
@@ -96,3 +97,14 @@ def test_the_server_runs_the_expiry_job_on_its_own(tmp_path: Path) -> None:
         while milk(url) != EXPIRED and time.monotonic() < deadline:
             time.sleep(0.2)
     assert milk(url) == EXPIRED
+    assert "system:expiry" in actors(url)  # the job acts as SYSTEM("expiry")
+
+
+def actors(url: str) -> set[str]:
+    """Every actor the store records."""
+    ledger = Ledger(store_env(url))
+    try:
+        found = ledger.app.recorder.select_notifications(1, 100_000)
+        return {orjson.loads(n.state)["meta"]["actor"] for n in found if b'"meta"' in n.state}
+    finally:
+        ledger.close()

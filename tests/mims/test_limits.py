@@ -17,9 +17,12 @@ from ledger.writer import Ledger, WriterSettings
 from mims import admin
 from mims.server import create_app
 from mims.settings import Settings
+from tests.support.identity import admin_headers
 from tests.support.plant import Plant
 from tests.support.servers import serving
 
+# The tests' HTTP client: an administrator's credentials, set by the `server` fixture.
+http = httpx.Client(timeout=5)
 LIMIT = 64 * 1024
 PADDING = "x" * (LIMIT + 1)
 
@@ -38,6 +41,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Ledger]]:
     due = (datetime.now(UTC) + timedelta(days=20)).date()
     line = OrderLineInput(line=1, sku="BOLT", quantity=Decimal(500), due_date=due)
     ledger.execute(CreateSalesOrder(number="SO-1", customer="ACME", lines=[line]))
+    http.headers.update(admin_headers(ledger))
     with serving(create_app(settings, ledger)) as url:
         yield url, ledger
     ledger.close()
@@ -60,7 +64,7 @@ def test_a_body_past_the_limit_is_413_on_every_route(server: tuple[str, Ledger],
     url, ledger = server
     before = ledger.max_position()
     body = {"query": "{ __typename }", "padding": PADDING}
-    is_problem(httpx.post(f"{url}{path}", json=body), 413, "payload-too-large")
+    is_problem(http.post(f"{url}{path}", json=body), 413, "payload-too-large")
 
     # Without a Content-Length (chunked): counted as it arrives.
     def chunks() -> Iterator[bytes]:
@@ -69,7 +73,7 @@ def test_a_body_past_the_limit_is_413_on_every_route(server: tuple[str, Ledger],
             yield b"x" * 1024
         yield b'"}'
 
-    answer = httpx.post(
+    answer = http.post(
         f"{url}{path}", content=chunks(), headers={"content-type": "application/json"}
     )
     is_problem(answer, 413, "payload-too-large")
@@ -79,14 +83,14 @@ def test_a_body_past_the_limit_is_413_on_every_route(server: tuple[str, Ledger],
 
 def test_the_413_problem_type_explains_itself(server: tuple[str, Ledger]) -> None:
     url, _ = server
-    answer = httpx.get(f"{url}/problems/payload-too-large")
+    answer = http.get(f"{url}/problems/payload-too-large")
     assert answer.status_code == 200, answer.text
     assert "MIMS_MAX_BODY_BYTES" in answer.text
 
 
 def test_a_body_within_the_limit_is_served(server: tuple[str, Ledger]) -> None:
     url, _ = server
-    answer = httpx.post(f"{url}/graphql", json={"query": "{ __typename }"})
+    answer = http.post(f"{url}/graphql", json={"query": "{ __typename }"})
     assert answer.status_code == 200, answer.text
 
 
@@ -106,7 +110,7 @@ def test_planning_input_is_read_as_strictly_as_a_command(
 ) -> None:
     url, ledger = server
     before = ledger.max_position()
-    answer = httpx.post(
+    answer = http.post(
         f"{url}/admin/planning/mrp", content=body, headers={"content-type": "application/json"}
     )
     is_problem(answer, 422, "validation-error")
@@ -117,7 +121,7 @@ def test_planning_input_is_read_as_strictly_as_a_command(
 def test_a_valid_mrp_request_still_plans_and_saves(server: tuple[str, Ledger]) -> None:
     url, ledger = server
     before = ledger.max_position()
-    answer = httpx.post(
+    answer = http.post(
         f"{url}/admin/planning/mrp", json={"ordering_cost": "50", "run_id": "mrp-1"}, timeout=60
     )
     assert answer.status_code == 200, answer.text
@@ -128,7 +132,7 @@ def test_a_valid_mrp_request_still_plans_and_saves(server: tuple[str, Ledger]) -
 def test_a_quantity_with_spaces_is_refused_by_the_commands(server: tuple[str, Ledger]) -> None:
     url, ledger = server
     before = ledger.max_position()
-    answer = httpx.post(
+    answer = http.post(
         f"{url}/v1/receipts",
         json={"sku": "BOLT", "location": "A", "quantity": " 5 ", "unit_cost": "1"},
     )
@@ -143,7 +147,7 @@ def test_graphql_decimal_arguments_are_finite_and_trimmed(
 ) -> None:
     url, _ = server
     query = f"{{ mrpRun(orderingCost: {cost}) {{ plannedOrders {{ item }} }} }}"
-    answer = httpx.post(f"{url}/graphql", json={"query": query}, timeout=60)
+    answer = http.post(f"{url}/graphql", json={"query": query}, timeout=60)
     assert answer.json().get("errors"), answer.text
     assert answer.json().get("data") is None, answer.text
 
@@ -155,19 +159,19 @@ def test_job_records_are_bounded_in_size_and_number(server: tuple[str, Ledger]) 
     huge = admin.Job(id="huge", kind="rebuild")
     admin.keep(huge)
     admin.failed(huge, RuntimeError("e" * 20_000_000))
-    state = httpx.get(f"{url}/admin/jobs/huge").json()
+    state = http.get(f"{url}/admin/jobs/huge").json()
     assert state["state"] == "failed"
     assert len(state["error"]) < admin.MAX_ERROR + 100
     # A failed rebuild through the API is kept, then dropped once enough others finish.
-    job = httpx.post(f"{url}/admin/projections/rebuild", json={"names": ["nothing"]}).json()["job"]
+    job = http.post(f"{url}/admin/projections/rebuild", json={"names": ["nothing"]}).json()["job"]
     deadline = datetime.now(UTC) + timedelta(seconds=30)
-    while httpx.get(f"{url}/admin/jobs/{job}").json()["state"] == "running":
+    while http.get(f"{url}/admin/jobs/{job}").json()["state"] == "running":
         assert datetime.now(UTC) < deadline
-    assert "no projection named nothing" in httpx.get(f"{url}/admin/jobs/{job}").json()["error"]
+    assert "no projection named nothing" in http.get(f"{url}/admin/jobs/{job}").json()["error"]
     for n in range(admin.MAX_JOBS + 10):
         admin.keep(admin.Job(id=f"done-{n}", kind="rebuild", state="done"))
     assert len(admin.JOBS) == admin.MAX_JOBS
     assert "huge" not in admin.JOBS
     assert f"done-{admin.MAX_JOBS + 9}" in admin.JOBS
-    assert httpx.get(f"{url}/admin/jobs/{job}").status_code == 404
+    assert http.get(f"{url}/admin/jobs/{job}").status_code == 404
     admin.JOBS.clear()

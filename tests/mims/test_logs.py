@@ -24,11 +24,13 @@ def test_json_lines_with_correlation_ids_and_no_secrets(tmp_path: Path) -> None:
         MIMS_EXPIRY_INTERVAL_MINUTES="0",
     )
     with server:
-        secret_headers = {
-            "Authorization": f"Bearer {SECRET}",
-            "X-Signature": SECRET,
-            "X-Actor": "tester",
-        }
+        secret_headers = {"X-Signature": SECRET, **server.headers}
+        forged = httpx.post(
+            f"{server.url}/v1/locations",
+            json={"code": "PLANT", "level": "site"},
+            headers={"Authorization": f"Bearer {SECRET}"},
+        )
+        assert forged.status_code == 401
         given = httpx.post(
             f"{server.url}/v1/locations?token={SECRET}",
             json={"code": "PLANT", "level": "site", "note": SECRET},
@@ -51,6 +53,7 @@ def test_json_lines_with_correlation_ids_and_no_secrets(tmp_path: Path) -> None:
             time.sleep(0.2)
     log = server.log()
     assert SECRET not in log
+    assert server.headers["Authorization"].removeprefix("Bearer ") not in log
     lines = [json.loads(line) for line in log.splitlines() if line.strip()]  # each is JSON
     assert any(line.get("logger", "").startswith("uvicorn") for line in lines)  # uvicorn's too
     access = [line for line in lines if line["event"] == "request"]

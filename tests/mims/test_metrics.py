@@ -14,9 +14,11 @@ from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from mims.settings import Settings
+from tests.support.identity import admin_headers
 from tests.support.servers import serving
 
-HEADERS = {"X-Actor": "tester"}
+# An administrator's credentials for the served ledger (set by the `base` fixture).
+HEADERS: dict[str, str] = {}
 
 
 def samples(base: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -43,6 +45,7 @@ def base(tmp_path: Path) -> Iterator[str]:
         database_url=url, read_model_path=tmp_path / "rm.duckdb", expiry_interval_minutes=0
     )
     ledger = Ledger(store_env(url), WriterSettings(batch_wait=0))
+    HEADERS.update(admin_headers(ledger))
     try:
         with serving(create_app(settings, ledger=ledger)) as found:
             yield found

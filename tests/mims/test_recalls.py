@@ -26,6 +26,7 @@ from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.view import ReadModels
+from tests.support.identity import log_in
 from tests.support.plant import Plant
 from tests.support.servers import serving
 
@@ -69,8 +70,9 @@ def plant(tmp_path: Path) -> Iterator[tuple[httpx.Client, Ledger]]:
     )
     with (
         serving(create_app(ledger=ledger, read_models=ReadModels(None))) as url,
-        httpx.Client(base_url=url, headers={"X-Actor": "quinn"}) as client,
+        httpx.Client(base_url=url) as client,
     ):
+        log_in(client, ledger, "quinn")
         yield client, ledger
     ledger.close()
 

@@ -18,7 +18,6 @@ pytestmark = pytest.mark.postgres
 
 # A worker imports the whole stack before it serves: 14-48 s measured on this machine.
 START = 240
-HEADERS = {"X-Actor": "tester"}
 
 
 def answers_by_worker(url: str, tries: int = 200) -> dict[str, httpx.Response]:
@@ -57,7 +56,7 @@ def test_both_workers_answer_and_replay_each_others_commands(two_workers: Server
     workers = answers_by_worker(url)
     assert len(workers) == 2, f"only {list(workers)} answered: {two_workers.log()[-3000:]}"
     site = {"code": "PLANT", "level": "site", "command_id": "site-once"}
-    first = httpx.post(f"{url}/v1/locations", json=site, headers=HEADERS, timeout=60)
+    first = httpx.post(f"{url}/v1/locations", json=site, headers=two_workers.headers, timeout=60)
     assert first.status_code == 201, first.text
     assert first.json().get("duplicate") is not True
     posted_by = first.headers["X-Mims-Worker"]
@@ -67,7 +66,7 @@ def test_both_workers_answer_and_replay_each_others_commands(two_workers: Server
         again = httpx.post(
             f"{url}/v1/locations",
             json=site,
-            headers={**HEADERS, "Idempotency-Key": "site-once"},
+            headers={**two_workers.headers, "Idempotency-Key": "site-once"},
             timeout=60,
         )
         assert again.status_code == 201, again.text

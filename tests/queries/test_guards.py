@@ -23,6 +23,7 @@ from queries.guards import ASSUMED_LIST_SIZE, FIELD_COSTS, INTROSPECTION_COST, q
 from queries.pagination import MAX_PAGE
 from queries.schema import build_schema
 from tests.support.history import build_history
+from tests.support.identity import admin_headers
 
 TWENTY_MRP_RUNS = "{ " + " ".join(f"r{i}: mrpRun {{ warnings }}" for i in range(20)) + " }"
 
@@ -39,7 +40,7 @@ def ledger() -> Iterator[Ledger]:
 
 def serve(ledger: Ledger, **settings: Any) -> TestClient:
     app = create_app(Settings(**settings), ledger=ledger, read_models=ReadModels(None))
-    return TestClient(app)
+    return TestClient(app, headers=admin_headers(ledger))
 
 
 @pytest.fixture(scope="module")
@@ -72,13 +73,18 @@ def messages(body: Any) -> str:
 
 
 def test_production_closes_the_schema() -> None:
-    production = Settings(environment="production", database_url="postgresql://u@127.0.0.1/db")
+    production = Settings(
+        environment="production",
+        database_url="postgresql://u@127.0.0.1/db",
+        secret_key="s" * 32,  # type: ignore[arg-type]
+    )
     assert production.graphql_limits().introspection is False
     assert production.graphql_limits().suggestions is False
     assert Settings().graphql_limits().introspection is True
     opened = Settings(
         environment="production",
         database_url="postgresql://u@127.0.0.1/db",
+        secret_key="s" * 32,  # type: ignore[arg-type]
         graphql_introspection=True,
     )
     assert opened.graphql_limits().introspection is True

@@ -19,6 +19,7 @@ from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.view import ReadModels
+from tests.support.identity import admin_headers
 from tests.support.plant import Plant
 from tests.support.servers import serving
 
@@ -30,9 +31,12 @@ class Server:
         self.url = url
         self.ledger = ledger
         self.app = app
+        self.headers = admin_headers(ledger)
 
     def graphql(self, position: str | None = None, timeout: float = 30) -> httpx.Response:
-        headers = {} if position is None else {"X-Min-Position": position}
+        headers = dict(self.headers)
+        if position is not None:
+            headers["X-Min-Position"] = position
         return httpx.post(f"{self.url}/graphql", json=STOCK, headers=headers, timeout=timeout)
 
 

@@ -10,7 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Page
 
+from tests.support.identity import PASSWORD
 from tests.support.services import IN_CI
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,13 +48,15 @@ class ServedPlant:
     coil_1_at: datetime
     coil_2_at: datetime
     positions: list[int] = field(default_factory=list)
+    # An administrator's credentials (the dashboards' person logs in as VIEWER instead).
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def dashboards(self) -> str:
         return f"{self.url}/dashboards"
 
     def post(self, path: str, body: dict[str, Any]) -> int:
-        response = httpx.post(f"{self.url}/v1/{path}", json=body, headers={"X-Actor": "tester"})
+        response = httpx.post(f"{self.url}/v1/{path}", json=body, headers=self.headers)
         assert response.status_code == 201, response.text
         position = int(response.json()["position"])
         self.positions.append(position)
@@ -63,7 +67,7 @@ class ServedPlant:
         response = httpx.post(
             f"{self.url}/graphql",
             json={"query": query, "variables": variables},
-            headers={"X-Min-Position": str(max(self.positions, default=0))},
+            headers={"X-Min-Position": str(max(self.positions, default=0)), **self.headers},
             timeout=30,
         )
         body = response.json()
@@ -147,3 +151,16 @@ def post_scenario(plant: ServedPlant) -> None:
 def local_input(instant: datetime) -> str:
     """An instant as a datetime-local value in the browser's (UTC) time zone."""
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+# The person the dashboards' browser logs in as (an auditor of every site: reads only).
+VIEWER = "dashboard-viewer"
+
+
+def log_in(page: Page, base: str, user: str = VIEWER) -> None:
+    """Log the page's browser context in (the session and CSRF cookies), as the login
+    page's script does."""
+    answer = page.context.request.post(
+        f"{base}/auth/login", data={"user": user, "password": PASSWORD}
+    )
+    assert answer.ok, answer.text()

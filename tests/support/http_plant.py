@@ -14,6 +14,7 @@ from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.view import ReadModels
+from tests.support.identity import bearer, login, register
 from tests.support.servers import serving
 
 
@@ -59,12 +60,15 @@ P = TypeVar("P", bound=HttpPlant)
 
 @contextmanager
 def served_plant(folder: Path, actor: str, kind: type[P]) -> Iterator[P]:
-    """A server on a fresh SQLite ledger and in-memory read models, and its client."""
+    """A server on a fresh SQLite ledger and in-memory read models, and its client, logged
+    in as ``actor``: a person with an administrator's grant for every site."""
     ledger = Ledger(store_env(f"sqlite:///{folder}/events.db"), WriterSettings(batch_wait=0))
     models = ReadModels(None)
     app = create_app(ledger=ledger, read_models=models)
     try:
-        with serving(app) as url, httpx.Client(base_url=url, headers={"X-Actor": actor}) as c:
+        register(ledger, actor, grants=(("administrator", "*"),))
+        with serving(app) as url, httpx.Client(base_url=url) as c:
+            c.headers.update(bearer(login(c, actor)))
             yield kind(c, ledger, models)
     finally:
         ledger.close()

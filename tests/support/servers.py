@@ -13,7 +13,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Self
+from pathlib import Path
+from typing import Any, Self
 
 import httpx
 import uvicorn
@@ -59,6 +60,39 @@ class ServerProcess:
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None
+        self.database_url = database_url
+        self._headers: dict[str, str] | None = None
+        self._headers_lock = threading.Lock()
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """An administrator's credentials for this server: an API key issued into its
+        event store (once, on first use, through a ledger of the test's own)."""
+        with self._headers_lock:  # client threads may ask at once: one key, one ledger
+            if self._headers is None:
+                from tests.support.identity import admin_key_for, bearer
+
+                self._headers = bearer(admin_key_for(self.database_url))
+            return self._headers
+
+    @property
+    def system_headers(self) -> dict[str, str]:
+        """Credentials of the plant's own tools (``SYSTEM("test")``: reads, rebuilds, audit,
+        expiry, planning), signed with the server's secret key as the `mims` CLI does:
+        unlike `headers`, they add no event to the store."""
+        from commands.authentication import system_token
+
+        secret = self.env.get("MIMS_SECRET_KEY")
+        if secret is None:
+            path = Path(self.env.get("MIMS_SECRET_KEY_FILE", "var/secret_key"))
+            found = path.read_bytes().strip()  # written by the server when it started
+        else:
+            found = secret.encode()
+        return {"Authorization": f"Bearer {system_token(found, 'test')}"}
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """An HTTP client of this server, logged in as an administrator."""
+        return httpx.Client(base_url=self.url, headers=self.headers, **kwargs)
 
     def start(self, timeout: float = 60) -> Self:
         # A file, not a pipe: nobody reads a pipe while the server runs, and a full one

@@ -177,6 +177,11 @@ class Authenticator:
             raise NotAuthenticated(f"the password of {account.user_id} has expired")
         return self._person(account, session_id)
 
+    def by_session(self, user_id: str, session_id: str) -> Principal:
+        """The person of a session the HTTP layer signed at login, read again (at most
+        ``freshness`` old): a deactivated or locked account's sessions stop with it."""
+        return self._person(self._usable(self.account(user_id), user_id), session_id)
+
     def by_api_key(self, text: str) -> Principal:
         key = KeyText.parse(text)
         if key is None:

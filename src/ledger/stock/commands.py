@@ -148,7 +148,7 @@ class ReleaseReservation(Command):
 
 
 class SignatureInput(BaseModel):
-    """An electronic signature: the signer (who must be the sender, header X-Actor), what
+    """An electronic signature: the signer (who must be the sender: the authenticated person), what
     the signature means, and why. The ledger stamps the time."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

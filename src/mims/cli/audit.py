@@ -11,7 +11,7 @@ from typing import Annotated
 import httpx
 import typer
 
-from mims.cli.common import LocalOption, UrlOption, console, running_server
+from mims.cli.common import LocalOption, UrlOption, console, running_server, server_headers
 
 app = typer.Typer(help="Audit the read models and the event log.", no_args_is_help=True)
 
@@ -51,7 +51,9 @@ def verify(
         return
     server = running_server(url, local)
     if server:
-        answer = httpx.post(f"{server}/admin/audit/verify", timeout=600).json()
+        answer = httpx.post(
+            f"{server}/admin/audit/verify", headers=server_headers(), timeout=600
+        ).json()
         texts = [d["text"] for d in answer["differences"]]
         stopped = answer.get("stopped", [])
     else:

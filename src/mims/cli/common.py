@@ -35,6 +35,15 @@ def running_server(url: str | None, local: bool) -> str | None:
     return None
 
 
+def server_headers() -> dict[str, str]:
+    """Credentials for asking a running server: a short-lived ``SYSTEM("cli")`` token signed
+    with the server's secret key (MIMS_SECRET_KEY, or var/secret_key in development)."""
+    from commands.authentication import system_token
+    from mims.settings import Settings
+
+    return {"Authorization": f"Bearer {system_token(Settings().session_secret(), 'cli')}"}
+
+
 def progress_bar() -> Progress:
     return Progress(
         TextColumn("{task.description}"),

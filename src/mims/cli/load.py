@@ -7,12 +7,16 @@ from typing import Annotated
 import typer
 
 
-def load(
+def load(  # noqa: PLR0917 - typer's options
     url: Annotated[str | None, typer.Option(help="Server to load; default: in-process")] = None,
     clients: Annotated[int, typer.Option(help="Concurrent clients (scanners)")] = 32,
     duration: Annotated[float, typer.Option(help="Seconds of traffic")] = 10.0,
     items: Annotated[int, typer.Option(help="SKUs; a fifth of them take 80% of traffic")] = 1000,
     prefix: Annotated[str, typer.Option(help="Prefix of the load's SKUs and locations")] = "LD",
+    key: Annotated[
+        str | None,
+        typer.Option(envvar="MIMS_API_KEY", help="API key for --url (mims keys issue)"),
+    ] = None,
 ) -> None:
     """Drive shop-floor traffic (receipts, moves, issues, reservations) and summarise it."""
     from ledger.writer import Ledger
@@ -20,7 +24,11 @@ def load(
     from mims.settings import Settings
 
     if url:
-        result = run_http(url, prefix=prefix, items=items, clients=clients, duration=duration)
+        if not key:
+            raise typer.BadParameter("--url needs an API key: --key or MIMS_API_KEY")
+        result = run_http(
+            url, key=key, prefix=prefix, items=items, clients=clients, duration=duration
+        )
         print_result(result, f"{clients} HTTP clients against {url}")
         return
     settings = Settings()

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from ledger.errors import LedgerError
 from ledger.writer import Ledger
-from mims.cli.common import LocalOption, UrlOption, console, running_server
+from mims.cli.common import LocalOption, UrlOption, console, running_server, server_headers
 from planning.errors import PlanningError
 from planning.from_ledger import MrpRequest, PoliciesRequest, plan_mrp, plan_policies
 from projections.engine.runner import ProjectionRunner
@@ -55,7 +55,10 @@ def _ask(url: str | None, local: bool, path: str, body: BaseModel) -> dict[str, 
     if base is None:
         return None
     answer = httpx.post(
-        f"{base}/admin/planning/{path}", json=body.model_dump(mode="json"), timeout=600
+        f"{base}/admin/planning/{path}",
+        headers=server_headers(),
+        json=body.model_dump(mode="json"),
+        timeout=600,
     )
     if answer.status_code != 200:  # noqa: PLR2004
         problem = answer.json()

@@ -16,7 +16,14 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from mims.cli.common import LocalOption, UrlOption, console, progress_bar, running_server
+from mims.cli.common import (
+    LocalOption,
+    UrlOption,
+    console,
+    progress_bar,
+    running_server,
+    server_headers,
+)
 
 app = typer.Typer(help="The read models: status, rebuild, run.", no_args_is_help=True)
 
@@ -51,7 +58,9 @@ def status(url: UrlOption = None, local: LocalOption = False) -> None:
     """Each projection's position, lag behind the event log, and health."""
     server = running_server(url, local)
     if server:
-        answer = httpx.get(f"{server}/admin/projections", timeout=30).json()
+        answer = httpx.get(
+            f"{server}/admin/projections", headers=server_headers(), timeout=30
+        ).json()
         console.print(_status_table(answer["head"], answer["projections"]))
         return
     from ledger.writer import Ledger
@@ -91,10 +100,15 @@ def rebuild(
         task = progress.add_task(f"rebuilding {name or 'all read models'}", total=None)
         if server:
             job = httpx.post(
-                f"{server}/admin/projections/rebuild", json={"names": names}, timeout=30
+                f"{server}/admin/projections/rebuild",
+                headers=server_headers(),
+                json={"names": names},
+                timeout=30,
             ).json()["job"]
             while True:
-                state = httpx.get(f"{server}/admin/jobs/{job}", timeout=30).json()
+                state = httpx.get(
+                    f"{server}/admin/jobs/{job}", headers=server_headers(), timeout=30
+                ).json()
                 progress.update(task, completed=state["position"], total=state["target"] or None)
                 if state["state"] != "running":
                     break

@@ -9,7 +9,7 @@ import httpx
 import typer
 from rich.table import Table
 
-from mims.cli.common import LocalOption, UrlOption, console, running_server
+from mims.cli.common import LocalOption, UrlOption, console, running_server, server_headers
 
 app = typer.Typer(help="Quality operations: the expiry job.", no_args_is_help=True)
 
@@ -28,7 +28,7 @@ def expire(url: UrlOption = None, local: LocalOption = False) -> None:
     """Hold every available lot past its expiry, with the reason "expired"."""
     base = running_server(url, local)
     if base is not None:
-        answer = httpx.post(f"{base}/admin/quality/expire", timeout=300)
+        answer = httpx.post(f"{base}/admin/quality/expire", headers=server_headers(), timeout=300)
         answer.raise_for_status()
         done = answer.json()["expired"]
     else:

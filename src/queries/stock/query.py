@@ -89,6 +89,14 @@ def _stock_where(f: StockFilter | None) -> tuple[str, list[Any]]:
     return " AND ".join(clauses) or "TRUE", params
 
 
+def _sites_where(ctx: Context, field: str) -> tuple[str, list[Any]]:
+    """Only the rows of the sites the caller may read here (`queries.access`)."""
+    sites = ctx.access.sites(field)
+    if sites is None:
+        return "TRUE", []
+    return "location IN (SELECT code FROM locations WHERE list_contains(?, site))", [sorted(sites)]
+
+
 def _window(as_of: datetime | None, known_at: datetime | None) -> tuple[str, list[Any]]:
     clauses = ["effective_at <= ?"]
     params: list[Any] = [as_of or known_at]
@@ -127,6 +135,8 @@ class StockQuery:
         ctx = info.context
         await ctx.ready(min_position)
         where, params = _stock_where(filter)
+        scoped, scope_params = _sites_where(ctx, "stockOnHand")
+        where, params = f"{where} AND {scoped}", params + scope_params
         if as_of is None and known_at is None:
             sql = f"SELECT {STOCK_COLUMNS} FROM stock_on_hand WHERE {where}"
         else:
@@ -163,6 +173,8 @@ class StockQuery:
         size = page_size(first)
         await ctx.ready(min_position)
         where, params = _stock_where(filter)
+        scoped, scope_params = _sites_where(ctx, "stockLedger")
+        where, params = f"{where} AND {scoped}", params + scope_params
         if as_of is not None or known_at is not None:
             window, window_params = _window(as_of, known_at)
             where += f" AND {window}"

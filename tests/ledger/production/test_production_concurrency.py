@@ -20,6 +20,7 @@ from ledger.stock.card import Stock
 from ledger.store import store_env
 from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
+from tests.support.identity import admin_headers
 from tests.support.plant import Plant
 from tests.support.servers import ServerProcess
 
@@ -60,6 +61,7 @@ def test_work_orders_and_sales_orders_never_take_more_than_exists(
     plant: tuple[Ledger, list[ServerProcess]],
 ) -> None:
     ledger, servers = plant
+    headers = admin_headers(ledger)
     answers: Counter[tuple[str, int]] = Counter()
     lock = threading.Lock()
     start = threading.Barrier(16)
@@ -103,7 +105,7 @@ def test_work_orders_and_sales_orders_never_take_more_than_exists(
                             )
                         )
                 for path, body in steps:
-                    answer = http.post(path, json=body, headers={"X-Actor": f"client-{k}"})
+                    answer = http.post(path, json=body, headers=headers)
                     with lock:
                         answers[(path, answer.status_code)] += 1
                     if answer.status_code != 201:

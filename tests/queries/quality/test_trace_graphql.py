@@ -34,6 +34,7 @@ from projections import quality_trace as g
 from projections.engine.view import ReadModels
 from tests.support.genealogy import LEVELS, SINCE, TODAY, Shop, ten_levels
 from tests.support.graphql import GraphQL
+from tests.support.identity import admin_headers
 
 D = Decimal
 
@@ -92,7 +93,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     quality_week(shop)
     models = ReadModels(None)
     app = create_app(ledger=ledger, read_models=models)
-    with TestClient(app) as client:
+    with TestClient(app, headers=admin_headers(ledger)) as client:
         assert app.state.runner.wait_for(ledger.max_position(), timeout=30)
         yield Api(client, ledger, models)
     ledger.close()

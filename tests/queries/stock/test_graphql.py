@@ -23,6 +23,7 @@ from projections.engine.operations import replay_into
 from projections.engine.view import ReadModels
 from tests.support.graphql import GraphQL
 from tests.support.history import build_history
+from tests.support.identity import admin_headers
 
 
 class Api(GraphQL):
@@ -53,7 +54,7 @@ def api() -> Iterator[Api]:
             )
         )
     app = create_app(ledger=ledger, read_models=ReadModels(None))
-    with TestClient(app) as client:
+    with TestClient(app, headers=admin_headers(ledger)) as client:
         runner = app.state.runner
         assert runner.wait_for(ledger.max_position(), timeout=30)
         yield Api(client, ledger, times, between)

@@ -26,6 +26,7 @@ from ledger.writer import Ledger, WriterSettings
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
 from tests.support.http_plant import HttpPlant, served_plant
+from tests.support.identity import bearer, login, register
 
 D = Decimal
 SITE_OF = {"BIN-N1": "NORTH", "BIN-N2": "NORTH", "BIN-S1": "SOUTH"}
@@ -188,3 +189,22 @@ def test_a_move_stored_before_it_named_the_receivers_site_reads_with_both(
         assert found == [("BIN-N1", D(-4), "NORTH"), ("BIN-S1", D(4), "SOUTH")]
     finally:
         again.close()
+
+
+def test_a_reader_of_one_site_sees_its_rows_only(plant: HttpPlant) -> None:
+    lot = {"sku": "BOLT", "lot": "L1"}
+    plant.post("/receipts", {**lot, "location": "BIN-N1", "quantity": "100", "unit_cost": "2"})
+    plant.post("/receipts", {**lot, "location": "BIN-S1", "quantity": "7", "unit_cost": "2"})
+    register(plant.ledger, "south-keeper", grants=(("storekeeper", "SOUTH"),))
+    register(plant.ledger, "auditor", grants=(("auditor", "*"),))
+    query = {"query": '{ stockOnHand(filter: {item: "BOLT"}) { rows { location } } }'}
+    ledger_query = {"query": LEDGER, "variables": {"f": {"item": "BOLT"}}}
+    seen = {}
+    for user in ("south-keeper", "auditor"):
+        headers = {**bearer(login(plant.client, user)), "X-Min-Position": str(plant.position)}
+        on_hand = plant.client.post("/graphql", json=query, headers=headers).json()
+        seen[user] = {r["location"] for r in on_hand["data"]["stockOnHand"]["rows"]}
+        if user == "auditor":  # a storekeeper may not read the ledger at all
+            rows_ = plant.client.post("/graphql", json=ledger_query, headers=headers).json()
+            assert {r["site"] for r in rows_["data"]["stockLedger"]["rows"]} == {"NORTH", "SOUTH"}
+    assert seen == {"south-keeper": {"BIN-S1"}, "auditor": {"BIN-N1", "BIN-S1"}}

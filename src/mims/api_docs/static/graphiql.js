@@ -14,7 +14,12 @@ const FIRST_QUERY = `# MIMS read models, read-only (writes go through the comman
 
 const parameters = new URLSearchParams(window.location.search);
 const endpoint = window.location.href.split("?")[0].split("#")[0];
-const fetcher = GraphiQL.createFetcher({ url: endpoint });
+// Logged in by the session cookie: a POST carries the CSRF token (the mims_csrf cookie).
+const csrf = document.cookie.split("; ").find((c) => c.startsWith("mims_csrf="));
+const fetcher = GraphiQL.createFetcher({
+  url: endpoint,
+  headers: csrf ? { "X-CSRF-Token": decodeURIComponent(csrf.slice("mims_csrf=".length)) } : {},
+});
 const explorer = GraphiQLPluginExplorer.explorerPlugin();
 
 function keepInUrl(name, value) {

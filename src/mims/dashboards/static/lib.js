@@ -6,6 +6,12 @@
 
 const GRAPHQL = "/graphql";
 
+/** The session's CSRF token (the cookie set at login): sent back with every POST. */
+function csrfToken() {
+  const found = document.cookie.split("; ").find((c) => c.startsWith("mims_csrf="));
+  return found ? decodeURIComponent(found.slice("mims_csrf=".length)) : "";
+}
+
 /** What the API refused or failed to answer, with every message it gave. */
 export class QueryFailure extends Error {
   constructor(messages) {
@@ -21,13 +27,21 @@ export async function gql(query, variables = {}, { signal } = {}) {
   try {
     response = await fetch(GRAPHQL, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json",
+        "x-csrf-token": csrfToken(),
+      },
       body: JSON.stringify({ query, variables }),
       signal,
     });
   } catch (error) {
     if (error.name === "AbortError") throw error;
     throw new QueryFailure([`The server did not answer: ${error.message}`]);
+  }
+  if (response.status === 401) {
+    window.location.assign("/login");
+    throw new QueryFailure(["Not logged in"]);
   }
   const text = await response.text();
   let body;

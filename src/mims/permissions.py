@@ -1,0 +1,120 @@
+"""What each read and operation needs: GraphQL root fields and /admin endpoints mapped to
+the read, audit, rebuild and export permissions of `ledger.identity.roles` (commands are
+mapped in `ledger.identity.permissions.COMMAND_PERMISSIONS`). One table each; the
+authorisation matrix test (tests/commands/test_authorization_matrix.py) fails when a
+field or an endpoint has no row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from fastapi import HTTPException, Request
+
+from ledger.identity.permissions import allowed
+from ledger.identity.principals import Principal
+from ledger.identity.roles import ROLE_PERMISSIONS, Permission
+from queries.access import Access
+
+P = Permission
+GRAPHQL_PERMISSIONS: Mapping[str, Permission] = MappingProxyType(
+    {
+        # master data and engineering
+        "item": P.READ_MASTER_DATA,
+        "items": P.READ_MASTER_DATA,
+        "location": P.READ_MASTER_DATA,
+        "vocabulary": P.READ_MASTER_DATA,
+        "bomExplosion": P.READ_MASTER_DATA,
+        "whereUsed": P.READ_MASTER_DATA,
+        "projectionStatus": P.READ_MASTER_DATA,
+        # stock
+        "stockOnHand": P.READ_STOCK,
+        "availableToPromise": P.READ_STOCK,
+        "reservations": P.READ_STOCK,
+        "lot": P.READ_STOCK,
+        "stockLedger": P.READ_LEDGER,
+        "valuation": P.READ_LEDGER,
+        # quality
+        "qualityKpis": P.READ_QUALITY,
+        "recallSimulation": P.READ_QUALITY,
+        "traceBackward": P.READ_QUALITY,
+        "traceForward": P.READ_QUALITY,
+        # production
+        "consumption": P.READ_PRODUCTION,
+        "wipByWorkCenter": P.READ_PRODUCTION,
+        "workOrder": P.READ_PRODUCTION,
+        "workOrders": P.READ_PRODUCTION,
+        # orders
+        "allocations": P.READ_ORDERS,
+        "shipments": P.READ_ORDERS,
+        # planning
+        "mrpRun": P.READ_PLANNING,
+        "plannedOrders": P.READ_PLANNING,
+        "planningRuns": P.READ_PLANNING,
+        "openDemand": P.READ_PLANNING,
+        "openSupply": P.READ_PLANNING,
+    }
+)
+
+# (method, route path) of /admin: a plant-wide operation, so an every-site grant is needed.
+ADMIN_PERMISSIONS: Mapping[tuple[str, str], Permission] = MappingProxyType(
+    {
+        ("GET", "/admin/projections"): P.READ_LEDGER,
+        ("POST", "/admin/projections/rebuild"): P.ADMIN_REBUILD,
+        ("GET", "/admin/jobs/{job_id}"): P.ADMIN_REBUILD,
+        ("POST", "/admin/audit/verify"): P.AUDIT_VERIFY,
+        ("POST", "/admin/quality/expire"): P.QUALITY_EXPIRE,
+        ("POST", "/admin/planning/mrp"): P.PLANNING_WRITE,
+        ("POST", "/admin/planning/policies"): P.PLANNING_WRITE,
+    }
+)
+
+
+def readable_sites(principal: Principal, permission: Permission) -> frozenset[str] | None:
+    """The sites where ``principal`` holds ``permission`` (None: every site)."""
+    sites = set()
+    for grant in principal.grants:
+        if permission in ROLE_PERMISSIONS[grant.role]:
+            if grant.site == "*":
+                return None
+            sites.add(grant.site)
+    return frozenset(sites)
+
+
+def may_read_somewhere(principal: Principal, permission: Permission) -> bool:
+    found = readable_sites(principal, permission)
+    return found is None or bool(found)
+
+
+def graphql_access(request: Request) -> Access:
+    principal = request.scope.get("state", {}).get("principal")
+    if not isinstance(principal, Principal):
+        return Access(may_read=lambda _field: False, sites=lambda _field: frozenset())
+
+    def may_read(field: str) -> bool:
+        permission = GRAPHQL_PERMISSIONS.get(field)
+        return permission is not None and may_read_somewhere(principal, permission)
+
+    def sites(field: str) -> frozenset[str] | None:
+        permission = GRAPHQL_PERMISSIONS.get(field)
+        return frozenset() if permission is None else readable_sites(principal, permission)
+
+    return Access(may_read=may_read, sites=sites)
+
+
+def forbidden(detail: str) -> HTTPException:
+    return HTTPException(403, detail)
+
+
+def check_admin(request: Request) -> None:
+    """The /admin routes' dependency: the principal holds the route's permission on an
+    every-site grant, else 403 (a route with no row in the table is refused too)."""
+    route = request.scope.get("route")
+    key = (request.method, getattr(route, "path", ""))
+    permission = ADMIN_PERMISSIONS.get(key)
+    principal = request.scope.get("state", {}).get("principal")
+    if permission is None or not isinstance(principal, Principal):
+        raise forbidden(f"{key[0]} {key[1]} is mapped to no permission")
+    if not allowed(principal, permission, None):
+        raise forbidden(f"{principal.actor} may not {permission} (a plant-wide grant is needed)")

@@ -1,0 +1,178 @@
+"""The authorisation matrix, generated from the permission tables: every command route,
+GraphQL root field and /admin endpoint × every grantable role × its own site, another
+site and every site, against what `ROLE_PERMISSIONS` says. Prints "cells checked N,
+wrong 0"; fails when a route, a field or an endpoint has no permission.
+
+Commands are checked where the writer checks them (the check before the handler, then
+the place the handler resolves, `UnitOfWork.place`), at a location of the principal's
+site and at one of another site; GraphQL and /admin over HTTP, one API key per grant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from commands.recalls import RECALL_HOLD
+from commands.routes import COMMAND_ROUTES
+from ledger.aggregate import LedgerAggregate
+from ledger.commands import Command
+from ledger.errors import NotPermitted
+from ledger.identity.commands import SetPassword
+from ledger.identity.permissions import COMMAND_PERMISSIONS
+from ledger.identity.principals import Principal, PrincipalKind
+from ledger.identity.roles import ROLE_PERMISSIONS, Grant, Permission, Role
+from ledger.master_data.commands import RegisterLocation
+from ledger.master_data.location import Location
+from ledger.quality.commands import HoldLots
+from ledger.store import store_env
+from ledger.unit_of_work import Envelope, UnitOfWork
+from ledger.writer import Ledger, WriterSettings, permitted_somewhere
+from mims.permissions import ADMIN_PERMISSIONS, GRAPHQL_PERMISSIONS
+from mims.server import create_app
+from projections.engine.view import ReadModels
+from queries.schema import build_schema
+from tests.support.identity import admin_key, bearer, issue_key
+
+GRANTABLE = [role for role in Role if role is not Role.SYSTEM]
+EVERY_SITE = {Role.ADMINISTRATOR, Role.AUDITOR}  # the roles a "*" grant may hold
+OWN, OTHER = "P1", "P2"
+# (role, the grant's site): each role at its own site, and the every-site grants.
+GRANTS = [(role, OWN) for role in GRANTABLE] + [(role, "*") for role in EVERY_SITE]
+
+
+def principal(role: Role, site: str) -> Principal:
+    return Principal(
+        kind=PrincipalKind.KEY, id="k", printed_name="k", grants=(Grant(role=role, site=site),)
+    )
+
+
+def command_of(body: type[BaseModel]) -> type[Command]:
+    if body is RECALL_HOLD.body:
+        return HoldLots  # the recall posts HoldLots
+    assert issubclass(body, Command), body
+    return body
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+    folder: Path = tmp_path_factory.mktemp("matrix")
+    led = Ledger(store_env(f"sqlite:///{folder}/events.db"), WriterSettings(batch_wait=0))
+    for site in (OWN, OTHER):
+        for code, level, parent in [
+            (site, "site", None),
+            (f"{site}-W", "warehouse", site),
+            (f"{site}-A", "zone", f"{site}-W"),
+        ]:
+            led.execute(RegisterLocation(code=code, name=code, level=level, parent=parent))  # type: ignore[arg-type]
+    yield led
+    led.close()
+
+
+class Locations:
+    """The committed locations, as a unit of work's source (a place walks only those)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def load(self, aggregate_id: UUID) -> LedgerAggregate | None:
+        return self.ledger.find(Location, aggregate_id)
+
+
+def decided(ledger: Ledger, who: Principal, command: type[Command], at: str) -> bool:
+    """Whether the writer's checks let ``who`` send ``command`` acting at location ``at``."""
+    envelope = Envelope(
+        actor=who.actor,
+        command_id="matrix",
+        correlation_id="matrix",
+        effective_at=datetime.now(UTC),
+        principal=who,
+        permission=COMMAND_PERMISSIONS.get(command),
+    )
+    try:
+        permitted_somewhere(envelope, command.model_construct())
+        UnitOfWork(Locations(ledger), envelope).place(at)
+    except NotPermitted:
+        return False
+    return True
+
+
+def expected_for_command(permission: Permission, role: Role, site: str, at_own: bool) -> bool:
+    if permission not in ROLE_PERMISSIONS[role]:
+        return False
+    if permission is Permission.IDENTITY_MANAGE:
+        return site == "*"  # managing people is plant-wide
+    return site == "*" or at_own
+
+
+def test_the_matrix(ledger: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+    cells = 0
+    wrong: list[str] = []
+    # Commands.
+    routes = [*COMMAND_ROUTES, RECALL_HOLD]
+    unmapped = [r.path for r in routes if command_of(r.body) not in COMMAND_PERMISSIONS]
+    assert unmapped == [], f"command routes with no permission: {unmapped}"
+    for route in routes:
+        command = command_of(route.body)
+        permission = COMMAND_PERMISSIONS[command]
+        for role, site in GRANTS:
+            for at_own in (True, False):
+                if command is SetPassword:
+                    continue  # one's own password: `may_set_password`, tested apart
+                at = f"{OWN if at_own else OTHER}-A"
+                found = decided(ledger, principal(role, site), command, at)
+                expected = expected_for_command(permission, role, site, at_own)
+                cells += 1
+                if found != expected:
+                    wrong.append(f"{route.path} {role}@{site} at {at}: {found}")
+    # GraphQL root fields and /admin endpoints, over HTTP.
+    fields = sorted(build_schema()._schema.query_type.fields)
+    assert [f for f in fields if f not in GRAPHQL_PERMISSIONS] == [], "fields with no permission"
+    app = create_app(ledger=ledger, read_models=ReadModels(None))
+    admin_routes = [
+        (method, route.path)
+        for route in app.routes
+        if isinstance(route, APIRoute) and route.path.startswith("/admin")
+        for method in route.methods
+    ]
+    assert [r for r in admin_routes if r not in ADMIN_PERMISSIONS] == [], "admin with none"
+    keys = {
+        (role, site): bearer(issue_key(ledger, ((role.value, site),), name=f"{role}@{site}"))
+        for role, site in GRANTS
+    }
+    with TestClient(app) as client:
+        for (role, site), headers in keys.items():
+            for field in fields:
+                answer = client.post("/graphql", json={"query": f"{{ {field} }}"}, headers=headers)
+                errors: list[dict[str, Any]] = answer.json().get("errors", [])
+                forbidden = any(e.get("extensions", {}).get("code") == "FORBIDDEN" for e in errors)
+                expected = GRAPHQL_PERMISSIONS[field] in ROLE_PERMISSIONS[role]
+                cells += 1
+                if forbidden == expected:
+                    wrong.append(f"graphql {field} {role}@{site}: forbidden={forbidden}")
+            for method, path in admin_routes:
+                concrete = path.replace("{job_id}", "none")
+                # An invalid body: an allowed call is refused 422 before it runs anything.
+                answer = client.request(method, concrete, json=[], headers=headers)
+                permission = ADMIN_PERMISSIONS[(method, path)]
+                expected = permission in ROLE_PERMISSIONS[role] and site == "*"
+                cells += 1
+                if (answer.status_code != 403) != expected:
+                    wrong.append(f"{method} {path} {role}@{site}: {answer.status_code}")
+        # Without credentials, nothing.
+        assert client.post("/graphql", json={"query": "{ items { sku } }"}).status_code == 401
+        assert client.get("/admin/projections").status_code == 401
+        admin = bearer(admin_key(ledger))
+        assert client.get("/admin/projections", headers=admin).status_code == 200
+    with capsys.disabled():
+        print(f"\nauthorisation matrix: cells checked {cells}, wrong {len(wrong)}")
+    assert wrong == [], "\n".join(wrong[:50])
+    assert cells > 1000
