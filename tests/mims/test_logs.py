@@ -62,3 +62,61 @@ def test_json_lines_with_correlation_ids_and_no_secrets(tmp_path: Path) -> None:
     assert by_id["scan-0042"]["method"] == "POST"
     assert by_id[correlation]["path"] == "/health/ready"
     assert all(line.get("correlation_id") for line in access)
+
+
+PASSWORD = "Tr0ub4dor-log-test-7731"  # noqa: S105 - must never reach the log
+WRONG = "wrong-password-log-test-5520"
+
+
+def test_passwords_session_tokens_and_new_keys_never_reach_the_log(tmp_path: Path) -> None:
+    """The secrets of identity at the most verbose level: a password registered and set, a
+    login and a failed one, the session token it answers, and a key's text shown once."""
+    server = ServerProcess(
+        f"sqlite:///{tmp_path}/events.db",
+        MIMS_LOG_JSON="true",
+        MIMS_LOG_LEVEL="debug",
+        MIMS_READ_MODEL_PATH=str(tmp_path / "read_models.duckdb"),
+        MIMS_EXPIRY_INTERVAL_MINUTES="0",
+    )
+    with server:
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=60) as admin:
+            registered = admin.post(
+                "/v1/users",
+                json={"user_id": "erin", "printed_name": "Erin Ward", "password": PASSWORD},
+            )
+            assert registered.status_code == 201, registered.text
+            granted = admin.post(
+                "/v1/users/grant",
+                json={"user_id": "erin", "grant": {"role": "auditor", "site": "*"}},
+            )
+            assert granted.status_code == 201, granted.text
+            issued = admin.post(
+                "/v1/api-keys",
+                json={"name": "scanner 7", "grants": [{"role": "operator", "site": "PLANT"}]},
+            )
+            assert issued.status_code == 201, issued.text
+            key = issued.json()["data"]["key"]
+        with httpx.Client(base_url=server.url, timeout=60) as person:
+            refused = person.post("/auth/login", json={"user": "erin", "password": WRONG})
+            assert refused.status_code == 401
+            logged_in = person.post("/auth/login", json={"user": "erin", "password": PASSWORD})
+            assert logged_in.status_code == 200, logged_in.text
+            token = logged_in.json()["token"]
+            person.cookies.clear()
+            asked = person.post(
+                "/graphql",
+                json={"query": "{ projectionStatus { name } }"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert asked.status_code == 200, asked.text
+            used = person.post(
+                "/graphql",
+                json={"query": "{ projectionStatus { name } }"},
+                headers={"Authorization": f"Bearer {key}"},
+            )
+            assert used.status_code in (200, 403), used.text
+        time.sleep(1)  # let the last access lines reach the log
+    log = server.log()
+    assert "erin" in log or "/auth/login" in log  # the requests were logged at all
+    for secret in (PASSWORD, WRONG, token, key, key.rsplit("_", 1)[-1]):
+        assert secret not in log
