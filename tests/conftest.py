@@ -18,7 +18,7 @@ from tests.support.services import PG_BASE, require_service
 # and in child processes (which inherit the environment): rate limits far above that, so
 # the limiter still counts every request without refusing one. The tests of the limits set
 # their own (tests/commands/test_rate_limits.py).
-for _kind in ("COMMANDS", "GRAPHQL", "ADMIN"):
+for _kind in ("COMMANDS", "GRAPHQL", "ADMIN", "LOGIN"):
     os.environ.setdefault(f"MIMS_RATE_LIMIT_{_kind}", "1000000/minute")
 
 

@@ -33,7 +33,13 @@ from commands.problems import problem, send_problem
 log = structlog.get_logger("mims.rate_limits")
 
 # The kinds of request that are counted, by path prefix.
-KINDS = (("/v1/", "commands"), ("/graphql", "graphql"), ("/admin/", "admin"))
+KINDS = (
+    ("/v1/", "commands"),
+    ("/graphql", "graphql"),
+    ("/admin/", "admin"),
+    # Password guessing: counted by address, before any credentials are checked.
+    ("/auth/login", "login"),
+)
 STORAGE_LOG_EVERY = 60.0
 
 
@@ -45,10 +51,16 @@ class RateLimits:
     commands: str | None = None
     graphql: str | None = None
     admin: str | None = None
+    login: str | None = None
     storage: str = "memory://"
 
     def items(self) -> dict[str, list[RateLimitItem]]:
-        found = {"commands": self.commands, "graphql": self.graphql, "admin": self.admin}
+        found = {
+            "commands": self.commands,
+            "graphql": self.graphql,
+            "admin": self.admin,
+            "login": self.login,
+        }
         return {kind: parse_limits(text) for kind, text in found.items() if text}
 
 
@@ -118,9 +130,16 @@ async def send_too_many(send: Send, path: str, retry_after: int, limit: RateLimi
 
 
 class RateLimit:
-    def __init__(self, app: ASGIApp, limits: RateLimits) -> None:
+    """``kinds``: the kinds this instance counts (all when None): the login's limiter runs
+    outside the identity layer, which answers ``/auth/login`` itself."""
+
+    def __init__(
+        self, app: ASGIApp, limits: RateLimits, kinds: frozenset[str] | None = None
+    ) -> None:
         self.app = app
-        self.limits = limits.items()
+        self.limits = {
+            kind: items for kind, items in limits.items().items() if kinds is None or kind in kinds
+        }
         self.storage = open_storage(limits.storage)
         self.limiter = SlidingWindowCounterRateLimiter(self.storage)
         self._storage_failed_at = -math.inf

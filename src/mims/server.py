@@ -167,12 +167,15 @@ def install_request_limits(app: FastAPI, settings: Settings) -> None:
     layer, which names the caller (``scope["state"]["principal"]``), goes between them:
     outside the rate limiter, inside CORS (a preflight carries no credentials, and a 401
     must carry CORS headers for a page to read it)."""
-    app.add_middleware(RateLimit, limits=settings.rate_limits())
+    limits = settings.rate_limits()
+    app.add_middleware(RateLimit, limits=limits, kinds=frozenset({"commands", "graphql", "admin"}))
     app.add_middleware(
         Authentication,
         sessions=Sessions(settings.session_secret(), int(settings.session_hours * 3600)),
         metrics_open=settings.metrics_open,
     )
+    # Logins are answered by the identity layer itself: their limiter stands outside it.
+    app.add_middleware(RateLimit, limits=limits, kinds=frozenset({"login"}))
     if settings.allowed_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     rate_limit_admin: str = Field(
         default="60/minute", description="Requests to /admin per caller; empty: no limit"
     )
+    rate_limit_login: str = Field(
+        default="10/minute",
+        description="Logins (POST /auth/login) per client address, right or wrong; empty: no limit",
+    )
     graphql_introspection: bool | None = Field(
         default=None,
         description='GraphQL introspection and "did you mean" hints; default: on in'
@@ -212,7 +216,9 @@ class Settings(BaseSettings):
                 raise ValueError(msg)
         return text
 
-    @field_validator("rate_limit_commands", "rate_limit_graphql", "rate_limit_admin")
+    @field_validator(
+        "rate_limit_commands", "rate_limit_graphql", "rate_limit_admin", "rate_limit_login"
+    )
     @classmethod
     def _rate(cls, text: str) -> str:
         parse_limits(text)
@@ -229,6 +235,7 @@ class Settings(BaseSettings):
             commands=self.rate_limit_commands,
             graphql=self.rate_limit_graphql,
             admin=self.rate_limit_admin,
+            login=self.rate_limit_login,
             storage=self.rate_limit_storage,
         )
 

@@ -20,7 +20,7 @@ from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from mims.settings import Settings
 from projections.engine.view import ReadModels
-from tests.support.identity import bearer, issue_key
+from tests.support.identity import PASSWORD, bearer, issue_key, register
 from tests.support.services import require_service
 
 REDIS = "redis://127.0.0.1:6379/0"
@@ -147,3 +147,19 @@ def test_an_unreachable_redis_lets_requests_through(ledger: Ledger) -> None:
     with client_of(app_with(ledger, **settings), ledger) as client:
         for n in range(5):
             assert post_location(client, f"D{n}").status_code == 201
+
+
+def test_logins_are_counted_by_address_right_or_wrong(ledger: Ledger) -> None:
+    """Password guessing: the limit holds before any password is checked, so a right
+    password past it is refused too, and the count is the login's own."""
+    register(ledger, "guesser")
+    app = app_with(ledger, rate_limit_login="3/minute")
+    with TestClient(app) as client:
+        wrong = {"user": "guesser", "password": "not the password"}
+        for _ in range(3):
+            assert client.post("/auth/login", json=wrong).status_code == 401
+        right = {"user": "guesser", "password": PASSWORD}
+        is_429(client.post("/auth/login", json=right))
+        # Other kinds keep their own counts.
+        with client_of(app, ledger) as other:
+            assert post_location(other, "S1").status_code == 201
