@@ -15,6 +15,7 @@ the projection loudly instead of becoming NULL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -34,6 +35,16 @@ SQL = str | Callable[[frozenset[str]], str]
 UNIT_MONEY = "DECIMAL(38,6)"
 # The last event of each stream in the page (a handler that keeps only the latest state).
 LATEST = "QUALIFY row_number() OVER (PARTITION BY stream ORDER BY position DESC) = 1"
+
+
+# An event field read in SQL: ``e.<field>`` (nested parts, ``e.meta.site``, read the
+# top-level field whole).
+_FIELD = re.compile(r"(?<![\w.])e\.(\w+)")
+
+
+def fields_in(*sql: str) -> frozenset[str]:
+    """The top-level event fields these SQL texts read."""
+    return frozenset(name for text in sql for name in _FIELD.findall(text))
 
 
 def topic(event_class: type) -> str:
@@ -91,6 +102,13 @@ class Projection:
     def topics_read(self, topics: frozenset[str]) -> frozenset[str]:
         """Every event type whose fields the handlers run for ``topics`` may read."""
         return frozenset().union(*(wanted for wanted, _ in self.handlers if wanted & topics))
+
+    @property
+    def fields_read(self) -> frozenset[str]:
+        """The event fields (``e.<field>``) some handler's SQL reads: the page parses only
+        these. A field left out is a binder error naming it, never a silent NULL."""
+        texts = [sql if isinstance(sql, str) else sql(wanted) for wanted, sql in self.handlers]
+        return fields_in(*texts, *self.after)
 
 
 # Quotients of values, to 6 decimals (half up). DuckDB multiplies decimals within 38

@@ -34,6 +34,7 @@ from eventsourcing.persistence import ApplicationRecorder
 
 from projections.engine.decoding import event_struct
 from projections.engine.pages import head_position, read_page
+from projections.engine.projection import fields_in
 from projections.engine.view import ReadModels
 from projections.registry import BY_NAME, USES_MOVEMENTS, Projection
 from projections.stock import STOCK_TOPICS, page_movements_sql
@@ -141,6 +142,10 @@ class ProjectionRunner:
         handled = frozenset().union(*(p.topics for p in self.projections))
         # The movement rows read every stock event's fields.
         self._handled = handled | STOCK_TOPICS if handled & STOCK_TOPICS else handled
+        # The event fields some SQL run on a page reads: only they are parsed.
+        self._fields_read = fields_in(STAGE_PAGE, page_movements_sql()).union(
+            *(p.fields_read for p in self.projections)
+        )
         self._load_tracking()
 
     # --- positions (kept in memory, written with every page) ---------------------------
@@ -367,7 +372,9 @@ class ProjectionRunner:
             key = frozenset(read)
         sql = self._stages.get(key)
         if sql is None:
-            sql = self._stages[key] = STAGE_PAGE.replace("{struct}", event_struct(key))
+            sql = self._stages[key] = STAGE_PAGE.replace(
+                "{struct}", event_struct(key, self._fields_read)
+            )
         return sql
 
     def _tune_for(self, events: int) -> None:

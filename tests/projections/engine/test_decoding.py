@@ -1,6 +1,7 @@
-"""The read side parses every field of every event: the struct ``json_transform`` reads a
-page into is derived from the event classes, and a field it cannot type stops the import
-instead of reading as NULL."""
+"""The read side can parse every field of every event: the struct ``json_transform`` reads
+a page into is derived from the event classes, and a field it cannot type stops the import
+instead of reading as NULL. A page parses only the fields some projection reads, and a
+field read but left out is an error, not a NULL."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from eventsourcing.persistence import JSONTranscoder
 
 from ledger.catalog import event_classes
 from ledger.mapper import LedgerMapper
+from ledger.stock.card import Stock
 from ledger.values import Meta
-from projections.engine.decoding import Undecodable, event_fields, event_struct
-from projections.engine.projection import topic
+from projections.engine.decoding import EVENT_FIELDS, Undecodable, event_fields, event_struct
+from projections.engine.projection import fields_in, topic
+from projections.registry import BY_NAME
 from tests.support.samples import event_sample
 
 
@@ -99,3 +102,33 @@ def test_a_page_struct_holds_the_common_fields_even_of_unread_events() -> None:
     """A page of events no projection reads still has its time and metadata parsed."""
     struct = orjson.loads(event_struct(set()))
     assert set(struct) == {"timestamp", "meta"}
+
+
+def test_the_page_parses_only_the_fields_some_sql_reads() -> None:
+    """``e.<field>`` in a handler's SQL is what puts a field in the page's struct: nested
+    parts read the top-level field whole, other tables' aliases do not count."""
+    assert fields_in("CAST(e.quantity AS DECIMAL), e.meta.site, le.lot, page.e.sku") == {
+        "quantity",
+        "meta",
+    }
+    received = topic(Stock.Received)
+    narrow = orjson.loads(event_struct({received}, read={"timestamp", "meta", "quantity"}))
+    assert set(narrow) == {"timestamp", "meta", "quantity"}
+
+
+def test_a_field_read_but_not_parsed_is_an_error_not_a_null() -> None:
+    """Were a handler's field left out of the struct, its SQL fails naming the field."""
+    stored = LedgerMapper(transcoder=JSONTranscoder()).to_stored_event(event_sample(Stock.Received))
+    struct = event_struct({topic(Stock.Received)}, read={"timestamp", "meta"})
+    with pytest.raises(duckdb.BinderException, match="quantity"):
+        duckdb.execute(
+            "SELECT e.quantity FROM (SELECT json_transform(?, ?) AS e)",
+            [stored.state.decode(), struct],
+        )
+
+
+def test_every_field_the_projections_read_is_an_event_field() -> None:
+    """A misspelt ``e.<field>`` in a projection would be a field no event has."""
+    read = frozenset().union(*(p.fields_read for p in BY_NAME.values()))
+    assert read <= set(EVENT_FIELDS), sorted(read - set(EVENT_FIELDS))
+    assert {"quantity", "sku", "lot"} <= read
