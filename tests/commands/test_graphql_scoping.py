@@ -233,6 +233,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Reade
         ),
         actor="test-setup",
     ).data["key"]
+    both = issue_key(ledger, (("planner", "NORTH"), ("planner", "SOUTH")), name="both")
     admin = admin_key(ledger)
     app = create_app(ledger=ledger, read_models=ReadModels(None))
     try:
@@ -242,6 +243,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Reade
                 "admin": Reader(client, bearer(admin), position),
                 "north": Reader(client, bearer(north), position),
                 "north-bin": Reader(client, bearer(by_prefix), position),
+                "both": Reader(client, bearer(both), position),
             }
     finally:
         ledger.close()
@@ -403,3 +405,13 @@ def test_a_location_prefix_grant_reads_its_locations_only(served: dict[str, Read
     assert found["location"] is None  # the site itself is above the prefix
     north = served["north"].ask(query)["data"]
     assert north["location"] == {"code": "NORTH"}
+
+
+def test_plant_wide_planning_needs_every_site(served: dict[str, Reader]) -> None:
+    query = "{ mrpRun(horizon: 2) { plannedOrders { item } } planningRuns { runId } }"
+    assert "errors" not in served["both"].ask(query)  # a grant at each site: the plant
+    for reader in ("north", "north-bin"):
+        refused = served[reader].ask(query)
+        assert refused["data"] is None
+        assert {e["extensions"]["code"] for e in refused["errors"]} == {"FORBIDDEN"}
+        assert all("SOUTH" not in e["message"] for e in refused["errors"])
