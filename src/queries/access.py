@@ -81,12 +81,6 @@ def in_scope(scope: Scope | None, column: str) -> tuple[str, list[Any]]:
     )
 
 
-def scoped_locations(scope: Scope) -> tuple[str, list[Any]]:
-    """The codes of the locations in ``scope``, as a subquery and its parameters."""
-    pairs = sorted(scope.places)
-    return _SCOPED_LOCATIONS, [[site for site, _ in pairs], [prefix for _, prefix in pairs]]
-
-
 def forbidden(field: str, why: str) -> GraphQLError:
     return GraphQLError(
         f"not permitted to read {field}: {why}", extensions={"code": "FORBIDDEN", "field": field}
