@@ -415,3 +415,28 @@ def test_plant_wide_planning_needs_every_site(served: dict[str, Reader]) -> None
         assert refused["data"] is None
         assert {e["extensions"]["code"] for e in refused["errors"]} == {"FORBIDDEN"}
         assert all("SOUTH" not in e["message"] for e in refused["errors"])
+
+
+def test_the_write_sides_reads_keep_to_the_readers_sites(served: dict[str, Reader]) -> None:
+    """GET /v1/locations/{code}: another site's location is not found, as an unknown one;
+    GET /v1/stock/{sku}, the ledger's whole card of an item, needs every site."""
+    north, admin = served["north"], served["admin"]
+
+    def get(reader: Reader, path: str) -> tuple[int, str]:
+        answer = reader.client.get(path, headers=reader.headers)
+        return answer.status_code, answer.json().get("type", "")
+
+    assert get(admin, "/v1/locations/BIN-S1")[0] == 200
+    assert get(north, "/v1/locations/BIN-N1")[0] == 200
+    assert (
+        get(north, "/v1/locations/BIN-S1")
+        == get(north, "/v1/locations/NO-SUCH")
+        == (
+            404,
+            "/problems/unknown-location",
+        )
+    )
+    assert get(served["north-bin"], "/v1/locations/Z-NORTH")[0] == 404  # above its prefix
+    assert get(admin, "/v1/stock/RAW")[0] == 200
+    assert get(north, "/v1/stock/RAW")[0] == 403
+    assert get(served["both"], "/v1/stock/RAW")[0] == 403  # each site, not every site
