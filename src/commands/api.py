@@ -31,6 +31,7 @@ from commands.problems import (
 )
 from ledger.commands import Command
 from ledger.errors import UnknownItem, UnknownLocation
+from ledger.identity.permissions import allowed
 from ledger.identity.principals import Principal
 from ledger.identity.roles import ROLE_PERMISSIONS, Permission
 from ledger.master_data.commands import PlanningParametersInput
@@ -115,8 +116,9 @@ def accepted_body(outcome: Outcome) -> dict[str, object]:
     }
 
 
-def may_read(permission: Permission) -> Callable[[Request], None]:
-    """A GET's dependency: the principal holds ``permission`` on some grant, else 403."""
+def may_read(permission: Permission, *, plant_wide: bool = False) -> Callable[[Request], None]:
+    """A GET's dependency: the principal holds ``permission`` on some grant (on an
+    every-site grant when what it reads spans the plant), else 403."""
 
     def check(request: Request) -> None:
         principal = principal_of(request.scope)
@@ -124,6 +126,12 @@ def may_read(permission: Permission) -> Callable[[Request], None]:
             permission in ROLE_PERMISSIONS[grant.role] for grant in principal.grants
         ):
             raise HTTPException(403, f"not permitted: {permission}")
+        if plant_wide and not allowed(principal, permission, None):
+            msg = (
+                f"not permitted: {permission} on every site (this reads the whole plant; a"
+                " site's reader asks GraphQL stockOnHand)"
+            )
+            raise HTTPException(403, msg)
 
     return check
 
@@ -305,9 +313,14 @@ def get_item(sku: str, ledger: LedgerDep) -> ItemOut:
     responses=READ_ANSWERS,
     dependencies=[Depends(may_read(V1_READ_PERMISSIONS["/v1/locations/{code}"]))],
 )
-def get_location(code: str, ledger: LedgerDep) -> LocationOut:
+def get_location(code: str, ledger: LedgerDep, request: Request) -> LocationOut:
     location = ledger.location(code)
-    if location is None:
+    principal = principal_of(request.scope)
+    # Another site's location answers as an unknown one: a 403 would say it exists.
+    permission = V1_READ_PERMISSIONS["/v1/locations/{code}"]
+    if location is None or (
+        principal is not None and not allowed(principal, permission, location.site, location.code)
+    ):
         raise UnknownLocation(f"no location {code}", field="code", location=code)
     return LocationOut(
         code=location.code,
@@ -326,10 +339,11 @@ def get_location(code: str, ledger: LedgerDep) -> LocationOut:
     "/stock/{sku}",
     tags=["stock"],
     responses=READ_ANSWERS,
-    dependencies=[Depends(may_read(V1_READ_PERMISSIONS["/v1/stock/{sku}"]))],
+    dependencies=[Depends(may_read(V1_READ_PERMISSIONS["/v1/stock/{sku}"], plant_wide=True))],
 )
 def get_stock_card(sku: str, ledger: LedgerDep) -> StockCard:
-    """The item's stock card as the ledger decides with it (not a read model)."""
+    """The item's stock card as the ledger decides with it (not a read model): its
+    balances at every site, so only for a reader of every site."""
     stock = ledger.stock(sku)
     if stock is None:
         raise UnknownItem(f"no item {sku}", field="sku", sku=sku)

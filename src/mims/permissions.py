@@ -14,8 +14,8 @@ from fastapi import HTTPException, Request
 
 from ledger.identity.permissions import allowed
 from ledger.identity.principals import Principal
-from ledger.identity.roles import ROLE_PERMISSIONS, Permission
-from queries.access import Access
+from ledger.identity.roles import ALL_SITES, ROLE_PERMISSIONS, Permission
+from queries.access import NOWHERE, Access, Scope
 
 P = Permission
 GRAPHQL_PERMISSIONS: Mapping[str, Permission] = MappingProxyType(
@@ -71,36 +71,38 @@ ADMIN_PERMISSIONS: Mapping[tuple[str, str], Permission] = MappingProxyType(
 )
 
 
-def readable_sites(principal: Principal, permission: Permission) -> frozenset[str] | None:
-    """The sites where ``principal`` holds ``permission`` (None: every site)."""
-    sites = set()
+def readable_scope(principal: Principal, permission: Permission) -> Scope | None:
+    """The places where ``principal`` holds ``permission``: a (site, location prefix) pair
+    per grant holding it (None: everywhere, an every-site grant without a prefix)."""
+    places = set()
     for grant in principal.grants:
         if permission in ROLE_PERMISSIONS[grant.role]:
-            if grant.site == "*":
+            prefix = grant.location_prefix or ""
+            if grant.site == ALL_SITES and prefix == "":
                 return None
-            sites.add(grant.site)
-    return frozenset(sites)
+            places.add((grant.site, prefix))
+    return Scope(frozenset(places))
 
 
 def may_read_somewhere(principal: Principal, permission: Permission) -> bool:
-    found = readable_sites(principal, permission)
-    return found is None or bool(found)
+    found = readable_scope(principal, permission)
+    return found is None or bool(found.places)
 
 
 def graphql_access(request: Request) -> Access:
     principal = request.scope.get("state", {}).get("principal")
     if not isinstance(principal, Principal):
-        return Access(may_read=lambda _field: False, sites=lambda _field: frozenset())
+        return Access(may_read=lambda _field: False, scope=lambda _field: NOWHERE)
 
     def may_read(field: str) -> bool:
         permission = GRAPHQL_PERMISSIONS.get(field)
         return permission is not None and may_read_somewhere(principal, permission)
 
-    def sites(field: str) -> frozenset[str] | None:
+    def scope(field: str) -> Scope | None:
         permission = GRAPHQL_PERMISSIONS.get(field)
-        return frozenset() if permission is None else readable_sites(principal, permission)
+        return NOWHERE if permission is None else readable_scope(principal, permission)
 
-    return Access(may_read=may_read, sites=sites)
+    return Access(may_read=may_read, scope=scope)
 
 
 def forbidden(detail: str) -> HTTPException:

@@ -421,23 +421,11 @@ STOCK_PROJECTIONS: tuple[Projection, ...] = (
 # Projections that read the page's movement rows (the runner derives them once a page).
 USES_MOVEMENTS = frozenset({"stock_ledger", "stock_on_hand", "consumption_daily"})
 
-# Views over the tables: what dashboards and planners read. A moving-average item's
-# bucket is valued at the item's average (its value is item-level by definition); FIFO and
-# standard buckets carry their exact value.
-STOCK_VIEWS = """
-CREATE OR REPLACE VIEW stock_on_hand AS
-SELECT b.item, b.location, b.lot, b.status, b.quantity,
-    CASE WHEN i.costing_method = 'moving_average'
-         THEN value_share(v.value, b.quantity, v.quantity)
-         ELSE b.value END AS value
-FROM stock_balances b JOIN items i ON i.sku = b.item JOIN item_valuation v ON v.item = b.item;
 
-CREATE OR REPLACE VIEW valuation AS
-SELECT v.item, i.costing_method, v.quantity, v.value,
-    unit_value(v.value, v.quantity) AS unit_cost
-FROM item_valuation v JOIN items i ON i.sku = v.item;
-
-CREATE OR REPLACE VIEW lot_status AS
+def lot_status_of(balances: str = "stock_balances") -> str:
+    """The body of view ``lot_status`` over ``balances`` (a table, or a subquery that
+    keeps some of its rows: the read side narrows it to the places a caller may see)."""
+    return f"""
 SELECT l.*, coalesce(s.on_hand, 0) AS on_hand, coalesce(s.available, 0) AS available,
     coalesce(s.quarantine, 0) AS quarantine, coalesce(s.held, 0) AS held,
     coalesce(s.rejected, 0) AS rejected,
@@ -453,9 +441,14 @@ FROM lots l LEFT JOIN (
         coalesce(sum(quantity) FILTER (status = 'quarantine'), 0) AS quarantine,
         coalesce(sum(quantity) FILTER (status = 'held'), 0) AS held,
         coalesce(sum(quantity) FILTER (status = 'rejected'), 0) AS rejected
-    FROM stock_balances GROUP BY item, lot) s USING (item, lot);
+    FROM {balances} GROUP BY item, lot) s USING (item, lot)"""
 
-CREATE OR REPLACE VIEW available_to_promise AS
+
+def available_to_promise_of(
+    balances: str = "stock_balances", reservations: str = "reservations"
+) -> str:
+    """The body of view ``available_to_promise`` over ``balances`` and ``reservations``."""
+    return f"""
 SELECT i.sku AS item,
     coalesce(a.available, 0) AS available,
     coalesce(a.expired, 0) AS expired,
@@ -465,8 +458,29 @@ FROM items i
 LEFT JOIN (
     SELECT b.item, sum(b.quantity) AS available,
         sum(b.quantity) FILTER (l.expiry < current_date) AS expired
-    FROM stock_balances b LEFT JOIN lots l ON l.item = b.item AND l.lot = b.lot
+    FROM {balances} b LEFT JOIN lots l ON l.item = b.item AND l.lot = b.lot
     WHERE b.status = 'available' GROUP BY b.item) a ON a.item = i.sku
-LEFT JOIN (SELECT item, sum(open_quantity) AS reserved FROM reservations
-           WHERE open_quantity > 0 GROUP BY item) r ON r.item = i.sku;
+LEFT JOIN (SELECT item, sum(open_quantity) AS reserved FROM {reservations}
+           WHERE open_quantity > 0 GROUP BY item) r ON r.item = i.sku"""
+
+
+# Views over the tables: what dashboards and planners read. A moving-average item's
+# bucket is valued at the item's average (its value is item-level by definition); FIFO and
+# standard buckets carry their exact value.
+STOCK_VIEWS = f"""
+CREATE OR REPLACE VIEW stock_on_hand AS
+SELECT b.item, b.location, b.lot, b.status, b.quantity,
+    CASE WHEN i.costing_method = 'moving_average'
+         THEN value_share(v.value, b.quantity, v.quantity)
+         ELSE b.value END AS value
+FROM stock_balances b JOIN items i ON i.sku = b.item JOIN item_valuation v ON v.item = b.item;
+
+CREATE OR REPLACE VIEW valuation AS
+SELECT v.item, i.costing_method, v.quantity, v.value,
+    unit_value(v.value, v.quantity) AS unit_cost
+FROM item_valuation v JOIN items i ON i.sku = v.item;
+
+CREATE OR REPLACE VIEW lot_status AS{lot_status_of()};
+
+CREATE OR REPLACE VIEW available_to_promise AS{available_to_promise_of()};
 """

@@ -18,7 +18,7 @@ from strawberry.types.nodes import SelectedField, Selection
 from projections.engine.pages import head_position
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
-from queries.access import EVERYTHING, Access
+from queries.access import ALL_SITES, EVERYTHING, Access, Scope, forbidden, in_scope
 from queries.planning.planner import MrpPlanning
 
 RYW_TIMEOUT = 5.0
@@ -119,6 +119,31 @@ class Context(BaseContext):
         threads would otherwise run on after nobody waits for them."""
         for con in list(self._open):
             con.interrupt()
+
+    def scope(self, field: str) -> Scope | None:
+        """The places the caller may read in root field ``field`` (None: everywhere)."""
+        return self.access.scope(field)
+
+    def in_scope(self, field: str, column: str) -> tuple[str, list[Any]]:
+        """`queries.access.in_scope` of the caller's scope in ``field``."""
+        return in_scope(self.access.scope(field), column)
+
+    async def whole_plant(self, field: str) -> None:
+        """Refuse ``field`` (``FORBIDDEN``) unless the caller may read every site of the
+        plant as a whole: its answer is computed over all of them."""
+        scope = self.access.scope(field)
+        if scope is None or ALL_SITES in scope.whole_sites:
+            return
+        sites = sorted(scope.whole_sites)
+        missing = await self.rows(
+            "SELECT count(*) FROM (SELECT DISTINCT site FROM locations WHERE site IS NOT NULL)"
+            " WHERE NOT list_contains(CAST(? AS VARCHAR[]), site)",
+            [sites],
+        )
+        if not sites or missing[0][0]:
+            raise forbidden(
+                field, "it is computed over the whole plant: a grant on every site is needed"
+            )
 
     async def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """Run one read query in a worker thread (DuckDB calls block)."""

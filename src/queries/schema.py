@@ -72,6 +72,7 @@ class MimsSchema(strawberry.Schema):
         # suggestions covers one message of several).
         if not self.limits.suggestions:
             hide_suggestions(errors)
+        classify(errors)
         super()._process_errors(errors, execution_context)
 
     def process_errors(
@@ -89,6 +90,40 @@ class MimsSchema(strawberry.Schema):
         ]
         if unexpected:
             super().process_errors(unexpected, execution_context)
+
+
+# An error's ``classification``, Spring for GraphQL's ErrorType, which GraphQL clients
+# and tools (Schemathesis among them) read to tell the client's fault from the server's:
+# ``code`` stays ours and says which refusal it is.
+BAD_REQUEST, FORBIDDEN, INTERNAL_ERROR = "BAD_REQUEST", "FORBIDDEN", "INTERNAL_ERROR"
+# Codes of refusals that are not the request's fault: the plant's state or load.
+NOT_THE_CLIENTS = frozenset({"TIMEOUT", "PLANNING_INPUT"})
+
+
+def _code(problem: PositionProblem) -> str:
+    return problem.type.upper().replace("-", "_")
+
+
+def classify(errors: list[GraphQLError]) -> None:
+    """Give every error its ``classification``, and a position refusal its ``code``: a
+    request the schema, a limit or a resolver refused is BAD_REQUEST (FORBIDDEN when
+    not permitted); an error nobody raised on purpose is INTERNAL_ERROR."""
+    for error in errors:
+        original = error.original_error
+        extensions = dict(error.extensions or {})
+        if isinstance(original, PositionProblem):
+            extensions.setdefault("code", _code(original))
+        code = extensions.get("code")
+        if code == FORBIDDEN:
+            extensions.setdefault("classification", FORBIDDEN)
+        elif isinstance(original, PositionProblem):
+            if original.status < 500:  # noqa: PLR2004 - a client's fault, as HTTP says
+                extensions.setdefault("classification", BAD_REQUEST)
+        elif original is not None and not isinstance(original, GraphQLError):
+            extensions.setdefault("classification", INTERNAL_ERROR)
+        elif code not in NOT_THE_CLIENTS:
+            extensions.setdefault("classification", BAD_REQUEST)
+        error.extensions = extensions
 
 
 @strawberry.type

@@ -253,3 +253,39 @@ def test_a_query_past_the_time_limit_is_stopped(ledger: Ledger) -> None:
         assert "MIMS_GRAPHQL_TIMEOUT_SECONDS" in error["message"]
     with serve(ledger, graphql_timeout_seconds=60) as client:
         assert "errors" not in ask(client, "{ mrpRun { warnings } }")
+
+
+# --- what kind of error: the client's or the server's ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("{ items(first: 0) { sku } }", "PAGE_SIZE"),  # a resolver's refusal
+        ('{ traceForward(item: "¤", lot: "L") { elapsedMs } }', "BAD_CODE"),
+        ("{ recallSimulation { elapsedMs } }", "BAD_START"),
+        ('{ workOrder(number: "X", minPosition: 123456789) { number } }', "POSITION_BEYOND_HEAD"),
+        ('{ items(first: "ten") { sku } }', None),  # the schema's validation
+        ("{ " + " ".join(f"a{i}: mrpRun {{ warnings }}" for i in range(3)) + " }", "QUERY_COST"),
+    ],
+)
+def test_a_refusal_is_classified_as_the_clients(
+    development: TestClient, query: str, code: str | None
+) -> None:
+    """Found by fuzzing (tests/test_graphql_fuzz.py): a refusal raised in a resolver came
+    with a path and a code of ours only, or none at all (a position past the log's head),
+    so a client could not tell it from a failure of the server. Each now says BAD_REQUEST
+    (Spring for GraphQL's ErrorType, which GraphQL tools read) beside its own code."""
+    body = ask(development, query)
+    (error, *_) = body["errors"]
+    assert error["extensions"]["classification"] == "BAD_REQUEST", body
+    if code is not None:
+        assert error["extensions"]["code"] == code, body
+
+
+def test_an_unexpected_error_is_classified_as_the_servers(ledger: Ledger) -> None:
+    with serve(ledger) as client:
+        client.app.state.read_models.close()  # type: ignore[attr-defined]
+        body = ask(client, "{ items { sku } }")
+    (error,) = body["errors"]
+    assert error["extensions"]["classification"] == "INTERNAL_ERROR", body

@@ -1,4 +1,5 @@
-"""Master data's root fields: an item, the items of a kind, a location."""
+"""Master data's root fields: an item, the items of a kind, a location. Items are the
+plant's catalogue, shared by every site; a location belongs to its site."""
 
 from __future__ import annotations
 
@@ -34,9 +35,14 @@ class MasterDataQuery:
         )
         return [Item.from_row(r) for r in rows]
 
-    @described("A location, with its parent's code and its children.")
+    @described(
+        "A location, with its parent's code and its children: of the places the caller may"
+        " read (another site's location is not found)."
+    )
     async def location(self, info: Info[Context, None], code: str) -> Location | None:
+        here, here_params = info.context.in_scope("location", "code")
         rows = await info.context.rows(
-            f"SELECT {Location.COLUMNS} FROM locations WHERE code = ?", [code]
+            f"SELECT {Location.COLUMNS} FROM locations WHERE code = ? AND {here}",
+            [code, *here_params],
         )
         return Location.from_row(rows[0]) if rows else None

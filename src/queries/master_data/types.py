@@ -84,8 +84,10 @@ class Location:
 
     @described("The locations directly under this one")
     async def children(self, info: Info[Context, None]) -> list[Location]:
+        here, here_params = info.context.in_scope("location", "code")
         rows = await info.context.rows(
-            f"SELECT {Location.COLUMNS} FROM locations WHERE parent = ? ORDER BY code", [self.code]
+            f"SELECT {Location.COLUMNS} FROM locations WHERE parent = ? AND {here} ORDER BY code",
+            [self.code, *here_params],
         )
         return [Location.from_row(r) for r in rows]
 

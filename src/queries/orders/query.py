@@ -1,4 +1,6 @@
-"""Orders' root fields: what is allocated to sales-order lines, and what was shipped."""
+"""Orders' root fields: what is allocated to sales-order lines, and what was shipped, at
+the places the caller may read (an order carries no site: its allocations and shipments
+are at a location)."""
 
 from __future__ import annotations
 
@@ -15,11 +17,12 @@ class OrdersQuery:
     async def allocations(
         self, info: Info[Context, None], number: str | None = None, item: str | None = None
     ) -> list[Allocation]:
+        here, here_params = info.context.in_scope("allocations", "location")
         rows = await info.context.rows(
             "SELECT reservation_id, number, line, sku, location, lot, quantity FROM allocations"
-            " WHERE (? IS NULL OR number = ?) AND (? IS NULL OR sku = ?)"
+            f" WHERE (? IS NULL OR number = ?) AND (? IS NULL OR sku = ?) AND {here}"
             " ORDER BY number, line, reservation_id",
-            [number, number, item, item],
+            [number, number, item, item, *here_params],
         )
         return [
             Allocation(
@@ -38,10 +41,12 @@ class OrdersQuery:
     async def shipments(
         self, info: Info[Context, None], number: str | None = None, lot: str | None = None
     ) -> list[Shipment]:
+        here, here_params = info.context.in_scope("shipments", "location")
         rows = await info.context.rows(
             "SELECT shipment, number, line, customer, sku, lot, quantity, value FROM shipments"
-            " WHERE (? IS NULL OR number = ?) AND (? IS NULL OR lot = ?) ORDER BY position",
-            [number, number, lot, lot],
+            f" WHERE (? IS NULL OR number = ?) AND (? IS NULL OR lot = ?) AND {here}"
+            " ORDER BY position",
+            [number, number, lot, lot, *here_params],
         )
         return [
             Shipment(

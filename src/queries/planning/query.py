@@ -1,6 +1,12 @@
 """Planning's root fields: saved MRP runs and their planned orders, ``mrpRun`` (planned
 afresh from the read models by the planner the composition root gives, answered without
-saving), and MRP's inputs: open supply and open demand."""
+saving), and MRP's inputs: open supply and open demand.
+
+MRP plans the whole plant (it nets every site's stock; a planned order carries no site),
+so its runs, planned orders and ``mrpRun`` are answered only to a caller who may read
+every site (`Context.whole_plant`). Purchase- and sales-order lines carry no site either
+(the site is where a line is received or shipped): they are plant-level; a work order's
+lines follow the site of its output location."""
 
 from __future__ import annotations
 
@@ -46,6 +52,7 @@ class PlanningQuery:
         min_position: int | None = None,
     ) -> list[PlannedOrder]:
         ctx = info.context
+        await ctx.whole_plant("plannedOrders")
         await ctx.ready(min_position)
         where = (
             "(? IS NULL OR o.status = ?) AND (? IS NULL OR o.item = ?)"
@@ -84,6 +91,7 @@ class PlanningQuery:
     async def planning_runs(
         self, info: Info[Context, None], last: int = 10, min_position: int | None = None
     ) -> list[PlanningRun]:
+        await info.context.whole_plant("planningRuns")
         await info.context.ready(min_position)
         rows = await info.context.rows(
             "SELECT run_id, proposed_at, proposed_by, start_date, bucket_days, horizon,"
@@ -115,6 +123,7 @@ class PlanningQuery:
     ) -> MrpRun:
         _check_settings(bucket_days, horizon, ordering_cost, holding_rate)
         ctx = info.context
+        await ctx.whole_plant("mrpRun")
         await ctx.ready(min_position)
         planning = ctx.mrp
         start = datetime.now(UTC).date()
@@ -140,20 +149,23 @@ class PlanningQuery:
     async def open_supply(
         self, info: Info[Context, None], item: str | None = None
     ) -> list[OpenLine]:
-        return await _open_lines(info.context, "open_supply", item)
+        return await _open_lines(info.context, "openSupply", "open_supply", item)
 
     @described("Open sales-order lines and released work orders' components still to issue")
     async def open_demand(
         self, info: Info[Context, None], item: str | None = None
     ) -> list[OpenLine]:
-        return await _open_lines(info.context, "open_demand", item)
+        return await _open_lines(info.context, "openDemand", "open_demand", item)
 
 
-async def _open_lines(ctx: Context, view: str, item: str | None) -> list[OpenLine]:
+async def _open_lines(ctx: Context, field: str, view: str, item: str | None) -> list[OpenLine]:
+    here, here_params = ctx.in_scope(field, "output_location")
     rows = await ctx.rows(
         f"SELECT kind, reference, line, item, due_date, quantity FROM {view}"
-        " WHERE (? IS NULL OR item = ?) ORDER BY due_date, item, reference, line",
-        [item, item],
+        " WHERE (? IS NULL OR item = ?) AND (kind <> 'work_order'"
+        f" OR reference IN (SELECT number FROM work_orders WHERE {here}))"
+        " ORDER BY due_date, item, reference, line",
+        [item, item, *here_params],
     )
     return [
         OpenLine(kind=k, reference=r, line=ln, item=i, due_date=d, quantity=q)

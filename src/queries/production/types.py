@@ -117,10 +117,13 @@ class WorkOrder:
 
     @described("Lots consumed, returned and produced: what genealogy is built from")
     async def lots(self, info: Info[Context, None]) -> list[LotMovement]:
+        # A work order's material may come from another site's store: only the moves at
+        # places the caller may read are shown.
+        here, here_params = info.context.in_scope("workOrders", "location")
         rows = await info.context.rows(
             "SELECT direction, item, lot, location, quantity, value FROM work_order_lots"
-            " WHERE number = ? ORDER BY position",
-            [self.number],
+            f" WHERE number = ? AND {here} ORDER BY position",
+            [self.number, *here_params],
         )
         return [
             LotMovement(direction=d, item=i, lot=lot or None, location=loc, quantity=q, value=v)

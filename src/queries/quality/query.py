@@ -1,16 +1,26 @@
 """Quality's root fields: forward and backward lot traces, the recall simulation, the
-quality KPIs."""
+quality KPIs.
+
+A trace, for a caller who may read only some places, stops at the border of what it may
+see: a lot is shown when it has been at a place the caller may read (a row of the stock
+ledger there), and when every lot on its path from the start is shown too; the others
+are omitted, as are links to them. A lot never at such a place gives the answer an
+unknown lot gives (nothing found). Of a lot shown, stock on hand and receipts are listed
+at those places only, and consumption into another site's work orders is left out; its
+mass balance stays the lot's own (a lot's flows have no place)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+import duckdb
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
 from projections import quality_trace as g
+from queries.access import Scope, in_scope
 from queries.context import Context, described, selected
 from queries.quality.types import (
     FirstPassYield,
@@ -35,13 +45,13 @@ FROM stock_balances b
 LEFT JOIN held_reasons here ON here.item = b.item AND here.lot = b.lot
     AND here.location = b.location
 LEFT JOIN (SELECT item, lot, arg_max(reason, position) AS reason FROM held_reasons
-           GROUP BY ALL) lot ON lot.item = b.item AND lot.lot = b.lot
-WHERE b.status = 'held' GROUP BY 1 ORDER BY 4 DESC, 1
+           WHERE {here} GROUP BY ALL) lot ON lot.item = b.item AND lot.lot = b.lot
+WHERE b.status = 'held' AND {b_here} GROUP BY 1 ORDER BY 4 DESC, 1
 """
 FIRST_PASS_YIELD = f"""
 SELECT {{key}}, sum(o.good), sum(o.scrap), sum(o.rework),
     CAST(sum(o.good) / nullif(sum(o.good) + sum(o.scrap) + sum(o.rework), 0) AS {RATE})
-FROM wip_operations o JOIN work_orders w USING (number)
+FROM wip_operations o JOIN work_orders w USING (number) WHERE {{here}}
 GROUP BY 1 HAVING sum(o.good) + sum(o.scrap) + sum(o.rework) > 0 ORDER BY 1
 """
 SUPPLIER_QUALITY = f"""
@@ -50,10 +60,10 @@ WITH i AS (
         count(*) FILTER (NOT i.passed) AS failed, sum(i.quantity) AS inspected,
         coalesce(sum(i.quantity) FILTER (NOT i.passed), 0) AS rejected
     FROM inspections i LEFT JOIN lots l ON l.item = i.item AND l.lot = i.lot
-    GROUP BY 1),
+    WHERE {{i_here}} GROUP BY 1),
 r AS (
     SELECT counterparty AS supplier, sum(quantity_delta) AS received FROM stock_ledger
-    WHERE event_type = 'Stock.Received' AND counterparty IS NOT NULL GROUP BY 1)
+    WHERE event_type = 'Stock.Received' AND counterparty IS NOT NULL AND {{here}} GROUP BY 1)
 SELECT supplier, coalesce(i.inspections, 0), coalesce(i.failed, 0), coalesce(i.inspected, 0),
     coalesce(i.rejected, 0), coalesce(r.received, 0),
     CAST(i.failed / nullif(i.inspections, 0) AS {RATE}),
@@ -175,9 +185,11 @@ class QualityQuery:
         await ctx.ready(min_position)
         wanted = _wanted(info)
 
+        scope = ctx.scope("recallSimulation")
+
         def run() -> g.Trace:
             with ctx.reader() as con:
-                return g.recall(
+                found = g.recall(
                     con,
                     supplier_lot=supplier_lot,
                     item=item,
@@ -185,6 +197,7 @@ class QualityQuery:
                     details=wanted,
                     graph=ctx.models.lot_graph,
                 )
+                return found if scope is None else _within(con, found, scope)
 
         return recall_simulation_of(await asyncio.to_thread(run), supplier_lot)
 
@@ -197,10 +210,18 @@ class QualityQuery:
     ) -> QualityKpis:
         ctx = info.context
         await ctx.ready(min_position)
-        held = await ctx.rows(HELD_BY_REASON)
-        by_item = await ctx.rows(FIRST_PASS_YIELD.format(key="w.item"))
-        by_center = await ctx.rows(FIRST_PASS_YIELD.format(key="o.work_center"))
-        suppliers = await ctx.rows(SUPPLIER_QUALITY)
+        # Every figure over the places the caller may read: held stock and its reasons,
+        # inspections and receipts there, the work orders of those sites.
+        here, params = ctx.in_scope("qualityKpis", "location")
+        b_here, _ = ctx.in_scope("qualityKpis", "b.location")
+        i_here, _ = ctx.in_scope("qualityKpis", "i.location")
+        w_here, _ = ctx.in_scope("qualityKpis", "w.output_location")
+        held = await ctx.rows(HELD_BY_REASON.format(here=here, b_here=b_here), params * 2)
+        by_item = await ctx.rows(FIRST_PASS_YIELD.format(key="w.item", here=w_here), params)
+        by_center = await ctx.rows(
+            FIRST_PASS_YIELD.format(key="o.work_center", here=w_here), params
+        )
+        suppliers = await ctx.rows(SUPPLIER_QUALITY.format(i_here=i_here, here=here), params * 2)
         return QualityKpis(
             on_hold_by_reason=[
                 HeldByReason(reason=r, items=i, lots=n, quantity=q) for r, i, n, q in held
@@ -220,10 +241,12 @@ async def _trace(
     max_depth: int | None,
     wanted: frozenset[str],
 ) -> LotTrace:
+    scope = ctx.scope("traceForward" if direction == "forward" else "traceBackward")
+
     def run() -> g.Trace:
         with ctx.reader() as con:
             starts = g.start_nodes(con, item=item, lot=lot)
-            return g.trace(
+            found = g.trace(
                 con,
                 starts,
                 direction,
@@ -231,11 +254,55 @@ async def _trace(
                 details=wanted,
                 graph=ctx.models.lot_graph,
             )
+            return found if scope is None else _within(con, found, scope)
 
     found = await asyncio.to_thread(run)
     return LotTrace(
         start=[LotKey(item=r.item, lot=r.lot) for r in found.start],
         lots=[TracedLot.of(t) for t in found.lots],
         supplier_lots=supplier_lots(found),
+        elapsed_ms=found.elapsed_ms,
+    )
+
+
+def _within(con: duckdb.DuckDBPyConnection, found: g.Trace, scope: Scope) -> g.Trace:
+    """``found`` as a caller who may read only ``scope`` sees it (the module's docstring)."""
+    ledger_here, params = in_scope(scope, "l.location")
+    code_here, _ = in_scope(scope, "code")
+    order_here, _ = in_scope(scope, "output_location")
+    items = [t.item for t in found.lots]
+    lots = [t.lot for t in found.lots]
+    seen = {
+        g.LotRef(i, lot)
+        for i, lot in con.execute(
+            "SELECT DISTINCT l.item, l.lot FROM stock_ledger l JOIN (SELECT"
+            " unnest(CAST(? AS VARCHAR[])) AS item, unnest(CAST(? AS VARCHAR[])) AS lot) t"
+            f" ON l.item = t.item AND l.lot = t.lot WHERE {ledger_here}",
+            [items, lots, *params],
+        ).fetchall()
+    }
+    places = {
+        code
+        for (code,) in con.execute(
+            f"SELECT code FROM locations WHERE {code_here}", params
+        ).fetchall()
+    }
+    orders = {
+        number
+        for (number,) in con.execute(
+            f"SELECT number FROM work_orders WHERE {order_here}",
+            params,
+        ).fetchall()
+    }
+    shown = [t for t in found.lots if all(r in seen for r in t.path)]
+    for t in shown:
+        t.links = [x for x in t.links if g.LotRef(x.item, x.lot) in seen]
+        t.on_hand = [p for p in t.on_hand if p.location in places]
+        t.receipts = [r for r in t.receipts if r.location in places]
+        t.uses = [u for u in t.uses if u.party_kind != "work_order" or u.party in orders]
+    return g.Trace(
+        direction=found.direction,
+        start=[r for r in found.start if r in seen],
+        lots=shown,
         elapsed_ms=found.elapsed_ms,
     )

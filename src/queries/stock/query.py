@@ -17,6 +17,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from projections.stock import available_to_promise_of, lot_status_of
 from queries.context import Context, described, selected
 from queries.enums import CostingMethod
 from queries.pagination import PageInfo, cursor, page_size, uncursor
@@ -89,12 +90,17 @@ def _stock_where(f: StockFilter | None) -> tuple[str, list[Any]]:
     return " AND ".join(clauses) or "TRUE", params
 
 
-def _sites_where(ctx: Context, field: str) -> tuple[str, list[Any]]:
-    """Only the rows of the sites the caller may read here (`queries.access`)."""
-    sites = ctx.access.sites(field)
-    if sites is None:
-        return "TRUE", []
-    return "location IN (SELECT code FROM locations WHERE list_contains(?, site))", [sorted(sites)]
+_ISSUED, _SCRAPPED = "event_type = 'Stock.Issued'", "event_type = 'Stock.Scrapped'"
+# consumption_daily's rows, summed from the ledger rows ``where`` keeps.
+CONSUMPTION_OF = f"""
+SELECT item, CAST(effective_at AS DATE) AS day,
+    coalesce(-sum(quantity_delta) FILTER ({_ISSUED}), 0) AS quantity,
+    coalesce(-sum(value_delta) FILTER ({_ISSUED}), 0) AS value,
+    count(*) FILTER ({_ISSUED}) AS issues,
+    coalesce(-sum(quantity_delta) FILTER ({_SCRAPPED}), 0) AS scrapped,
+    coalesce(-sum(value_delta) FILTER ({_SCRAPPED}), 0) AS scrapped_value,
+    count(*) FILTER ({_SCRAPPED}) AS scraps
+FROM stock_ledger WHERE ({_ISSUED} OR {_SCRAPPED}) AND {{where}} GROUP BY ALL"""
 
 
 def _window(as_of: datetime | None, known_at: datetime | None) -> tuple[str, list[Any]]:
@@ -135,7 +141,7 @@ class StockQuery:
         ctx = info.context
         await ctx.ready(min_position)
         where, params = _stock_where(filter)
-        scoped, scope_params = _sites_where(ctx, "stockOnHand")
+        scoped, scope_params = ctx.in_scope("stockOnHand", "location")
         where, params = f"{where} AND {scoped}", params + scope_params
         if as_of is None and known_at is None:
             sql = f"SELECT {STOCK_COLUMNS} FROM stock_on_hand WHERE {where}"
@@ -173,7 +179,7 @@ class StockQuery:
         size = page_size(first)
         await ctx.ready(min_position)
         where, params = _stock_where(filter)
-        scoped, scope_params = _sites_where(ctx, "stockLedger")
+        scoped, scope_params = ctx.in_scope("stockLedger", "location")
         where, params = f"{where} AND {scoped}", params + scope_params
         if as_of is not None or known_at is not None:
             window, window_params = _window(as_of, known_at)
@@ -197,11 +203,24 @@ class StockQuery:
             rows=page, page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > size)
         )
 
-    @strawberry.field
+    @described(
+        "A lot and its stock: of the places the caller may read (a lot never there is not found)."
+    )
     async def lot(self, info: Info[Context, None], item: str, lot: str) -> Lot | None:
-        rows = await info.context.rows(
-            f"SELECT {Lot.COLUMNS} FROM lot_status WHERE item = ? AND lot = ?", [item, lot]
-        )
+        ctx = info.context
+        if ctx.scope("lot") is None:
+            rows = await ctx.rows(
+                f"SELECT {Lot.COLUMNS} FROM lot_status WHERE item = ? AND lot = ?", [item, lot]
+            )
+        else:
+            here, here_params = ctx.in_scope("lot", "location")
+            view = lot_status_of(f"(SELECT * FROM stock_balances WHERE {here})")
+            rows = await ctx.rows(
+                f"SELECT {Lot.COLUMNS} FROM ({view})"
+                " WHERE item = ? AND lot = ? AND EXISTS (SELECT 1 FROM stock_ledger"
+                f" WHERE item = ? AND lot = ? AND {here})",
+                [*here_params, item, lot, item, lot, *here_params],
+            )
         return Lot.from_row(rows[0]) if rows else None
 
     @described("Inventory value by costing method, now or asOf.")
@@ -218,14 +237,24 @@ class StockQuery:
         size = page_size(first)
         await ctx.ready(min_position)
         params: list[Any] = []
-        if as_of is None and known_at is None:
+        here, here_params = ctx.in_scope("valuation", "location")
+        if as_of is None and known_at is None and ctx.scope("valuation") is None:
             source = "SELECT item, quantity, value FROM item_valuation"
+        elif as_of is None and known_at is None:
+            # The value of the places the caller may read: their buckets, as the live view
+            # values them (a moving-average bucket at its item's average).
+            source = (
+                "SELECT item, sum(quantity) AS quantity, sum(value) AS value"
+                f" FROM stock_on_hand WHERE {here} GROUP BY item"
+            )
+            params = here_params
         else:
             window, params = _window(as_of, known_at)
             source = (
                 "SELECT item, sum(quantity_delta) AS quantity, sum(value_delta) AS value"
-                f" FROM stock_ledger WHERE {window} GROUP BY item"
+                f" FROM stock_ledger WHERE {window} AND {here} GROUP BY item"
             )
+            params += here_params
         method = costing_method.value if costing_method else None
         # Sums by method and the page of items from DuckDB (the whole list would leave it,
         # 5,000 items: 20 ms, only to be added up here), from one valuation of the items
@@ -276,11 +305,14 @@ class StockQuery:
         min_position: int | None = None,
     ) -> list[Reservation]:
         size = page_size(first)
-        await info.context.ready(min_position)
-        rows = await info.context.rows(
+        ctx = info.context
+        await ctx.ready(min_position)
+        here, here_params = ctx.in_scope("reservations", "location")
+        rows = await ctx.rows(
             f"SELECT {Reservation.COLUMNS} FROM reservations WHERE (? IS NULL OR item = ?)"
-            f" AND (NOT ? OR open_quantity > 0) ORDER BY reserved_at, reservation_id LIMIT {size}",
-            [item, item, open_only],
+            f" AND (NOT ? OR open_quantity > 0) AND {here}"
+            f" ORDER BY reserved_at, reservation_id LIMIT {size}",
+            [item, item, open_only, *here_params],
         )
         return [Reservation.from_row(r) for r in rows]
 
@@ -288,12 +320,26 @@ class StockQuery:
     async def available_to_promise(
         self, info: Info[Context, None], item: str, min_position: int | None = None
     ) -> AvailableToPromise | None:
-        await info.context.ready(min_position)
-        rows = await info.context.rows(
-            "SELECT item, available, expired, reserved, free FROM available_to_promise"
-            " WHERE item = ?",
-            [item],
-        )
+        ctx = info.context
+        await ctx.ready(min_position)
+        if ctx.scope("availableToPromise") is None:
+            rows = await ctx.rows(
+                "SELECT item, available, expired, reserved, free FROM available_to_promise"
+                " WHERE item = ?",
+                [item],
+            )
+        else:
+            # Of the places the caller may read: their available stock, less what is
+            # reserved there.
+            here, here_params = ctx.in_scope("availableToPromise", "location")
+            view = available_to_promise_of(
+                f"(SELECT * FROM stock_balances WHERE {here})",
+                f"(SELECT * FROM reservations WHERE {here})",
+            )
+            rows = await ctx.rows(
+                f"SELECT item, available, expired, reserved, free FROM ({view}) WHERE item = ?",
+                [*here_params, *here_params, item],
+            )
         if not rows:
             return None
         item_, available, expired, reserved, free = rows[0]
@@ -309,11 +355,19 @@ class StockQuery:
         since: date | None = None,
         until: date | None = None,
     ) -> list[ConsumptionDay]:
-        rows = await info.context.rows(
+        ctx = info.context
+        source = "consumption_daily"
+        params: list[Any] = []
+        if ctx.scope("consumption") is not None:
+            # The daily table is plant-wide: the places the caller may read are summed
+            # from the ledger, as the projection sums them.
+            here, params = ctx.in_scope("consumption", "location")
+            source = f"({CONSUMPTION_OF.format(where=here)})"
+        rows = await ctx.rows(
             "SELECT item, day, quantity, value, issues, scrapped, scrapped_value, scraps"
-            " FROM consumption_daily WHERE item = ?"
+            f" FROM {source} WHERE item = ?"
             " AND (? IS NULL OR day >= ?) AND (? IS NULL OR day <= ?) ORDER BY day",
-            [item, since, since, until, until],
+            [*params, item, since, since, until, until],
         )
         return [
             ConsumptionDay(
