@@ -20,6 +20,8 @@ outcome and the notification id of its last event (its read-your-writes position
   after any restart. A resend is decided again (its cached receipt may be missing or
   stale); its receipt then collides with the stored one and the stored outcome is
   answered, whatever the new decision was.
+* A command id belongs to whoever sent it first (the receipt's actor): a resend by
+  another principal is refused (`CommandIdTaken`, 409) and learns nothing of the answer.
 * The cache only ever holds committed aggregates: commands work on clones, and only the
   clones of a committed batch replace the cached ones.
 """
@@ -46,6 +48,7 @@ from ledger.application import LedgerApplication
 from ledger.commands import Command
 from ledger.dispatch import HANDLERS
 from ledger.errors import (
+    CommandIdTaken,
     ConcurrencyConflict,
     EffectiveTimeOutOfWindow,
     IdempotencyKeyReused,
@@ -438,6 +441,9 @@ class Ledger:
         earlier: CommandReceipt | None = None
         if known is not None:
             receipt, position = known
+            if receipt.sender != submission.envelope.actor:
+                submission.future.set_exception(self._taken(receipt))
+                return
             if receipt.accepted or receipt.refusal_stands(now, self.settings.idempotency_window):
                 self._answer_from_receipt(submission, receipt, position)
                 return
@@ -596,6 +602,16 @@ class Ledger:
                 self._answer_from_receipt(submission, receipt, first.position if first else 0)
 
     @staticmethod
+    def _taken(receipt: CommandReceipt) -> CommandIdTaken:
+        # Nothing of the first answer: not its command type, nor whether it was accepted.
+        return CommandIdTaken(
+            f"command id {receipt.command_id} was sent by someone else;"
+            " send a new command id for your command",
+            field="command_id",
+            command_id=receipt.command_id,
+        )
+
+    @staticmethod
     def _key_reused(receipt: CommandReceipt) -> IdempotencyKeyReused:
         return IdempotencyKeyReused(
             f"command id {receipt.command_id} was used for a {receipt.command_type}"
@@ -609,6 +625,9 @@ class Ledger:
         self, submission: Submission, receipt: CommandReceipt, position: int
     ) -> None:
         """A resend: the recorded outcome, marked as replayed; never decided again."""
+        if receipt.sender != submission.envelope.actor:
+            submission.future.set_exception(self._taken(receipt))
+            return
         if receipt.fingerprint != submission.command.fingerprint():
             submission.future.set_exception(self._key_reused(receipt))
             return
