@@ -440,17 +440,9 @@ class Ledger:
             known = self._stored_receipt(rid)
         earlier: CommandReceipt | None = None
         if known is not None:
-            receipt, position = known
-            if receipt.sender != submission.envelope.actor:
-                submission.future.set_exception(self._taken(receipt))
+            earlier = self._resent(submission, *known, now)
+            if earlier is None:
                 return
-            if receipt.accepted or receipt.refusal_stands(now, self.settings.idempotency_window):
-                self._answer_from_receipt(submission, receipt, position)
-                return
-            if receipt.fingerprint != submission.command.fingerprint():
-                submission.future.set_exception(self._key_reused(receipt))
-                return
-            earlier = receipt  # refused longer ago than the window: decided again
         uow = UnitOfWork(self, submission.envelope, batch.places)
         command = submission.command
         try:
@@ -480,6 +472,22 @@ class Ledger:
                 batch.places.clear()
         self._stage_receipt(batch, receipt, earlier)
         batch.accepted.append((submission, uow, refs, rid))
+
+    def _resent(
+        self, submission: Submission, receipt: CommandReceipt, position: int, now: datetime
+    ) -> CommandReceipt | None:
+        """A command id seen before: answered here (None), or its receipt when it is to be
+        decided again (refused longer ago than the idempotency window)."""
+        if receipt.sender != submission.envelope.actor:
+            submission.future.set_exception(self._taken(receipt))
+            return None
+        if receipt.accepted or receipt.refusal_stands(now, self.settings.idempotency_window):
+            self._answer_from_receipt(submission, receipt, position)
+            return None
+        if receipt.fingerprint != submission.command.fingerprint():
+            submission.future.set_exception(self._key_reused(receipt))
+            return None
+        return receipt
 
     def _refuse(
         self,

@@ -130,7 +130,11 @@ def test_a_command_id_belongs_to_its_first_sender(two_writers: tuple[Ledger, Led
         assert ledger.execute(command, actor="anna").events == original.events
     # A refusal is not told either (it would say what anna tried).
     refused = IssueStock(
-        sku="STEEL", location="A", quantity=D(99), target_kind="work_order", target="W",
+        sku="STEEL",
+        location="A",
+        quantity=D(99),
+        target_kind="work_order",
+        target="W",
         command_id="k-3",
     )
     with pytest.raises(errors.InsufficientStock):
