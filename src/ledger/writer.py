@@ -55,8 +55,13 @@ from ledger.errors import (
     LedgerError,
     NotPermitted,
 )
-from ledger.identity.commands import SetPassword
-from ledger.identity.permissions import COMMAND_PERMISSIONS, allowed, may_set_password
+from ledger.identity.commands import LOGIN_COMMANDS, EndSession, SetPassword
+from ledger.identity.permissions import (
+    COMMAND_PERMISSIONS,
+    allowed,
+    may_end_session,
+    may_set_password,
+)
 from ledger.identity.principals import Principal
 from ledger.identity.roles import ROLE_PERMISSIONS, Grant, Permission
 from ledger.ids import item_id, location_id, receipt_id, stock_id
@@ -118,6 +123,12 @@ def permitted_somewhere(envelope: Envelope, command: Command) -> None:
         raise NotPermitted(msg)
     if isinstance(command, SetPassword) and may_set_password(principal, command.user_id):
         return
+    if isinstance(command, EndSession) and may_end_session(principal, command.user_id):
+        return
+    if isinstance(command, LOGIN_COMMANDS):
+        # The login endpoint's own, sent without a principal: nobody posts a failed login.
+        msg = f"{command.command_name} is the login endpoint's own"
+        raise NotPermitted(msg)
     if permission is Permission.IDENTITY_MANAGE:
         if not allowed(principal, permission, None):
             msg = f"{principal.actor} may not {permission} (a plant-wide grant is needed)"
