@@ -37,6 +37,7 @@ from mims.server import create_app
 from mims.settings import Settings
 from projections.engine.view import ReadModels
 from tests.support.identity import PASSWORD, admin_key, bearer, issue_key, login, register
+from tests.support.plant import Plant
 
 SITE = {"code": "P1", "level": "site"}
 
@@ -433,3 +434,30 @@ def test_a_command_id_sent_by_another_gets_no_answer_of_it(
     assert again.status_code == 201
     assert again.headers["idempotent-replayed"] == "true"
     assert again.json()["events"] == original.json()["events"]
+
+
+def test_the_stock_ledger_shows_each_movements_session_and_device(
+    served: tuple[TestClient, Ledger],
+) -> None:
+    client, ledger = served
+    Plant(ledger).item("SEEN")
+    register(ledger, "anna", grants=(("administrator", "*"),))
+    token = login(client, "anna")
+    key = issue_key(ledger, (("storekeeper", "S"),), name="scanner 7")
+    receipt = {"sku": "SEEN", "location": "A", "quantity": "1", "unit_cost": "2"}
+    positions = [
+        client.post("/v1/receipts", json=receipt, headers=bearer(sender)).json()["position"]
+        for sender in (token, key)
+    ]
+    answer = client.post(
+        "/graphql",
+        json={"query": '{ stockLedger(filter: {item: "SEEN"}) { rows { actor session device } } }'},
+        headers={**bearer(token), "X-Min-Position": str(max(positions))},
+    )
+    assert answer.status_code == 200, answer.text
+    assert "errors" not in answer.json(), answer.json()
+    key_id = key.split("_")[1]
+    assert answer.json()["data"]["stockLedger"]["rows"] == [
+        {"actor": "anna", "session": session_id_of(token), "device": None},
+        {"actor": f"key:{key_id}", "session": None, "device": key_id},
+    ]
