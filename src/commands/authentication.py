@@ -12,6 +12,12 @@ pages, the login page and static files). Credentials, in this order:
   bound to the session (double submit), else 403: a page of another site can make the
   browser send the cookie, never read it.
 
+``POST /auth/login`` counts wrong passwords on the account (`RecordFailedLogin`, through
+the writer once argon2 has run in a worker thread); the fifth in a row locks it (a
+security event, logged as an alert). An unknown user, a wrong password and a locked
+account get the same 401. ``POST /auth/logout`` ends the session of the token it is sent
+with (`EndSession`): every worker refuses that token within a second.
+
 The principal goes to ``scope["state"]["principal"]``, where the rate limiter, the command
 lane, GraphQL and the admin routes read it. A session token holds only the user id, the
 session id and its expiry, signed with HMAC-SHA256 (MIMS_SECRET_KEY): the account is read
@@ -29,17 +35,27 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from typing import Any
 
 import orjson
 import structlog
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from pydantic import BaseModel, Field, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from commands.problems import PROBLEM_JSON, from_validation_errors, problem, register_problem_type
-from ledger.identity.authentication import Authenticator, NotAuthenticated
+from commands.problems import (
+    from_validation_errors,
+    problem,
+    register_problem_type,
+    send_problem,
+    store_unavailable,
+)
+from ledger.identity.authentication import Authenticator, NotAuthenticated, WrongPassword
+from ledger.identity.commands import ClearFailedLogins, EndSession, RecordFailedLogin
 from ledger.identity.principals import SYSTEM, Principal
+from ledger.writer import Ledger
 
 log = structlog.get_logger("commands.authentication")
 
@@ -51,7 +67,8 @@ API_KEY_PREFIX = "mims_"
 LOGIN_PAGE = "/login"
 MIN_SECRET_BYTES = 32
 MAX_LOGIN_BODY = 4096
-BAD_REQUEST = 400
+# Who records a failed login (nobody is authenticated yet): the login endpoint itself.
+LOGIN_ACTOR = "system:login"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # The one list of what anyone may read without credentials (documentation, health, the
@@ -207,17 +224,18 @@ def cookies(scope: Scope) -> dict[str, str]:
     return {k: v.value for k, v in jar.items()}
 
 
-async def send_json(
-    send: Send, status: int, body: dict[str, Any], headers: Iterable[tuple[bytes, bytes]] = ()
+async def send_answer(
+    send: Send, body: dict[str, Any], headers: Iterable[tuple[bytes, bytes]] = ()
 ) -> None:
+    """A 200 of the identity layer's own (a login, a logout); problems go through
+    `commands.problems.send_problem`, like every other layer's."""
     content = orjson.dumps(body)
-    media = "application/json" if status < BAD_REQUEST else PROBLEM_JSON
     await send(
         {
             "type": "http.response.start",
-            "status": status,
+            "status": 200,
             "headers": [
-                (b"content-type", media.encode()),
+                (b"content-type", b"application/json"),
                 (b"content-length", str(len(content)).encode()),
                 (b"cache-control", b"no-store"),
                 *headers,
@@ -227,15 +245,18 @@ async def send_json(
     await send({"type": "http.response.body", "body": content})
 
 
+# Credentials and refusals of them are never kept by a cache on the way.
+NO_STORE = {"cache-control": "no-store"}
+
+
 async def send_not_authenticated(send: Send, path: str, detail: str) -> None:
-    code, body = problem(401, "not-authenticated", "Not authenticated", detail, instance=path)
-    await send_json(send, code, body, [(b"www-authenticate", b'Bearer realm="mims"')])
+    found = problem(401, "not-authenticated", "Not authenticated", detail, instance=path)
+    await send_problem(send, found, {**NO_STORE, "www-authenticate": 'Bearer realm="mims"'})
 
 
 async def send_forbidden(send: Send, path: str, detail: str, type_: str = "forbidden") -> None:
     title = "CSRF token missing or wrong" if type_ == "csrf-token-missing" else "Forbidden"
-    code, body = problem(403, type_, title, detail, instance=path)
-    await send_json(send, code, body)
+    await send_problem(send, problem(403, type_, title, detail, instance=path), NO_STORE)
 
 
 class Credentials(BaseModel):
@@ -265,11 +286,13 @@ class Authentication:
         sessions: Sessions,
         metrics_open: bool = True,
         authenticator: Callable[[Scope], Authenticator] | None = None,
+        ledger: Callable[[Scope], Ledger] | None = None,
     ) -> None:
         self.app = app
         self.sessions = sessions
         self.metrics_open = metrics_open
         self._authenticator = authenticator or (lambda scope: scope["app"].state.authenticator)
+        self._ledger = ledger or (lambda scope: scope["app"].state.ledger)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -371,8 +394,7 @@ class Authentication:
         try:
             credentials = Credentials.model_validate_json(body)
         except ValidationError as e:
-            code, problem_body = from_validation_errors(e.errors(include_url=False), path)
-            await send_json(send, code, problem_body)
+            await send_problem(send, from_validation_errors(e.errors(include_url=False), path))
             return
         authenticator = self._authenticator(scope)
         try:
@@ -382,15 +404,20 @@ class Authentication:
             )
         except NotAuthenticated as e:
             log.info("login refused", reason=e.reason)
+            if isinstance(e, WrongPassword):
+                await self._count_wrong_password(scope, e.user_id)
+            # Unknown user, wrong password, locked or deactivated: one answer for all.
             await send_not_authenticated(send, path, "wrong user or password")
             return
+        account = authenticator.account(principal.id)
+        if account is not None and account.failed_logins:
+            await self._record(scope, ClearFailedLogins(user_id=principal.id))
         token, session = self.sessions.issue(principal.id)
         csrf = self.sessions.csrf(session.session_id)
         secure = scope.get("scheme") == "https"
         max_age = self.sessions.ttl
-        await send_json(
+        await send_answer(
             send,
-            200,
             {
                 "user": principal.id,
                 "printed_name": principal.printed_name,
@@ -410,11 +437,67 @@ class Authentication:
             ],
         )
 
+    async def _record(self, scope: Scope, command: RecordFailedLogin | ClearFailedLogins) -> str:
+        """Record a login's outcome on the account, through the writer (the argon2 work is
+        done by then, in a worker thread). Whether the login gets in never waits on it
+        going wrong: a store that cannot record is logged, and the answer stands."""
+        try:
+            outcome = await self._ledger(scope).execute_async(command, actor=LOGIN_ACTOR)
+        except Exception:
+            log.exception("a login could not be recorded", command=command.command_name)
+            return ""
+        self._authenticator(scope).forget(command.user_id)
+        return outcome.data.get("locked_now", "")
+
+    async def _count_wrong_password(self, scope: Scope, user_id: str) -> None:
+        if await self._record(scope, RecordFailedLogin(user_id=user_id)) == "true":
+            # A security event: someone may be guessing this person's password.
+            log.warning(
+                "security alert: account locked after wrong passwords at login",
+                user=user_id,
+                alert=True,
+            )
+
+    def _session_token(self, scope: Scope) -> str | None:
+        authorization = _header(scope, b"authorization")
+        if authorization is not None:
+            scheme, _, token = authorization.partition(" ")
+            token = token.strip()
+            return token if scheme.lower() == "bearer" and token else None
+        return cookies(scope).get(SESSION_COOKIE)
+
+    async def _end_session(self, scope: Scope) -> None:
+        """The session of the token (bearer or cookie) ends on every worker within a
+        second (``Account.SessionEnded``): a copy of the token kept elsewhere stops too."""
+        token = self._session_token(scope)
+        session = self.sessions.read(token) if token else None
+        if session is None or session.kind != "person":
+            return
+        authenticator = self._authenticator(scope)
+        try:
+            principal = await asyncio.to_thread(
+                authenticator.by_session, session.user_id, session.session_id
+            )
+        except NotAuthenticated:
+            return  # already ended, or the person can no longer log in at all
+        command = EndSession(
+            user_id=session.user_id,
+            session_id=session.session_id,
+            expires_at=datetime.fromtimestamp(session.expires, UTC),
+        )
+        await self._ledger(scope).execute_async(command, principal=principal)
+        authenticator.forget(session.user_id)
+
     async def _logout(self, scope: Scope, send: Send) -> None:
+        try:
+            await self._end_session(scope)
+        except StoreOperationalError as e:
+            # The token would stay valid: say so rather than pretend it ended.
+            await send_problem(send, store_unavailable(e, scope["path"]), NO_STORE)
+            return
         secure = scope.get("scheme") == "https"
-        await send_json(
+        await send_answer(
             send,
-            200,
             {"logged_out": True},
             [
                 (

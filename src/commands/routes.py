@@ -15,6 +15,7 @@ from commands.recalls import RECALL_HOLD
 from ledger.engineering.commands import DefineBom, DefineRouting, DefineWorkCenter
 from ledger.identity.commands import (
     DeactivateUser,
+    EndSession,
     EnrollTotp,
     GrantRole,
     IssueApiKey,
@@ -352,7 +353,16 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         "Enroll a TOTP authenticator; its URI is answered once (data.totp_uri)",
     ),
     CommandRoute(
-        "/users/unlock", UnlockUser, "identity", "Unlock a person locked by wrong signatures"
+        "/users/unlock",
+        UnlockUser,
+        "identity",
+        "Unlock a person locked by wrong signatures or wrong passwords at login",
+    ),
+    CommandRoute(
+        "/users/end-session",
+        EndSession,
+        "identity",
+        "End a login session (within 1 s): one's own, or anyone's with identity.manage",
     ),
     CommandRoute(
         "/api-keys",

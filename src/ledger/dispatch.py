@@ -18,11 +18,14 @@ from ledger.engineering import handlers as engineering
 from ledger.engineering.commands import DefineBom, DefineRouting, DefineWorkCenter
 from ledger.identity import handlers as identity
 from ledger.identity.commands import (
+    ClearFailedLogins,
     DeactivateUser,
+    EndSession,
     EnrollTotp,
     GrantRole,
     IssueApiKey,
     ReactivateUser,
+    RecordFailedLogin,
     RegisterUser,
     RevokeApiKey,
     RevokeRole,
@@ -177,6 +180,9 @@ FEATURES: Mapping[str, tuple[Row, ...]] = MappingProxyType(
             _row(ReactivateUser, identity.reactivate_user),
             _row(EnrollTotp, identity.enroll_totp),
             _row(UnlockUser, identity.unlock_user),
+            _row(EndSession, identity.end_session),
+            _row(RecordFailedLogin, identity.record_failed_login),
+            _row(ClearFailedLogins, identity.clear_failed_logins),
             _row(IssueApiKey, identity.issue_api_key),
             _row(RevokeApiKey, identity.revoke_api_key),
         ),

@@ -212,6 +212,15 @@ class IdempotencyKeyReused(LedgerError):
     kind = "invalid"
 
 
+class CommandIdTaken(LedgerError):
+    """The command id was first sent by another principal: its answer is theirs, not told
+    to anyone else (not even whether it was accepted)."""
+
+    type = "command-id-taken"
+    title = "Command id taken by another sender"
+    kind = "refused"
+
+
 class ConcurrencyConflict(LedgerError):
     """Other writers kept changing the same stock card; retried and gave up."""
 

@@ -30,6 +30,9 @@ class CommandReceipt(LedgerAggregate):
         # The refusal's problem (None once accepted) and when it was decided.
         refusal: dict[str, Any] | None
         refused_at: datetime | None
+        # Who first sent the command id (its first event's actor): a resend by anyone
+        # else is refused without the answer (`ledger.errors.CommandIdTaken`).
+        sender: str
 
     class Recorded(LedgerAggregate.Created):
         """The command was accepted and its events saved in the same transaction."""
@@ -182,6 +185,7 @@ def _accept(
 ) -> None:
     if isinstance(event, CommandReceipt.Recorded):
         aggregate.command_id = event.command_id
+        aggregate.sender = event.meta.actor
     aggregate.command_type = event.command_type
     aggregate.fingerprint = event.fingerprint
     aggregate.events = event.events
@@ -196,6 +200,7 @@ def _refuse(
 ) -> None:
     if isinstance(event, CommandReceipt.Refused):
         aggregate.command_id = event.command_id
+        aggregate.sender = event.meta.actor
     aggregate.command_type = event.command_type
     aggregate.fingerprint = event.fingerprint
     aggregate.events = ()

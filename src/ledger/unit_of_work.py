@@ -14,7 +14,7 @@ from uuid import UUID
 from ledger.aggregate import LedgerAggregate
 from ledger.errors import NotPermitted, UnknownItem, UnknownLocation
 from ledger.identity.permissions import allowed
-from ledger.identity.principals import Principal
+from ledger.identity.principals import Principal, PrincipalKind
 from ledger.identity.roles import Permission
 from ledger.ids import event_id, item_id, location_id, stock_id
 from ledger.master_data.item import Item
@@ -23,6 +23,7 @@ from ledger.stock.card import Place, Stock
 from ledger.values import EventRef, Meta
 
 A = TypeVar("A", bound=LedgerAggregate)
+KEY = PrincipalKind.KEY
 
 
 class AggregateSource(Protocol):
@@ -43,6 +44,21 @@ class Envelope:
     # trusted caller in-process (the CLI at a terminal, tests, the jobs' own SYSTEM).
     principal: Principal | None = None
     permission: Permission | None = None
+
+    @property
+    def session(self) -> str | None:
+        """The login session the command came in (its id, never its token)."""
+        return self.principal.session_id if self.principal is not None else None
+
+    @property
+    def device(self) -> str | None:
+        """The API key (device or integration) that sent the command."""
+        principal = self.principal
+        return principal.id if principal is not None and principal.kind is KEY else None
+
+    @property
+    def on_behalf_of(self) -> str | None:
+        return self.principal.on_behalf_of if self.principal is not None else None
 
 
 class UnitOfWork:
@@ -95,6 +111,9 @@ class UnitOfWork:
             correlation_id=e.correlation_id,
             site=site,
             effective_at=e.effective_at,
+            session=e.session,
+            device=e.device,
+            on_behalf_of=e.on_behalf_of,
         )
 
     # --- aggregates -------------------------------------------------------------------

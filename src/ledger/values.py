@@ -203,13 +203,21 @@ class IssueTarget(StrEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class Meta:
-    """Who asked for a change, why, and for which business instant (bitemporal ledger)."""
+    """Who asked for a change, why, and for which business instant (bitemporal ledger).
+
+    ``session``, ``device`` and ``on_behalf_of`` come from the authenticated principal,
+    never from the request: the login session's id (not its token, which is a secret),
+    the API key that sent the command, and the person that key acts for. None for what a
+    trusted caller (the CLI, a job) or an older version of MIMS recorded."""
 
     actor: str
     command_id: str
     correlation_id: str
     site: str
     effective_at: datetime
+    session: str | None = None
+    device: str | None = None
+    on_behalf_of: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

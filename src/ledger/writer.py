@@ -20,6 +20,8 @@ outcome and the notification id of its last event (its read-your-writes position
   after any restart. A resend is decided again (its cached receipt may be missing or
   stale); its receipt then collides with the stored one and the stored outcome is
   answered, whatever the new decision was.
+* A command id belongs to whoever sent it first (the receipt's actor): a resend by
+  another principal is refused (`CommandIdTaken`, 409) and learns nothing of the answer.
 * The cache only ever holds committed aggregates: commands work on clones, and only the
   clones of a committed batch replace the cached ones.
 """
@@ -46,14 +48,20 @@ from ledger.application import LedgerApplication
 from ledger.commands import Command
 from ledger.dispatch import HANDLERS
 from ledger.errors import (
+    CommandIdTaken,
     ConcurrencyConflict,
     EffectiveTimeOutOfWindow,
     IdempotencyKeyReused,
     LedgerError,
     NotPermitted,
 )
-from ledger.identity.commands import SetPassword
-from ledger.identity.permissions import COMMAND_PERMISSIONS, allowed, may_set_password
+from ledger.identity.commands import LOGIN_COMMANDS, EndSession, SetPassword
+from ledger.identity.permissions import (
+    COMMAND_PERMISSIONS,
+    allowed,
+    may_end_session,
+    may_set_password,
+)
 from ledger.identity.principals import Principal
 from ledger.identity.roles import ROLE_PERMISSIONS, Grant, Permission
 from ledger.ids import item_id, location_id, receipt_id, stock_id
@@ -115,6 +123,12 @@ def permitted_somewhere(envelope: Envelope, command: Command) -> None:
         raise NotPermitted(msg)
     if isinstance(command, SetPassword) and may_set_password(principal, command.user_id):
         return
+    if isinstance(command, EndSession) and may_end_session(principal, command.user_id):
+        return
+    if isinstance(command, LOGIN_COMMANDS):
+        # The login endpoint's own, sent without a principal: nobody posts a failed login.
+        msg = f"{command.command_name} is the login endpoint's own"
+        raise NotPermitted(msg)
     if permission is Permission.IDENTITY_MANAGE:
         if not allowed(principal, permission, None):
             msg = f"{principal.actor} may not {permission} (a plant-wide grant is needed)"
@@ -437,14 +451,9 @@ class Ledger:
             known = self._stored_receipt(rid)
         earlier: CommandReceipt | None = None
         if known is not None:
-            receipt, position = known
-            if receipt.accepted or receipt.refusal_stands(now, self.settings.idempotency_window):
-                self._answer_from_receipt(submission, receipt, position)
+            earlier = self._resent(submission, *known, now)
+            if earlier is None:
                 return
-            if receipt.fingerprint != submission.command.fingerprint():
-                submission.future.set_exception(self._key_reused(receipt))
-                return
-            earlier = receipt  # refused longer ago than the window: decided again
         uow = UnitOfWork(self, submission.envelope, batch.places)
         command = submission.command
         try:
@@ -474,6 +483,22 @@ class Ledger:
                 batch.places.clear()
         self._stage_receipt(batch, receipt, earlier)
         batch.accepted.append((submission, uow, refs, rid))
+
+    def _resent(
+        self, submission: Submission, receipt: CommandReceipt, position: int, now: datetime
+    ) -> CommandReceipt | None:
+        """A command id seen before: answered here (None), or its receipt when it is to be
+        decided again (refused longer ago than the idempotency window)."""
+        if receipt.sender != submission.envelope.actor:
+            submission.future.set_exception(self._taken(receipt))
+            return None
+        if receipt.accepted or receipt.refusal_stands(now, self.settings.idempotency_window):
+            self._answer_from_receipt(submission, receipt, position)
+            return None
+        if receipt.fingerprint != submission.command.fingerprint():
+            submission.future.set_exception(self._key_reused(receipt))
+            return None
+        return receipt
 
     def _refuse(
         self,
@@ -596,6 +621,16 @@ class Ledger:
                 self._answer_from_receipt(submission, receipt, first.position if first else 0)
 
     @staticmethod
+    def _taken(receipt: CommandReceipt) -> CommandIdTaken:
+        # Nothing of the first answer: not its command type, nor whether it was accepted.
+        return CommandIdTaken(
+            f"command id {receipt.command_id} was sent by someone else;"
+            " send a new command id for your command",
+            field="command_id",
+            command_id=receipt.command_id,
+        )
+
+    @staticmethod
     def _key_reused(receipt: CommandReceipt) -> IdempotencyKeyReused:
         return IdempotencyKeyReused(
             f"command id {receipt.command_id} was used for a {receipt.command_type}"
@@ -609,6 +644,9 @@ class Ledger:
         self, submission: Submission, receipt: CommandReceipt, position: int
     ) -> None:
         """A resend: the recorded outcome, marked as replayed; never decided again."""
+        if receipt.sender != submission.envelope.actor:
+            submission.future.set_exception(self._taken(receipt))
+            return
         if receipt.fingerprint != submission.command.fingerprint():
             submission.future.set_exception(self._key_reused(receipt))
             return

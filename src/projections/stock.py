@@ -34,7 +34,7 @@ STOCK_EVENTS = (
     Stock.Disposed,
     Stock.Scrapped,
 )
-_META = "actor, command_id, correlation_id, site"
+_META = "actor, command_id, correlation_id, site, session, device"
 T = {e.__name__: f"'{topic(e)}'" for e in STOCK_EVENTS}
 _COMMON = "position, {line} AS line, version, recorded_at, effective_at, sku AS item"
 REASONED = f"({T['StatusChanged']}, {T['LotSplit']}, {T['Disposed']})"
@@ -86,7 +86,7 @@ SELECT {_COMMON.format(line=2)},
     {q("quantity")}, {m("value")}, {TAIL}, {IN_REFERENCE},
     CASE topic WHEN {T["LotSplit"]} THEN 'lot:' || e.from_lot END,
     actor, command_id, correlation_id,
-    CASE topic WHEN {T["Moved"]} THEN coalesce(e.to_site, site) ELSE site END
+    CASE topic WHEN {T["Moved"]} THEN coalesce(e.to_site, site) ELSE site END, session, device
 FROM stock_page WHERE topic IN ({T["Moved"]}, {T["StatusChanged"]}, {T["LotSplit"]})"""
 REVALUED = f"""
 SELECT position, row_number() OVER (PARTITION BY position ORDER BY r.location, r.lot, r.status),
@@ -150,7 +150,7 @@ stock_ledger = Projection(
         effective_at TIMESTAMPTZ, item VARCHAR, location VARCHAR, lot VARCHAR, status VARCHAR,
         quantity_delta {QTY}, value_delta {MONEY}, event_type VARCHAR, reference VARCHAR,
         counterparty VARCHAR, actor VARCHAR, command_id VARCHAR, correlation_id VARCHAR,
-        site VARCHAR);
+        site VARCHAR, session VARCHAR, device VARCHAR);
     """,
 )
 stock_ledger.on(

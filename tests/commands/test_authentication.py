@@ -4,6 +4,7 @@ deactivation within a second; no mass assignment of who or when."""
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from starlette.routing import Mount
+from structlog.testing import capture_logs
 
 from commands.authentication import (
     CSRF_COOKIE,
@@ -24,13 +26,18 @@ from commands.authentication import (
     Sessions,
     is_open,
 )
-from ledger.identity.commands import DeactivateUser
+from ledger.errors import NotPermitted
+from ledger.identity.accounts import Account, account_id
+from ledger.identity.commands import DeactivateUser, RecordFailedLogin, UnlockUser
+from ledger.identity.principals import Principal, PrincipalKind
+from ledger.identity.roles import Grant, Role
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from mims.settings import Settings
 from projections.engine.view import ReadModels
-from tests.support.identity import PASSWORD, admin_key, bearer, issue_key, register
+from tests.support.identity import PASSWORD, admin_key, bearer, issue_key, login, register
+from tests.support.plant import Plant
 
 SITE = {"code": "P1", "level": "site"}
 
@@ -253,3 +260,204 @@ def test_a_key_of_one_site_cannot_act_at_another(served: tuple[TestClient, Ledge
         "/v1/locations/block", json={"code": "P1-W", "reason": "count"}, headers=keeper
     )
     assert done.status_code == 201, done.text
+
+
+@pytest.fixture
+def unlimited(tmp_path: Path) -> Iterator[tuple[TestClient, Ledger]]:
+    """The server without the per-address login limit (the lockout tests log in often)."""
+    ledger = Ledger(store_env(f"sqlite:///{tmp_path}/events.db"), WriterSettings(batch_wait=0))
+    settings = Settings(
+        secret_key_file=tmp_path / "secret_key",
+        expiry_interval_minutes=0,
+        anchor_interval_seconds=0,
+        rate_limit_login="",
+    )
+    app = create_app(settings, ledger=ledger, read_models=ReadModels(None))
+    with TestClient(app) as client:
+        yield client, ledger
+    ledger.close()
+
+
+def account_events(ledger: Ledger, user: str) -> list[str]:
+    return [type(e).__qualname__ for e in ledger.app.events.get(account_id(user))]
+
+
+def log_in_as(client: TestClient, user: str, password: str) -> Any:
+    answer = client.post("/auth/login", json={"user": user, "password": password})
+    client.cookies.clear()
+    return answer
+
+
+def test_wrong_passwords_at_login_lock_the_account(
+    unlimited: tuple[TestClient, Ledger],
+) -> None:
+    client, ledger = unlimited
+    register(ledger, "anna", grants=(("administrator", "*"),))
+    nobody = log_in_as(client, "nobody", "wrong password")
+    assert nobody.status_code == 401
+    for _ in range(4):
+        assert log_in_as(client, "anna", "wrong password").json() == nobody.json()
+    assert ledger.find(Account, account_id("anna")).failed_logins == 4  # type: ignore[union-attr]
+    # A good password starts the count again: four more wrong ones do not lock.
+    assert log_in_as(client, "anna", PASSWORD).status_code == 200
+    assert ledger.find(Account, account_id("anna")).failed_logins == 0  # type: ignore[union-attr]
+    with capture_logs() as logs:
+        for attempt in range(5):
+            refused = log_in_as(client, "anna", "wrong password")
+            assert refused.status_code == 401, attempt
+            assert refused.json() == nobody.json()
+    account = ledger.find(Account, account_id("anna"))
+    assert account is not None
+    assert account.locked
+    alerts = [e for e in logs if e["log_level"] == "warning" and e.get("alert")]
+    assert [a["user"] for a in alerts] == ["anna"]
+    events = account_events(ledger, "anna")
+    assert events.count("Account.LoginRefused") == 9
+    assert events.count("Account.LockedOut") == 1
+    assert "Account.FailedLoginsCleared" in events
+    # Locked: the right password gets exactly the answer a wrong one gets, and the
+    # attempts are no longer counted (a locked account is refused whatever is sent).
+    right = log_in_as(client, "anna", PASSWORD)
+    assert right.status_code == 401
+    assert right.json() == nobody.json()
+    assert log_in_as(client, "anna", "wrong password").json() == nobody.json()
+    assert account_events(ledger, "anna").count("Account.LoginRefused") == 9
+    # An administrator unlocks (the UnlockUser command, `mims users unlock`).
+    ledger.execute(UnlockUser(user_id="anna", reason="called the help desk"))
+    time.sleep(1.1)  # the authenticator reads an account at most 1 s old
+    assert log_in_as(client, "anna", PASSWORD).status_code == 200
+
+
+def test_a_failed_login_cannot_be_posted(served: tuple[TestClient, Ledger]) -> None:
+    """Only the login endpoint records failed logins: a principal cannot, even an
+    administrator in-process, and no route takes them."""
+    client, ledger = served
+    register(ledger, "anna")
+    root = bearer(admin_key(ledger))
+    for path in ("/v1/users/failed-login", "/v1/record-failed-login"):
+        assert client.post(path, json={"user_id": "anna"}, headers=root).status_code in {
+            404,
+            405,
+        }
+    admin = Principal(
+        kind=PrincipalKind.PERSON,
+        id="root",
+        printed_name="Root",
+        grants=(Grant(role=Role.ADMINISTRATOR, site="*"),),
+    )
+    with pytest.raises(NotPermitted):
+        ledger.execute(RecordFailedLogin(user_id="anna"), principal=admin)
+    assert ledger.find(Account, account_id("anna")).failed_logins == 0  # type: ignore[union-attr]
+
+
+def session_id_of(token: str) -> str:
+    payload = token.removeprefix("mimss.").split(".")[0]
+    found: str = orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["s"]
+    return found
+
+
+def test_logout_ends_the_session_token(served: tuple[TestClient, Ledger]) -> None:
+    client, ledger = served
+    register(ledger, "anna", grants=(("administrator", "*"),))
+    token = login(client, "anna")
+    assert client.get("/v1/items/NONE", headers=bearer(token)).status_code == 404
+    out = client.post("/auth/logout", headers=bearer(token))
+    assert out.status_code == 200, out.text
+    # Refused at once here, and by every worker within a second (its account read).
+    gone = client.get("/v1/items/NONE", headers=bearer(token))
+    assert gone.status_code == 401
+    assert gone.json()["type"] == "/problems/not-authenticated"
+    # The event names the session by its id, never its token.
+    ended = ledger.find(Account, account_id("anna"))
+    assert ended is not None
+    assert ended.session_ended(session_id_of(token))
+    # A browser's session (the cookie) ends the same way, and a copy of its token too.
+    answer = client.post("/auth/login", json={"user": "anna", "password": PASSWORD})
+    browser_token = answer.json()["token"]
+    assert client.post("/auth/logout").status_code == 200  # the cookie
+    client.cookies.clear()
+    assert client.get("/v1/items/NONE", headers=bearer(browser_token)).status_code == 401
+    # Another session of the same person goes on.
+    other = login(client, "anna")
+    assert client.get("/v1/items/NONE", headers=bearer(other)).status_code == 404
+
+
+def stored_meta(ledger: Ledger, position: int) -> dict[str, Any]:
+    [notification] = ledger.app.recorder.select_notifications(position, 1)
+    meta: dict[str, Any] = orjson.loads(notification.state)["meta"]
+    assert "mimss." not in notification.state.decode()  # never a session token
+    return meta
+
+
+def test_the_session_and_device_are_recorded_from_the_principal(
+    served: tuple[TestClient, Ledger],
+) -> None:
+    client, ledger = served
+    register(ledger, "anna", grants=(("administrator", "*"),))
+    token = login(client, "anna")
+    by_session = client.post("/v1/locations", json=SITE, headers=bearer(token))
+    assert by_session.status_code == 201, by_session.text
+    meta = stored_meta(ledger, by_session.json()["position"])
+    assert (meta["actor"], meta["session"], meta["device"]) == ("anna", session_id_of(token), None)
+    key = issue_key(ledger, (("administrator", "*"),), on_behalf_of="anna")
+    by_key = client.post("/v1/locations", json={"code": "P2", "level": "site"}, headers=bearer(key))
+    assert by_key.status_code == 201, by_key.text
+    meta = stored_meta(ledger, by_key.json()["position"])
+    key_id = key.split("_")[1]
+    assert meta["actor"] == f"key:{key_id} for anna"
+    assert (meta["session"], meta["device"], meta["on_behalf_of"]) == (None, key_id, "anna")
+    # A body cannot name them (mass assignment).
+    for field in ("session", "device", "on_behalf_of"):
+        refused = client.post(
+            "/v1/locations", json={"code": "P3", "level": "site", field: "x"}, headers=bearer(key)
+        )
+        assert refused.status_code == 422, field
+
+
+def test_a_command_id_sent_by_another_gets_no_answer_of_it(
+    served: tuple[TestClient, Ledger],
+) -> None:
+    client, ledger = served
+    first = bearer(issue_key(ledger, (("administrator", "*"),), name="first"))
+    second = bearer(issue_key(ledger, (("administrator", "*"),), name="second"))
+    body = {**SITE, "command_id": "site-p1"}
+    original = client.post("/v1/locations", json=body, headers=first)
+    assert original.status_code == 201, original.text
+    taken = client.post("/v1/locations", json=body, headers=second)
+    assert taken.status_code == 409, taken.text
+    problem = taken.json()
+    assert problem["type"] == "/problems/command-id-taken"
+    assert not {"events", "position", "data", "command_type"} & set(problem)
+    assert "RegisterLocation" not in problem["detail"]
+    assert "idempotent-replayed" not in taken.headers
+    again = client.post("/v1/locations", json=body, headers=first)
+    assert again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["events"] == original.json()["events"]
+
+
+def test_the_stock_ledger_shows_each_movements_session_and_device(
+    served: tuple[TestClient, Ledger],
+) -> None:
+    client, ledger = served
+    Plant(ledger).item("SEEN")
+    register(ledger, "anna", grants=(("administrator", "*"),))
+    token = login(client, "anna")
+    key = issue_key(ledger, (("storekeeper", "S"),), name="scanner 7")
+    receipt = {"sku": "SEEN", "location": "A", "quantity": "1", "unit_cost": "2"}
+    positions = [
+        client.post("/v1/receipts", json=receipt, headers=bearer(sender)).json()["position"]
+        for sender in (token, key)
+    ]
+    answer = client.post(
+        "/graphql",
+        json={"query": '{ stockLedger(filter: {item: "SEEN"}) { rows { actor session device } } }'},
+        headers={**bearer(token), "X-Min-Position": str(max(positions))},
+    )
+    assert answer.status_code == 200, answer.text
+    assert "errors" not in answer.json(), answer.json()
+    key_id = key.split("_")[1]
+    assert answer.json()["data"]["stockLedger"]["rows"] == [
+        {"actor": "anna", "session": session_id_of(token), "device": None},
+        {"actor": f"key:{key_id}", "session": None, "device": key_id},
+    ]

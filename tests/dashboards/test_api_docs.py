@@ -17,10 +17,11 @@ from mims.api_docs import STATIC
 from mims.server import create_app
 from mims.settings import Settings
 from tests.support.dashboards import VIEWER, log_in
-from tests.support.identity import admin_headers, register
+from tests.support.identity import PASSWORD, admin_headers, register
 from tests.support.servers import serving
 
 SERVER_HOST = "127.0.0.1"
+DOCS_ADMIN = "docs-admin"
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +35,7 @@ def server(settings: Settings) -> Iterator[str]:
     app = create_app(settings)
     with serving(app) as base:
         register(app.state.ledger, VIEWER, grants=(("auditor", "*"),))
+        register(app.state.ledger, DOCS_ADMIN, grants=(("administrator", "*"),))
         yield base
 
 
@@ -76,6 +78,53 @@ def test_swagger_ui_lists_the_operations_and_runs_one_offline(
         '"status": "ok"'
     )
     assert offline == []
+
+
+@pytest.mark.browser
+def test_swagger_ui_posts_a_command_on_the_session_cookie(
+    page: Page, server: str, offline: list[str]
+) -> None:
+    """ "Try it out" logged in at /login: the POST carries the session cookie and the
+    CSRF token (Swagger UI's requestInterceptor copies the mims_csrf cookie), so the
+    command is accepted (without the token it is answered 403 csrf-token-missing)."""
+    log_in(page, server, DOCS_ADMIN)
+    page.goto(f"{server}/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("MIMS", timeout=30_000)
+    block = page.locator(".opblock.opblock-post", has=page.locator('[data-path="/v1/locations"]'))
+    block.locator(".opblock-summary").click()
+    block.locator("button.try-out__btn").click()
+    block.locator("textarea.body-param__text").fill('{"code": "DOCS-SITE", "level": "site"}')
+    with page.expect_request(lambda r: r.url.endswith("/v1/locations")) as sent:
+        block.locator("button.execute").click()
+    assert sent.value.headers.get("x-csrf-token")
+    answer = block.locator(".live-responses-table tr.response .response-col_status")
+    expect(answer).to_have_text("201", timeout=15_000)
+    assert offline == []
+
+
+def test_the_docs_page_sends_the_csrf_token(tmp_path: Path) -> None:
+    """The page's own script configures Swagger UI to copy the CSRF cookie into the
+    header, and a cookie-authenticated POST from the page's origin is accepted with it."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/events.db", read_model_path=tmp_path / "read.duckdb"
+    )
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/docs", headers={"accept": "text/html"})
+        assert "/api-docs/swagger.js" in _sources(page.text)
+        script = client.get("/api-docs/swagger.js").text
+        assert "requestInterceptor: withCsrf" in script
+        assert '"X-CSRF-Token"' in script
+        assert "mims_csrf=" in script
+        register(client.app.state.ledger, DOCS_ADMIN, grants=(("administrator", "*"),))  # type: ignore[attr-defined]
+        login = client.post("/auth/login", json={"user": DOCS_ADMIN, "password": PASSWORD})
+        assert login.status_code == 200
+        origin = {"origin": str(client.base_url), "referer": f"{client.base_url}/docs"}
+        body = {"code": "DOCS-SITE", "level": "site"}
+        refused = client.post("/v1/locations", json=body, headers=origin)
+        assert refused.json()["type"] == "/problems/csrf-token-missing"
+        csrf = client.cookies["mims_csrf"]
+        done = client.post("/v1/locations", json=body, headers={**origin, "X-CSRF-Token": csrf})
+        assert done.status_code == 201, done.text
 
 
 @pytest.mark.browser

@@ -95,3 +95,48 @@ def test_old_event_versions_pass_through_their_upcasters() -> None:
     assert event.expiry == date(2026, 2, 1)  # type: ignore[attr-defined]
     stored_again = mapper().to_stored_event(event)
     assert orjson.loads(stored_again.state)["class_version"] == 2
+
+
+def test_events_stored_before_the_session_and_device_still_load() -> None:
+    """Meta's session, device and on_behalf_of came later: a stored event without them
+    decodes with None, and one with them keeps them."""
+    from eventsourcing.persistence import StoredEvent
+
+    old_meta = {
+        "actor": "alice",
+        "command_id": "c1",
+        "correlation_id": "wo-1",
+        "site": "S",
+        "effective_at": "2026-05-01T08:30:00+00:00",
+    }
+    stored = StoredEvent(
+        originator_id=uuid4(),
+        originator_version=2,
+        topic="tests.ledger.test_mapper:Sample.Noted",
+        state=orjson.dumps(
+            {
+                "timestamp": "2026-01-01T00:00:00+00:00",
+                "meta": old_meta,
+                "class_version": 2,
+                "location": "QA",
+                "status": "held",
+                "expiry": None,
+            }
+        ),
+    )
+    event = mapper().to_domain_event(stored)
+    assert event.meta == META  # type: ignore[attr-defined]
+    assert event.meta.session is None  # type: ignore[attr-defined]
+    assert event.meta.device is None  # type: ignore[attr-defined]
+    with_device = Meta(**{**old_meta, "device": "3f9a0c1d2b4e5f60", "on_behalf_of": "anna"})  # type: ignore[arg-type]
+    new = mapper().to_domain_event(
+        StoredEvent(
+            originator_id=stored.originator_id,
+            originator_version=3,
+            topic=stored.topic,
+            state=orjson.dumps({**orjson.loads(stored.state), "meta": with_device}),
+        )
+    )
+    assert new.meta.device == "3f9a0c1d2b4e5f60"  # type: ignore[attr-defined]
+    assert new.meta.on_behalf_of == "anna"  # type: ignore[attr-defined]
+    assert new.meta.session is None  # type: ignore[attr-defined]

@@ -110,6 +110,51 @@ def test_the_same_command_id_posts_once_across_writers(two_writers: tuple[Ledger
     assert second.stock("STEEL").on_hand == 5  # type: ignore[union-attr]
 
 
+def test_a_command_id_belongs_to_its_first_sender(two_writers: tuple[Ledger, Ledger]) -> None:
+    """A resend by another sender is refused (409 command-id-taken) and learns nothing of
+    the first answer; the first sender's resend is answered from the receipt as before."""
+    first, second = two_writers
+    Plant(second).item("STEEL")
+    command = ReceiveStock(
+        sku="STEEL", location="A", quantity=D(5), unit_cost=D(1), command_id="k-2"
+    )
+    original = second.execute(command, actor="anna")
+    for ledger in (first, second):  # from any process, cached receipt or stored one
+        with pytest.raises(errors.CommandIdTaken) as taken:
+            ledger.execute(command, actor="bert")
+        assert taken.value.facts == {"command_id": "k-2"}
+        assert "ReceiveStock" not in taken.value.detail
+        # Another body changes nothing: the id is simply not bert's.
+        with pytest.raises(errors.CommandIdTaken):
+            ledger.execute(command.model_copy(update={"quantity": D(6)}), actor="bert")
+        assert ledger.execute(command, actor="anna").events == original.events
+    # A refusal is not told either (it would say what anna tried).
+    refused = IssueStock(
+        sku="STEEL",
+        location="A",
+        quantity=D(99),
+        target_kind="work_order",
+        target="W",
+        command_id="k-3",
+    )
+    with pytest.raises(errors.InsufficientStock):
+        second.execute(refused, actor="anna")
+    with pytest.raises(errors.CommandIdTaken):
+        first.execute(refused, actor="bert")
+    with pytest.raises(errors.InsufficientStock):
+        first.execute(refused, actor="anna")
+    # Two sends of one new id in one batch: the second sender is refused too.
+    same_batch = ReceiveStock(
+        sku="STEEL", location="A", quantity=D(1), unit_cost=D(1), command_id="k-4"
+    )
+    mine = first.submit(same_batch, actor="anna")
+    theirs = first.submit(same_batch, actor="bert")
+    assert not mine.result(10).duplicate
+    with pytest.raises(errors.CommandIdTaken):
+        theirs.result(10)
+    assert second.stock("STEEL").on_hand == 6  # type: ignore[union-attr]
+
+
 def test_retries_are_bounded(shared_url: str) -> None:
     env = store_env(shared_url)
     patient = Ledger(env, WriterSettings(batch_wait=0, max_retries=0))

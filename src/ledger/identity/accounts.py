@@ -31,8 +31,10 @@ from ledger.identity.roles import ALL_SITE_ROLES, ALL_SITES, RESERVED_ROLES, Gra
 from ledger.ids import derived_id
 from ledger.values import Meta
 
-# Five wrong signature passwords (or codes) lock the account (21 CFR 11.300(d)).
+# Five wrong signature passwords (or codes) lock the account (21 CFR 11.300(d)), and so
+# do five wrong passwords in a row at login.
 SIGNATURE_ATTEMPTS = 5
+LOGIN_ATTEMPTS = SIGNATURE_ATTEMPTS
 
 # argon2id with the library's defaults (RFC 9106's second recommended option: t=3,
 # m=64 MiB, p=4): 0.1-0.4 s a hash on this project's machines (docs/identity.md).
@@ -90,6 +92,10 @@ class Account(LedgerAggregate, stored_as="ledger.identity.accounts"):
         totp_secret: str | None
         failed_signatures: int
         locked: bool
+        # Wrong passwords at login since the last good one (or the last unlock).
+        failed_logins: int
+        # Login sessions ended before their expiry (logout): id -> expiry (None: kept).
+        ended_sessions: dict[str, datetime | None]
 
     class Registered(LedgerAggregate.Created):
         user_id: str
@@ -107,6 +113,8 @@ class Account(LedgerAggregate, stored_as="ledger.identity.accounts"):
             aggregate.totp_secret = None
             aggregate.failed_signatures = 0
             aggregate.locked = False
+            aggregate.failed_logins = 0
+            aggregate.ended_sessions = {}
 
     class PasswordSet(LedgerAggregate.Event):
         """``password_hash``: argon2id, salted; never the password."""
@@ -174,6 +182,50 @@ class Account(LedgerAggregate, stored_as="ledger.identity.accounts"):
         def apply(self, aggregate: Account) -> None:
             aggregate.locked = False
             aggregate.failed_signatures = 0
+            aggregate.failed_logins = 0
+
+    class LoginRefused(LedgerAggregate.Event):
+        """A wrong password at login (a security event); ``attempts`` in a row."""
+
+        attempts: int
+
+        def apply(self, aggregate: Account) -> None:
+            aggregate.failed_logins = self.attempts
+
+    class LockedOut(LedgerAggregate.Event):
+        """Too many wrong passwords in a row at login: a security event (logged as an
+        alert); an administrator unlocks."""
+
+        failed_logins: int
+
+        def apply(self, aggregate: Account) -> None:
+            aggregate.locked = True
+
+    class FailedLoginsCleared(LedgerAggregate.Event):
+        """A good password at login after wrong ones: the count starts again."""
+
+        failed_logins: int
+
+        def apply(self, aggregate: Account) -> None:
+            aggregate.failed_logins = 0
+
+    class SessionEnded(LedgerAggregate.Event):
+        """A login session ended before its expiry (logout, or an administrator): its
+        token is refused from then on. ``session_id`` is the session's id, never its
+        token; ``expires_at`` is when the token would have expired anyway (None: not
+        known), after which the id need not be kept."""
+
+        session_id: str
+        expires_at: datetime | None
+
+        def apply(self, aggregate: Account) -> None:
+            ended = {
+                sid: until
+                for sid, until in aggregate.ended_sessions.items()
+                if until is None or until > self.timestamp
+            }
+            ended[self.session_id] = self.expires_at
+            aggregate.ended_sessions = ended
 
     # --- deciding ------------------------------------------------------------------------
 
@@ -248,8 +300,33 @@ class Account(LedgerAggregate, stored_as="ledger.identity.accounts"):
             self.trigger_event(self.Locked, meta=meta, failed_attempts=attempts)
 
     def unlock(self, *, meta: Meta, reason: str) -> None:
-        if self.locked or self.failed_signatures:
+        if self.locked or self.failed_signatures or self.failed_logins:
             self.trigger_event(self.Unlocked, meta=meta, reason=reason)
+
+    def refuse_login(self, *, meta: Meta) -> None:
+        """Count a wrong password at login; the fifth in a row locks the account. A locked
+        or deactivated account is refused whatever the password: nothing more to count."""
+        if self.locked or not self.active:
+            return
+        attempts = self.failed_logins + 1
+        self.trigger_event(self.LoginRefused, meta=meta, attempts=attempts)
+        if attempts >= LOGIN_ATTEMPTS:
+            self.trigger_event(self.LockedOut, meta=meta, failed_logins=attempts)
+
+    def clear_failed_logins(self, *, meta: Meta) -> None:
+        if self.failed_logins and not self.locked:
+            self.trigger_event(
+                self.FailedLoginsCleared, meta=meta, failed_logins=self.failed_logins
+            )
+
+    def end_session(self, *, meta: Meta, session_id: str, expires_at: datetime | None) -> None:
+        if session_id not in self.ended_sessions:
+            self.trigger_event(
+                self.SessionEnded, meta=meta, session_id=session_id, expires_at=expires_at
+            )
+
+    def session_ended(self, session_id: str) -> bool:
+        return session_id in self.ended_sessions
 
     # --- reading -------------------------------------------------------------------------
 

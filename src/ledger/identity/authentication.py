@@ -51,6 +51,15 @@ class NotAuthenticated(Exception):
         self.reason = reason
 
 
+class WrongPassword(NotAuthenticated):
+    """A wrong password for an account that may log in: counted on the account (the
+    login endpoint records it), answered like every other refusal."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(f"wrong password for {user_id}")
+        self.user_id = user_id
+
+
 class AggregateReader(Protocol):
     """Reads one aggregate fresh from the event store (`ledger.writer.Ledger.find`)."""
 
@@ -171,7 +180,9 @@ class Authenticator:
             verify_nobody(password)
             raise NotAuthenticated(f"no user {user} with a password")
         if not verify_password(found, password):
-            raise NotAuthenticated(f"wrong password for {found.user_id}")
+            if found.active and not found.locked:
+                raise WrongPassword(found.user_id)
+            raise NotAuthenticated(f"wrong password for {found.user_id} (not usable)")
         account = self._usable(found, user)
         if account.password_expired(self._clock()):
             raise NotAuthenticated(f"the password of {account.user_id} has expired")
@@ -179,8 +190,16 @@ class Authenticator:
 
     def by_session(self, user_id: str, session_id: str) -> Principal:
         """The person of a session the HTTP layer signed at login, read again (at most
-        ``freshness`` old): a deactivated or locked account's sessions stop with it."""
-        return self._person(self._usable(self.account(user_id), user_id), session_id)
+        ``freshness`` old): a deactivated or locked account's sessions stop with it, and
+        an ended session (logout) stops on its own."""
+        account = self._usable(self.account(user_id), user_id)
+        if account.session_ended(session_id):
+            raise NotAuthenticated(f"session {session_id} of {account.user_id} has ended")
+        return self._person(account, session_id)
+
+    def forget(self, user_id: str) -> None:
+        """Read the account again next time (this process just changed it)."""
+        self._read.pop(account_id(user_id), None)
 
     def by_api_key(self, text: str) -> Principal:
         key = KeyText.parse(text)

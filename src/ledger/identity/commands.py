@@ -169,6 +169,38 @@ class UnlockUser(Command):
     reason: Text
 
 
+class EndSession(Command):
+    """End one login session before its expiry: its token is refused on every worker
+    within a second. A person ends their own (``POST /auth/logout``); ending anyone's
+    takes identity.manage (the session id is in each event's ``meta.session``)."""
+
+    command_name = "EndSession"
+
+    user_id: UserId
+    session_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]{8,64}$")]
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="When the session would have expired anyway"
+    )
+
+
+class RecordFailedLogin(Command):
+    """A wrong password at ``/auth/login``: counted on the account, the fifth in a row
+    locks it. Sent by the login endpoint itself, never posted (no route)."""
+
+    command_name = "RecordFailedLogin"
+
+    user_id: UserId
+
+
+class ClearFailedLogins(Command):
+    """A good password at ``/auth/login`` after wrong ones. Sent by the login endpoint
+    itself, never posted (no route)."""
+
+    command_name = "ClearFailedLogins"
+
+    user_id: UserId
+
+
 class IssueApiKey(Command):
     """A new key; its text is in this command's answer only (``key``)."""
 
@@ -186,3 +218,8 @@ class RevokeApiKey(Command):
 
     key_id: KeyId
     reason: Text
+
+
+# Decided for the login endpoint itself (``commands.authentication``), never posted: they
+# have no route, and nobody can record a failed login for someone else.
+LOGIN_COMMANDS: tuple[type[Command], ...] = (RecordFailedLogin, ClearFailedLogins)

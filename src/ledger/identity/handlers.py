@@ -17,11 +17,14 @@ from ledger.identity.accounts import (
 )
 from ledger.identity.api_keys import ApiKey, KeyText, api_key_id
 from ledger.identity.commands import (
+    ClearFailedLogins,
     DeactivateUser,
+    EndSession,
     EnrollTotp,
     GrantRole,
     IssueApiKey,
     ReactivateUser,
+    RecordFailedLogin,
     RegisterUser,
     RevokeApiKey,
     RevokeRole,
@@ -121,6 +124,30 @@ def enroll_totp(uow: UnitOfWork, cmd: EnrollTotp) -> dict[str, str]:
 def unlock_user(uow: UnitOfWork, cmd: UnlockUser) -> dict[str, str]:
     account = _account(uow, cmd.user_id)
     account.unlock(meta=uow.meta(), reason=cmd.reason)
+    return {"user_id": account.user_id}
+
+
+def end_session(uow: UnitOfWork, cmd: EndSession) -> dict[str, str]:
+    account = _account(uow, cmd.user_id)
+    account.end_session(meta=uow.meta(), session_id=cmd.session_id, expires_at=cmd.expires_at)
+    return {"user_id": account.user_id, "session_id": cmd.session_id}
+
+
+def record_failed_login(uow: UnitOfWork, cmd: RecordFailedLogin) -> dict[str, str]:
+    account = _account(uow, cmd.user_id)
+    was_locked = account.locked
+    account.refuse_login(meta=uow.meta())
+    return {
+        "user_id": account.user_id,
+        "failed_logins": str(account.failed_logins),
+        # Locked by this very login (the login endpoint raises the alert).
+        "locked_now": str(account.locked and not was_locked).lower(),
+    }
+
+
+def clear_failed_logins(uow: UnitOfWork, cmd: ClearFailedLogins) -> dict[str, str]:
+    account = _account(uow, cmd.user_id)
+    account.clear_failed_logins(meta=uow.meta())
     return {"user_id": account.user_id}
 
 

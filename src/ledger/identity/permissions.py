@@ -17,11 +17,14 @@ from types import MappingProxyType
 from ledger.commands import Command
 from ledger.engineering.commands import DefineBom, DefineRouting, DefineWorkCenter
 from ledger.identity.commands import (
+    ClearFailedLogins,
     DeactivateUser,
+    EndSession,
     EnrollTotp,
     GrantRole,
     IssueApiKey,
     ReactivateUser,
+    RecordFailedLogin,
     RegisterUser,
     RevokeApiKey,
     RevokeRole,
@@ -154,6 +157,10 @@ COMMAND_PERMISSIONS: Mapping[type[Command], Permission] = MappingProxyType(
         ReactivateUser: P.IDENTITY_MANAGE,
         EnrollTotp: P.IDENTITY_MANAGE,
         UnlockUser: P.IDENTITY_MANAGE,
+        EndSession: P.IDENTITY_MANAGE,
+        # Sent by the login endpoint as a trusted caller; no principal may post them.
+        RecordFailedLogin: P.IDENTITY_MANAGE,
+        ClearFailedLogins: P.IDENTITY_MANAGE,
         IssueApiKey: P.IDENTITY_MANAGE,
         RevokeApiKey: P.IDENTITY_MANAGE,
     }
@@ -176,6 +183,12 @@ def may_set_password(principal: Principal, user_id: str) -> bool:
     """A person may set their own password; setting another's takes identity.manage."""
     own = principal.kind is PrincipalKind.PERSON and principal.id == user_id
     return own or allowed(principal, P.IDENTITY_MANAGE, None)
+
+
+def may_end_session(principal: Principal, user_id: str) -> bool:
+    """A person may end their own sessions (logout); ending another's takes
+    identity.manage."""
+    return may_set_password(principal, user_id)
 
 
 def roles_table() -> list[tuple[Role, list[Permission]]]:

@@ -47,7 +47,8 @@ SELECT position, stream, version, topic, e,
     CAST(e.timestamp AS TIMESTAMPTZ) AS recorded_at,
     CAST(e.meta.effective_at AS TIMESTAMPTZ) AS effective_at,
     e.meta.actor AS actor, e.meta.command_id AS command_id,
-    e.meta.correlation_id AS correlation_id, e.meta.site AS site
+    e.meta.correlation_id AS correlation_id, e.meta.site AS site,
+    e.meta.session AS session, e.meta.device AS device
 FROM (SELECT position, CAST(stream AS UUID) AS stream, version, topic,
              json_transform(state, '{struct}') AS e FROM page_raw)
 """

@@ -46,6 +46,8 @@ LEDGER_TEXTS = {
     "reference": ("reference", "NULL"),
     "commandId": ("command_id", "''"),
     "correlationId": ("correlation_id", "''"),
+    "session": ("session", "NULL"),
+    "device": ("device", "NULL"),
 }
 
 

@@ -77,12 +77,18 @@ class LedgerRow:
     command_id: str
     correlation_id: str
     site: str
+    session: str | None = strawberry.field(
+        description="The login session the movement was recorded in (its id, never its token)"
+    )
+    device: str | None = strawberry.field(
+        description="The API key (device or integration) that sent the movement's command"
+    )
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> LedgerRow:
         (position, line, _version, recorded_at, effective_at, item, location, lot, status,
          quantity_delta, value_delta, event_type, reference, counterparty, actor, command_id,
-         correlation_id, site) = row  # fmt: skip
+         correlation_id, site, session, device) = row  # fmt: skip
         return cls(
             position=position,
             line=line,
@@ -101,6 +107,8 @@ class LedgerRow:
             command_id=command_id,
             correlation_id=correlation_id,
             site=site,
+            session=session,
+            device=device,
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import glob
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -20,15 +20,19 @@ from ledger.identity.accounts import (
     verify_password,
 )
 from ledger.identity.commands import (
+    ClearFailedLogins,
     DeactivateUser,
+    EndSession,
     EnrollTotp,
     GrantInput,
     GrantRole,
     IssueApiKey,
     ReactivateUser,
+    RecordFailedLogin,
     RegisterUser,
     RevokeRole,
     SetPassword,
+    UnlockUser,
 )
 from ledger.identity.roles import Grant, Role
 from ledger.unit_of_work import Envelope, UnitOfWork
@@ -195,3 +199,48 @@ def test_a_request_cannot_bring_its_own_hash() -> None:
         SetPassword.model_validate_json(body)
     plain = body.replace(b', "_password_hash": "$argon2id$x"', b"")
     assert SetPassword.model_validate_json(plain).password_hash is None
+
+
+def test_five_wrong_logins_in_a_row_lock_and_an_unlock_clears(ledger: Ledger) -> None:
+    register(ledger, "hugo", password=None)
+    for attempt in range(1, 5):
+        outcome = ledger.execute(RecordFailedLogin(user_id="hugo"))
+        assert outcome.data == {
+            "user_id": "hugo",
+            "failed_logins": str(attempt),
+            "locked_now": "false",
+        }
+    ledger.execute(ClearFailedLogins(user_id="hugo"))
+    for _ in range(4):
+        ledger.execute(RecordFailedLogin(user_id="hugo"))
+    assert not _hugo(ledger).locked  # cleared in between: four in a row, not eight
+    assert ledger.execute(RecordFailedLogin(user_id="hugo")).data["locked_now"] == "true"
+    assert _hugo(ledger).locked
+    # Locked: nothing more is counted (an attacker cannot grow the stream).
+    version = _hugo(ledger).version
+    assert ledger.execute(RecordFailedLogin(user_id="hugo")).data["locked_now"] == "false"
+    assert _hugo(ledger).version == version
+    ledger.execute(UnlockUser(user_id="hugo", reason="verified by phone"))
+    assert (_hugo(ledger).locked, _hugo(ledger).failed_logins) == (False, 0)
+
+
+def test_ended_sessions_are_kept_until_they_would_have_expired(ledger: Ledger) -> None:
+    register(ledger, "ida", password=None)
+    now = datetime.now(UTC)
+    ledger.execute(EndSession(user_id="ida", session_id="expired-soon", expires_at=now))
+    ledger.execute(EndSession(user_id="ida", session_id="kept-for-ever"))
+    ledger.execute(
+        EndSession(user_id="ida", session_id="later-one", expires_at=now + timedelta(hours=8))
+    )
+    account = ledger.find(Account, account_id("ida"))
+    assert account is not None
+    assert account.ended_sessions.keys() == {"kept-for-ever", "later-one"}
+    version = account.version
+    ledger.execute(EndSession(user_id="ida", session_id="later-one"))  # ended already
+    assert ledger.find(Account, account_id("ida")).version == version  # type: ignore[union-attr]
+
+
+def _hugo(ledger: Ledger) -> Account:
+    account = ledger.find(Account, account_id("hugo"))
+    assert account is not None
+    return account

@@ -17,12 +17,19 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
-from ledger.identity.authentication import Authenticator, NotAuthenticated, OidcSettings
+from ledger.identity.authentication import (
+    Authenticator,
+    NotAuthenticated,
+    OidcSettings,
+    WrongPassword,
+)
 from ledger.identity.commands import (
     DeactivateUser,
+    EndSession,
     GrantInput,
     IssueApiKey,
     ReactivateUser,
+    RecordFailedLogin,
     RevokeApiKey,
     SetPassword,
 )
@@ -140,6 +147,41 @@ def test_deactivation_and_revocation_reach_every_worker_within_a_second(
     here.execute(ReactivateUser(user_id="emil", reason="back"))
     time.sleep(1.05)
     assert auth.by_api_key(person_key.data["key"]).on_behalf_of == "emil"
+
+
+def test_an_ended_session_stops_on_every_worker_within_a_second(
+    two_workers: tuple[Ledger, Ledger],
+) -> None:
+    here, there = two_workers
+    register(here, "fritz")
+    auth = Authenticator(there)
+    assert auth.by_session("fritz", "session-one").session_id == "session-one"
+    auth.by_session("fritz", "session-two")  # read, and kept for up to a second
+    until = datetime.now(UTC) + timedelta(hours=8)
+    here.execute(EndSession(user_id="fritz", session_id="session-one", expires_at=until))
+    assert _refused_within(1.0, lambda: auth.by_session("fritz", "session-one")) <= 1.1
+    assert auth.by_session("fritz", "session-two").id == "fritz"  # only that one ended
+
+
+def test_a_wrong_password_is_told_apart_only_for_an_account_that_may_log_in(
+    sqlite_ledger: Ledger,
+) -> None:
+    """`WrongPassword` (counted at login) only where counting means something: never for
+    an unknown user, and not once the account is locked or deactivated."""
+    register(sqlite_ledger, "gina")
+    auth = Authenticator(sqlite_ledger, freshness=0)
+    with pytest.raises(WrongPassword):
+        auth.by_password("gina", "wrong password")
+    with pytest.raises(NotAuthenticated) as unknown:
+        auth.by_password("nobody", "wrong password")
+    assert not isinstance(unknown.value, WrongPassword)
+    for _ in range(5):
+        sqlite_ledger.execute(RecordFailedLogin(user_id="gina"))
+    with pytest.raises(NotAuthenticated) as locked:
+        auth.by_password("gina", "wrong password")
+    assert not isinstance(locked.value, WrongPassword)
+    with pytest.raises(NotAuthenticated, match="locked"):
+        auth.by_password("gina", PASSWORD)
 
 
 # --- OpenID Connect: a real JWKS over real HTTP ---------------------------------------

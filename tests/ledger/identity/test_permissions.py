@@ -7,7 +7,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.dispatch import ALL_COMMANDS
-from ledger.identity.permissions import COMMAND_PERMISSIONS, allowed, may_set_password
+from ledger.identity.permissions import (
+    COMMAND_PERMISSIONS,
+    allowed,
+    may_end_session,
+    may_set_password,
+)
 from ledger.identity.principals import SYSTEM, Principal, PrincipalKind
 from ledger.identity.roles import ALL_SITES, ROLE_PERMISSIONS, Grant, Permission, Role
 
@@ -98,6 +103,14 @@ def test_a_person_sets_their_own_password_only() -> None:
     assert not may_set_password(key, "anna")
     admin = person(Grant(role=Role.ADMINISTRATOR, site=ALL_SITES), user="root")
     assert may_set_password(admin, "bert")
+
+
+def test_a_person_ends_their_own_sessions_only() -> None:
+    anna = person(Grant(role=Role.OPERATOR, site="PLANT-A"))
+    assert may_end_session(anna, "anna")
+    assert not may_end_session(anna, "bert")
+    admin = person(Grant(role=Role.ADMINISTRATOR, site=ALL_SITES), user="root")
+    assert may_end_session(admin, "bert")
 
 
 def test_a_key_acting_for_a_person_records_both() -> None:

@@ -79,6 +79,9 @@ def test_the_columns_the_projections_rely_on_keep_their_types() -> None:
         "correlation_id": "VARCHAR",
         "site": "VARCHAR",
         "effective_at": "VARCHAR",
+        "session": "VARCHAR",
+        "device": "VARCHAR",
+        "on_behalf_of": "VARCHAR",
     }
     assert fields["quantity"] == fields["expiry"] == fields["timestamp"] == "VARCHAR"
     assert fields["layer_seq"] == fields["shelf_life_days"] == "BIGINT"
