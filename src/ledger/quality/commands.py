@@ -26,7 +26,7 @@ from ledger.commands import (
     Reference,
     Text,
 )
-from ledger.stock.commands import SignatureInput
+from ledger.stock.commands import SignatureInput, Signed
 from ledger.values import (
     Disposition,
     StockStatus,
@@ -107,14 +107,14 @@ class HoldLots(Command):
     reason: Annotated[str, Field(min_length=1, max_length=500)]
 
 
-class ReleaseHold(Command):
+class ReleaseHold(Signed):
     command_name = "ReleaseHold"
 
     hold_id: Annotated[str, Field(pattern=CODE_PATTERN), AsCode]
     signature: SignatureInput
 
 
-class DisposeStock(Command):
+class DisposeStock(Signed):
     """Decide on rejected (or quarantined) stock: scrap it, return it to its supplier,
     send it to a rework work order, or use it as is under a deviation (signed)."""
 
