@@ -57,7 +57,7 @@ from ledger.identity.commands import SetPassword
 from ledger.identity.permissions import COMMAND_PERMISSIONS, allowed, may_set_password
 from ledger.identity.principals import Principal, PrincipalKind
 from ledger.identity.roles import ROLE_PERMISSIONS, Grant, Permission
-from ledger.identity.signatures import SecretCheck, check_secret
+from ledger.identity.signatures import SecretCheck, SignatureNotGiven, check_secret
 from ledger.ids import item_id, location_id, receipt_id, stock_id
 from ledger.master_data.item import Item
 from ledger.master_data.location import Location
@@ -514,13 +514,14 @@ class Ledger:
         earlier: CommandReceipt | None,
         now: datetime,
     ) -> None:
-        if isinstance(error, NotPermitted):
-            # No receipt: someone who may can send the same command id afterwards.
-            batch.refused.append((submission, error))
-            return
         for key, aggregate in uow.kept().items():  # e.g. a wrong signature, counted
             batch.staged[key] = aggregate
             batch.base_versions.setdefault(key, 0)
+        if isinstance(error, NotPermitted | SignatureNotGiven):
+            # No receipt: someone who may can send the same command id afterwards, and a
+            # signer who mistyped their password signs the same command again.
+            batch.refused.append((submission, error))
+            return
         meta = uow.meta()
         command = submission.command
         if not command.command_id or isinstance(error, ConcurrencyConflict):

@@ -42,6 +42,7 @@ class SignatureNotGiven(LedgerError):
 
     type = "signature-not-given"
     title = "The electronic signature was not given"
+    kind = "forbidden"
 
 
 class SeparationOfDuties(LedgerError):

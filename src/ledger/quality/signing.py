@@ -33,7 +33,7 @@ from ledger.identity.signatures import (
     sign,
     verify,
 )
-from ledger.quality.aggregates import Hold, hold_id
+from ledger.quality.aggregates import Hold, SignatureRequired, hold_id
 from ledger.stock.commands import Signed
 from ledger.unit_of_work import UnitOfWork
 from ledger.values import Meta, Signature, StockStatus
@@ -114,8 +114,6 @@ def signed(
     ``took_part``: who recorded what is approved (placed the hold, recorded the
     inspection); they may not sign its release where the plant separates duties
     (``Envelope.separation_of_duties``) or the item asks for an independent release."""
-    from ledger.quality.aggregates import SignatureRequired
-
     given = cmd.signature
     if given is None:
         raise SignatureRequired("this needs an electronic signature", field="signature")
