@@ -187,7 +187,7 @@ def test_only_a_person_signs_and_only_as_themselves(plant: Plant) -> None:
     # Whoever sends it signs as themselves, with their own password, or not at all.
     with pytest.raises(SignatureNotGiven):
         plant.ledger.execute(
-            ReleaseHold(hold_id="H-1", signature=signature(password="bob's password?")),
+            ReleaseHold(hold_id="H-1", signature=signature(password=WRONG)),
             principal=approver,
         )
     assert account(plant, "bob").failed_signatures == 0
