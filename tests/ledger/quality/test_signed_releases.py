@@ -15,6 +15,8 @@ import orjson
 import pyotp
 import pytest
 import structlog
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
 from pydantic import ValidationError
 
 from ledger.identity.accounts import SIGNATURE_ATTEMPTS, Account, account_id
@@ -32,10 +34,13 @@ from ledger.quality.commands import (
     ReleaseHold,
 )
 from ledger.quality.signing import hold_record, signed_events, verify_signatures
+from ledger.stock.card import Stock
 from ledger.stock.commands import ChangeStockStatus
 from ledger.store import store_env
 from ledger.values import Signature, StockStatus
 from ledger.writer import Ledger, WriterSettings
+from projections.engine.runner import ProjectionRunner
+from projections.engine.view import ReadModels
 from tests.support.identity import PASSWORD, register, signature
 from tests.support.plant import Plant
 
@@ -282,5 +287,53 @@ def test_a_record_changed_after_signing_fails(tmp_path: Path) -> None:
     ledger = Ledger(store_env(f"sqlite:///{path}"), WriterSettings(batch_wait=0))
     try:
         assert audit(ledger).wrong == 2  # the release and the status move it signed
+    finally:
+        ledger.close()
+
+
+def test_a_signature_stored_in_the_old_shape_still_loads_and_projects(tmp_path: Path) -> None:
+    """Before signatures were bound, a release's signature held signer, meaning, reason and
+    signed_at only: such events still load, project (the user id standing in for the
+    printed name) and count as unbound, not as wrong."""
+    plant = make_plant(tmp_path / "events.db")
+    ledger = plant.ledger
+    try:
+        card = plant.card("STEEL")
+        at = "2026-01-05T10:00:00+00:00"
+        old = {
+            "timestamp": at,
+            "meta": {"actor": "old-qa", "command_id": "old", "correlation_id": "old",
+                     "site": "S", "effective_at": at},
+            "location": "A", "lot": "L1", "quantity": "20", "from_status": "held",
+            "to_status": "available", "value": "40", "layers": [], "reason": "released",
+            "hold_id": None, "class_version": 2,
+            "signature": {"signer": "old-qa", "meaning": "approved", "reason": "legacy",
+                          "signed_at": at},
+        }  # fmt: skip
+        ledger.app.recorder.insert_events(
+            [
+                StoredEvent(
+                    originator_id=card.id,
+                    originator_version=card.version + 1,
+                    topic=get_topic(Stock.StatusChanged),
+                    state=orjson.dumps(old),
+                )
+            ]
+        )
+        loaded = ledger.app.repository.get(card.id)
+        assert loaded.version == card.version + 1
+        found = audit(ledger)
+        assert (found.checked, found.wrong, found.unbound) == (0, 0, 1)
+        models = ReadModels(None)
+        runner = ProjectionRunner(ledger.app.recorder, models)
+        runner.catch_up()
+        assert [(s.name, s.error) for s in runner.statuses() if s.status != "running"] == []
+        with models.reader() as con:
+            rows = con.execute(
+                "SELECT signer, printed_name, meaning, reason, time_zone, record_hash"
+                " FROM signed_releases"
+            ).fetchall()
+        assert rows == [("old-qa", "old-qa", "approved", "legacy", "UTC", None)]
+        models.close()
     finally:
         ledger.close()
