@@ -271,12 +271,12 @@ class Ledger:
         if isinstance(command, Signed) and command.signature and command.secret_check is None:
             signer = principal.id if principal is not None else actor
             secret = command.signature.password.get_secret_value()
-            account = self.find(Account, account_id(signer))
-            if account is None or (
-                principal is not None and principal.kind is not PrincipalKind.PERSON
-            ):
+            refused = SecretCheck(user_id=signer, by_code=False, against="", passed=False)
+            if principal is not None and principal.kind is not PrincipalKind.PERSON:
+                check = refused  # a key never signs (the handler says so): nothing to check
+            elif (account := self.find(Account, account_id(signer))) is None:
                 verify_nobody(secret)  # as long as a real check: no hint of who exists
-                check = SecretCheck(user_id=signer, by_code=False, against="", passed=False)
+                check = refused
             else:
                 check = check_secret(account, secret, self._clock())
             command = command.with_check(check)
