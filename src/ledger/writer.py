@@ -268,9 +268,10 @@ class Ledger:
         writer's. Only the verdict travels on, never the secret (`SecretCheck`)."""
         if command.prepares:
             command = command.prepared()
-        if isinstance(command, Signed) and command.signature and command.secret_check is None:
+        given = command.given_signature() if isinstance(command, Signed) else None
+        if isinstance(command, Signed) and given and command.secret_check is None:
             signer = principal.id if principal is not None else actor
-            secret = command.signature.password.get_secret_value()
+            secret = given.password.get_secret_value()
             refused = SecretCheck(user_id=signer, by_code=False, against="", passed=False)
             if principal is not None and principal.kind is not PrincipalKind.PERSON:
                 check = refused  # a key never signs (the handler says so): nothing to check

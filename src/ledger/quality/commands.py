@@ -113,6 +113,9 @@ class ReleaseHold(Signed):
     hold_id: Annotated[str, Field(pattern=CODE_PATTERN), AsCode]
     signature: SignatureInput
 
+    def given_signature(self) -> SignatureInput | None:
+        return self.signature
+
 
 class DisposeStock(Signed):
     """Decide on rejected (or quarantined) stock: scrap it, return it to its supplier,
@@ -136,6 +139,9 @@ class DisposeStock(Signed):
     output_location: Code | None = Field(default=None, description="rework: where it comes back")
     deviation: Reference | None = Field(default=None, description="use_as_is: the deviation")
     signature: SignatureInput | None = Field(default=None, description="use_as_is: required")
+
+    def given_signature(self) -> SignatureInput | None:
+        return self.signature
 
     @model_validator(mode="after")
     def _disposition_facts(self) -> DisposeStock:

@@ -114,7 +114,7 @@ def signed(
     ``took_part``: who recorded what is approved (placed the hold, recorded the
     inspection); they may not sign its release where the plant separates duties
     (``Envelope.separation_of_duties``) or the item asks for an independent release."""
-    given = cmd.signature
+    given = cmd.given_signature()
     if given is None:
         raise SignatureRequired("this needs an electronic signature", field="signature")
     principal = _signer(uow)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, ClassVar, Self
+from typing import Annotated, ClassVar, Self
 
 from pydantic import (
     BaseModel,
@@ -179,8 +180,11 @@ class Signed(Command):
 
     signs: ClassVar[bool] = True
     _secret_check: SecretCheck | None = PrivateAttr(default=None)
-    if TYPE_CHECKING:  # each command declares it where it reads best (and required or not)
-        signature: SignatureInput | None
+
+    @abstractmethod
+    def given_signature(self) -> SignatureInput | None:
+        """The signature the command carries (each declares its field where it reads
+        best, required or not)."""
 
     def with_check(self, check: SecretCheck) -> Self:
         twin = self.model_copy()
@@ -207,3 +211,6 @@ class ChangeStockStatus(Signed):
     to_status: StockStatus
     reason: Text
     signature: SignatureInput | None = None
+
+    def given_signature(self) -> SignatureInput | None:
+        return self.signature
