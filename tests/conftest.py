@@ -11,7 +11,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 
+from ledger.identity import accounts
 from tests.support.services import PG_BASE, require_service
 
 # The suite sends thousands of requests a minute from 127.0.0.1, to servers in this process
@@ -20,6 +22,12 @@ from tests.support.services import PG_BASE, require_service
 # their own (tests/commands/test_rate_limits.py).
 for _kind in ("COMMANDS", "GRAPHQL", "ADMIN", "LOGIN"):
     os.environ.setdefault(f"MIMS_RATE_LIMIT_{_kind}", "1000000/minute")
+
+# The tests' people hash their passwords with argon2id at its lowest cost: every signed
+# release checks a password, and the library's defaults take 0.1-0.4 s a check. Still
+# argon2id (a hash names its own parameters, so checking follows them); servers in child
+# processes keep the defaults.
+accounts._HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture

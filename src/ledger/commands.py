@@ -162,6 +162,8 @@ class Command(BaseModel):
     command_name: ClassVar[str]
     # True for a command with work to do before the writer decides it (`prepared`).
     prepares: ClassVar[bool] = False
+    # True for a command that may carry an electronic signature (`ledger.stock.commands.Signed`).
+    signs: ClassVar[bool] = False
 
     def prepared(self) -> Self:
         """The command ready for the writer. What must never run in the writer's thread

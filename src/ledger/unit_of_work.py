@@ -44,6 +44,9 @@ class Envelope:
     # trusted caller in-process (the CLI at a terminal, tests, the jobs' own SYSTEM).
     principal: Principal | None = None
     permission: Permission | None = None
+    # Whoever recorded what is approved (placed the hold, recorded the inspection) may not
+    # sign its release (the plant's setting, MIMS_SEPARATION_OF_DUTIES).
+    separation_of_duties: bool = False
 
     @property
     def session(self) -> str | None:

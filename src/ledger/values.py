@@ -185,13 +185,22 @@ class SignatureMeaning(StrEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class Signature:
-    """An electronic signature as 21 CFR Part 11 asks: who signed, what the signature
-    means, why, and when; kept in the event it authorises."""
+    """An electronic signature as 21 CFR Part 11 asks (§11.50): who signed (user id and
+    printed name), what the signature means, why, and when (UTC, with the signer's time
+    zone to show it as they saw it); kept in the event it authorises, and bound to the
+    record it signs by ``record_hash`` (§11.70, ``ledger.identity.signatures.verify``).
+
+    Events stored before signatures were checked against a password hold only the
+    first four fields: they load with an empty printed name and ``record_hash``, and
+    ``mims audit signatures`` counts them as unbound, not as verified."""
 
     signer: str
     meaning: SignatureMeaning
     reason: str
     signed_at: datetime
+    printed_name: str = ""
+    time_zone: str = "UTC"
+    record_hash: str = ""
 
 
 class IssueTarget(StrEnum):

@@ -1,5 +1,6 @@
 """`mims audit verify`: the read models against the ledger itself; `mims audit verify
---chain` and `mims audit anchor`: the ledger against its hash chain and its anchors.
+--chain` and `mims audit anchor`: the ledger against its hash chain and its anchors;
+`mims audit signatures`: every electronic signature against the record it signs.
 
 The balances are recomputed by the write side's own code (each item's stock card folded
 from its events by the aggregate), independently of the projections' SQL, and compared
@@ -23,9 +24,11 @@ from uuid import UUID
 
 import nats
 import structlog
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
 
 from ledger.chain import Anchor, ChainReport, verify_chain
+from ledger.quality.signing import SignatureAudit, signed_events, verify_signatures
 from ledger.stock.card import Stock
 from ledger.store import chain_of
 from ledger.writer import Ledger
@@ -283,3 +286,16 @@ def verify_ledger_chain(
     anchors: Sequence[Anchor] = (),
 ) -> ChainReport:
     return verify_chain(chain_of(ledger.app.recorder), start=start, stop=stop, anchors=anchors)
+
+
+def verify_ledger_signatures(ledger: Ledger) -> SignatureAudit:
+    """`mims audit signatures`: every signature in the log against the record it signs,
+    rebuilt from the store (`ledger.quality.signing.verify_signatures`)."""
+
+    def load(stream: UUID, version: int | None) -> object:
+        try:
+            return ledger.app.repository.get(stream, version=version)
+        except AggregateNotFoundError:
+            return None
+
+    return verify_signatures(signed_events(ledger.app), load)

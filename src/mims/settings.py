@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         le=24 * 366,
         description="How long a resent refused command gets the same refusal (accepted: always)",
     )
+    separation_of_duties: bool = Field(
+        default=True,
+        description="Whoever placed a hold or recorded an inspection may not sign its release"
+        " (21 CFR Part 11, EU GMP Annex 11); on unless turned off",
+    )
     postgres_pool_size: int = Field(default=10, ge=1, le=200)
     max_body_bytes: int = Field(
         default=1 << 20,
@@ -281,4 +286,5 @@ class Settings(BaseSettings):
             max_retries=self.max_retries,
             backdating_window=timedelta(days=self.backdating_window_days),
             idempotency_window=timedelta(hours=self.idempotency_window_hours),
+            separation_of_duties=self.separation_of_duties,
         )

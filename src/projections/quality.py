@@ -403,7 +403,7 @@ LEFT JOIN (SELECT item, lot, sum(quantity) AS on_hand FROM stock_balances GROUP 
 
 quality = Projection(
     name="quality",
-    tables=("held_reasons", "inspections"),
+    tables=("held_reasons", "inspections", "signed_releases"),
     ddl=f"""
     CREATE TABLE IF NOT EXISTS held_reasons (
         item VARCHAR, lot VARCHAR, location VARCHAR, reason VARCHAR, hold_id VARCHAR,
@@ -412,6 +412,12 @@ quality = Projection(
         inspection_id VARCHAR PRIMARY KEY, item VARCHAR, lot VARCHAR, location VARCHAR,
         supplier VARCHAR, reference VARCHAR, passed BOOLEAN, failed_characteristics INTEGER,
         quantity {QTY}, inspector VARCHAR, recorded_at TIMESTAMPTZ, position BIGINT);
+    CREATE TABLE IF NOT EXISTS signed_releases (
+        position BIGINT PRIMARY KEY, item VARCHAR, location VARCHAR, lot VARCHAR,
+        hold_id VARCHAR, from_status VARCHAR, to_status VARCHAR, quantity {QTY},
+        move_reason VARCHAR, signer VARCHAR, printed_name VARCHAR, meaning VARCHAR,
+        reason VARCHAR, signed_at TIMESTAMPTZ, time_zone VARCHAR, record_hash VARCHAR,
+        recorded_at TIMESTAMPTZ);
     """,
 )
 # The reason stock was last put on hold, per bucket.
@@ -436,6 +442,27 @@ quality.on(
         len(list_filter(e.results, lambda r: NOT r.passed)), {q("quantity")}, e.inspector,
         effective_at, position
     FROM events WHERE topic = '{topic(Inspection.Recorded)}'
+    ON CONFLICT DO NOTHING
+    """,
+)
+
+# Every signed move of stock (a hold's release, a status change to available, a use as
+# is) with its electronic signature's three elements (21 CFR 11.50): who (user id and
+# printed name), when (UTC and the signer's time zone), what it means, and why. Events
+# signed before signatures were bound to their record have no printed name: the user id
+# stands in.
+quality.on(
+    Stock.StatusChanged,
+    sql=f"""
+    INSERT INTO signed_releases
+    SELECT position, c.sku, e.location, e.lot, e.hold_id, e.from_status, e.to_status,
+        {q("quantity")}, e.reason, e.signature.signer,
+        coalesce(nullif(e.signature.printed_name, ''), e.signature.signer),
+        e.signature.meaning, e.signature.reason, CAST(e.signature.signed_at AS TIMESTAMPTZ),
+        coalesce(e.signature.time_zone, 'UTC'), nullif(e.signature.record_hash, ''),
+        recorded_at
+    FROM events JOIN stock_cards c USING (stream)
+    WHERE topic = '{topic(Stock.StatusChanged)}' AND e.signature IS NOT NULL
     ON CONFLICT DO NOTHING
     """,
 )

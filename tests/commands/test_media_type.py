@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 
@@ -14,10 +15,10 @@ from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.view import ReadModels
-from tests.support.identity import log_in
+from tests.support.identity import PASSWORD, log_in
 
-RELEASE = (
-    b'{"hold_id": "QH-1", "signature": {"signer": "qa", "meaning": "approved", "reason": "ok"}}'
+RELEASE = orjson.dumps(
+    {"hold_id": "QH-1", "signature": {"meaning": "approved", "reason": "ok", "password": PASSWORD}}
 )
 
 

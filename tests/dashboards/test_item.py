@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from mims.demo import SITE
 from tests.support.dashboards import DESCRIPTION, SKU, ServedPlant
+from tests.support.identity import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -93,3 +96,38 @@ def test_an_unknown_item_says_so(page: Page, plant: ServedPlant) -> None:
     page.goto(f"{plant.dashboards}/item.html?sku=NO-SUCH-ITEM")
     expect(page.get_by_role("alert")).to_contain_text("No item has the SKU “NO-SUCH-ITEM”")
     expect(page.locator("#results")).to_be_hidden()
+
+
+def test_a_signed_release_shows_its_signature(page: Page, plant: ServedPlant) -> None:
+    """Last in this module: it releases stock the tests above see held."""
+    for path, body in (
+        ("users", {"user_id": "quinn", "printed_name": "Quinn Adler", "password": PASSWORD,
+                   "time_zone": "Europe/Berlin"}),
+        ("users/grant", {"user_id": "quinn", "grant": {"role": "quality_approver", "site": SITE}}),
+        ("holds", {"hold_id": "QH-DASH", "sku": SKU, "lot": "COIL-2", "reason": "retest"}),
+    ):  # fmt: skip
+        plant.post(path, body)
+    token = httpx.post(
+        f"{plant.url}/auth/login", json={"user": "quinn", "password": PASSWORD}
+    ).json()["token"]
+    released = httpx.post(
+        f"{plant.url}/v1/holds/release",
+        json={
+            "hold_id": "QH-DASH",
+            "signature": {"meaning": "approved", "reason": "retest passed", "password": PASSWORD},
+        },
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert released.status_code == 201, released.text
+    plant.positions.append(int(released.json()["position"]))
+    plant.gql("{ projectionStatus { name } }")  # the read models caught up
+
+    page.goto(f"{plant.dashboards}/item.html?sku={SKU}")
+    row = page.locator('#signature-table tbody tr[data-signer="quinn"]')
+    expect(row).to_have_count(1)
+    cells = row.locator("td").all_inner_texts()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", cells[0]), cells[0]  # UTC
+    assert cells[1:7] == [
+        "Europe/Berlin", "Quinn Adler (quinn)", "approved", "retest passed", "QH-DASH", "COIL-2",
+    ]  # fmt: skip

@@ -29,9 +29,10 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.chain import Anchor, ChainSource, Link, verify_chain
 from ledger.quality.commands import PlaceHold, ReleaseHold
-from ledger.stock.commands import ReceiveStock, SignatureInput
+from ledger.stock.commands import ReceiveStock
 from ledger.store import APP_ROLE, ChainedSQLiteRecorder, chain_of, store_env
 from ledger.writer import Ledger, WriterSettings
+from tests.support.identity import register, signature
 from tests.support.plant import Plant
 from tests.support.services import PG_BASE
 
@@ -75,6 +76,7 @@ def build(ledger: Ledger) -> Built:
     plant.item("STEEL", tracking="lot", precision=2)
     for sku in ("BOLT", "NUT", "WASHER"):
         plant.item(sku)
+    register(ledger, SIGNER)
     anchor()
     for round_ in range(12):
         futures = [
@@ -102,8 +104,8 @@ def build(ledger: Ledger) -> Built:
             PlaceHold(hold_id=hold_id, sku="STEEL", lot=f"L{round_}", reason="complaint"),
             actor="qa-ben",
         )
-        signature = SignatureInput(signer=SIGNER, meaning="approved", reason=f"cleared {round_}")  # type: ignore[arg-type]
-        ledger.execute(ReleaseHold(hold_id=hold_id, signature=signature), actor=SIGNER)
+        signed = signature(f"cleared {round_}")
+        ledger.execute(ReleaseHold(hold_id=hold_id, signature=signed), actor=SIGNER)
         plant.issue("BOLT", "3")
         anchor()
     rows = [

@@ -70,7 +70,8 @@ WRONG = "wrong-password-log-test-5520"
 
 def test_passwords_session_tokens_and_new_keys_never_reach_the_log(tmp_path: Path) -> None:
     """The secrets of identity at the most verbose level: a password registered and set, a
-    login and a failed one, the session token it answers, and a key's text shown once."""
+    login and a failed one, the session token it answers, a key's text shown once, and a
+    signed release with a wrong and then the right password re-entered."""
     server = ServerProcess(
         f"sqlite:///{tmp_path}/events.db",
         MIMS_LOG_JSON="true",
@@ -90,6 +91,23 @@ def test_passwords_session_tokens_and_new_keys_never_reach_the_log(tmp_path: Pat
                 json={"user_id": "erin", "grant": {"role": "auditor", "site": "*"}},
             )
             assert granted.status_code == 201, granted.text
+            approver = admin.post(
+                "/v1/users/grant",
+                json={"user_id": "erin", "grant": {"role": "quality_approver", "site": "PLANT"}},
+            )
+            assert approver.status_code == 201, approver.text
+            for path, body in (
+                ("/v1/locations", {"code": "PLANT", "level": "site"}),
+                ("/v1/locations", {"code": "W", "level": "warehouse", "parent": "PLANT"}),
+                ("/v1/locations", {"code": "A", "level": "zone", "parent": "W"}),
+                ("/v1/items", {"sku": "STEEL", "description": "Steel", "kind": "raw_material",
+                               "unit_of_measure": "kg"}),
+                ("/v1/receipts", {"sku": "STEEL", "location": "A", "quantity": "5",
+                                  "unit_cost": "2"}),
+                ("/v1/holds", {"hold_id": "QH-1", "sku": "STEEL", "reason": "suspect"}),
+            ):  # fmt: skip
+                made = admin.post(path, json=body)
+                assert made.status_code == 201, made.text
             issued = admin.post(
                 "/v1/api-keys",
                 json={"name": "scanner 7", "grants": [{"role": "operator", "site": "PLANT"}]},
@@ -115,6 +133,18 @@ def test_passwords_session_tokens_and_new_keys_never_reach_the_log(tmp_path: Pat
                 headers={"Authorization": f"Bearer {key}"},
             )
             assert used.status_code in (200, 403), used.text
+            signer = {"Authorization": f"Bearer {token}"}
+            for password, status in ((WRONG, 403), (PASSWORD, 201)):
+                signed = person.post(
+                    "/v1/holds/release",
+                    json={
+                        "hold_id": "QH-1",
+                        "signature": {"meaning": "approved", "reason": "ok", "password": password},
+                    },
+                    headers=signer,
+                )
+                assert signed.status_code == status, signed.text
+                assert password not in signed.text
         time.sleep(1)  # let the last access lines reach the log
     log = server.log()
     assert "erin" in log or "/auth/login" in log  # the requests were logged at all

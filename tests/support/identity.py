@@ -6,6 +6,7 @@ from typing import Any
 
 from ledger.identity.accounts import Account, account_id
 from ledger.identity.commands import GrantInput, GrantRole, IssueApiKey, RegisterUser
+from ledger.stock.commands import SignatureInput
 from ledger.writer import Ledger
 
 PASSWORD = "correct horse battery"  # noqa: S105 - a test person's
@@ -24,6 +25,21 @@ def register(
     account = ledger.find(Account, account_id(user))
     assert account is not None
     return account
+
+
+def signature(
+    reason: str = "cleared", *, password: str = PASSWORD, meaning: str = "approved"
+) -> SignatureInput:
+    """A signature as the signer gives it: what it means, why, and their password (or
+    TOTP code) re-entered; the signer is whoever sends the command."""
+    return SignatureInput(meaning=meaning, reason=reason, password=password)  # type: ignore[arg-type]
+
+
+def signature_json(
+    reason: str = "cleared", *, password: str = PASSWORD, meaning: str = "approved"
+) -> dict[str, str]:
+    """The same, as a request body carries it."""
+    return {"meaning": meaning, "reason": reason, "password": password}
 
 
 def issue_key(

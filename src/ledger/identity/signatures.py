@@ -31,7 +31,7 @@ import orjson
 from ledger.errors import LedgerError
 from ledger.identity.accounts import Account, verify_password, verify_totp
 from ledger.identity.principals import Principal, PrincipalKind
-from ledger.values import Meta, SignatureMeaning
+from ledger.values import Meta, Signature, SignatureMeaning
 
 _TOTP_DIGITS = 6
 
@@ -42,6 +42,7 @@ class SignatureNotGiven(LedgerError):
 
     type = "signature-not-given"
     title = "The electronic signature was not given"
+    kind = "forbidden"
 
 
 class SeparationOfDuties(LedgerError):
@@ -79,17 +80,9 @@ class SignedRecord:
         return hashlib.sha256(self.canonical()).hexdigest()
 
 
-@dataclass(frozen=True, kw_only=True)
-class ElectronicSignature:
-    """A signature as Part 11 asks, bound to the record it signs (``record_hash``)."""
-
-    signer: str
-    printed_name: str
-    meaning: SignatureMeaning
-    reason: str
-    signed_at: datetime  # UTC, from the server's clock
-    time_zone: str  # the signer's, to show the time as they saw it
-    record_hash: str
+# A signature as Part 11 asks, bound to the record it signs (``record_hash``): the value
+# the signed events hold (``ledger.values.Signature``).
+ElectronicSignature = Signature
 
 
 def _secret_in_force(account: Account, by_code: bool) -> str:

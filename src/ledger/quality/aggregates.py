@@ -44,14 +44,6 @@ class SignatureRequired(LedgerError):
     kind = "invalid"
 
 
-class SignatureRefused(LedgerError):
-    """The signature does not satisfy the release rules (signed by someone other than
-    the sender, or by the person who placed the hold where the item needs a second)."""
-
-    type = "signature-refused"
-    title = "The signature is not valid for this release"
-
-
 class StockOnHold(LedgerError):
     """Stock kept held by one or more holds: each is released on its own, with a
     signature."""
@@ -238,23 +230,3 @@ class Inspection(LedgerAggregate, stored_as="ledger.quality"):
             inspector=meta.actor,
             quantity=quantity,
         )
-
-
-def check_signature(
-    signature: Signature | None, *, meta: Meta, placed_by: str | None, independent: bool
-) -> Signature:
-    """A release signature is the sender's own, and, where the item asks for an
-    independent release, not that of the person who placed the hold."""
-    if signature is None:
-        raise SignatureRequired("this release needs an electronic signature", field="signature")
-    if signature.signer != meta.actor:
-        raise SignatureRefused(
-            f"signed by {signature.signer} but sent by {meta.actor}: sign for yourself",
-            field="signature.signer", signer=signature.signer, actor=meta.actor,
-        )  # fmt: skip
-    if independent and placed_by is not None and signature.signer == placed_by:
-        raise SignatureRefused(
-            f"{signature.signer} placed this hold; the item needs someone else to release it",
-            field="signature.signer", signer=signature.signer, placed_by=placed_by,
-        )  # fmt: skip
-    return signature

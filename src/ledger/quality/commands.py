@@ -26,7 +26,7 @@ from ledger.commands import (
     Reference,
     Text,
 )
-from ledger.stock.commands import SignatureInput
+from ledger.stock.commands import SignatureInput, Signed
 from ledger.values import (
     Disposition,
     StockStatus,
@@ -107,14 +107,17 @@ class HoldLots(Command):
     reason: Annotated[str, Field(min_length=1, max_length=500)]
 
 
-class ReleaseHold(Command):
+class ReleaseHold(Signed):
     command_name = "ReleaseHold"
 
     hold_id: Annotated[str, Field(pattern=CODE_PATTERN), AsCode]
     signature: SignatureInput
 
+    def given_signature(self) -> SignatureInput | None:
+        return self.signature
 
-class DisposeStock(Command):
+
+class DisposeStock(Signed):
     """Decide on rejected (or quarantined) stock: scrap it, return it to its supplier,
     send it to a rework work order, or use it as is under a deviation (signed)."""
 
@@ -136,6 +139,9 @@ class DisposeStock(Command):
     output_location: Code | None = Field(default=None, description="rework: where it comes back")
     deviation: Reference | None = Field(default=None, description="use_as_is: the deviation")
     signature: SignatureInput | None = Field(default=None, description="use_as_is: required")
+
+    def given_signature(self) -> SignatureInput | None:
+        return self.signature
 
     @model_validator(mode="after")
     def _disposition_facts(self) -> DisposeStock:

@@ -7,7 +7,6 @@ with its hold id) are saved together; so are an inspection and the rejection it 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from ledger.engineering.aggregates import Backflush
@@ -22,7 +21,6 @@ from ledger.quality.aggregates import (
     OutOfSpecification,
     Result,
     UnknownHold,
-    check_signature,
     hold_id,
     inspection_id,
 )
@@ -37,22 +35,11 @@ from ledger.quality.commands import (
     ReleaseHold,
     SplitLot,
 )
+from ledger.quality.signing import hold_record, signed, status_record
 from ledger.stock.card import Stock
-from ledger.stock.commands import SignatureInput
+from ledger.stock.holds import use_as_is_reason
 from ledger.unit_of_work import UnitOfWork
-from ledger.values import ZERO, Disposition, Meta, Signature, StockStatus
-
-
-def _signature(given: SignatureInput | None) -> Signature | None:
-    if given is None:
-        return None
-    # Stamped when the ledger decides, never taken from the client (no backdating).
-    return Signature(
-        signer=given.signer,
-        meaning=given.meaning,
-        reason=given.reason,
-        signed_at=datetime.now(UTC),
-    )
+from ledger.values import ZERO, Disposition, Meta, StockStatus
 
 
 def define_specification(uow: UnitOfWork, cmd: DefineSpecification) -> dict[str, str]:
@@ -200,8 +187,8 @@ def release_hold(uow: UnitOfWork, cmd: ReleaseHold) -> dict[str, str]:
         raise HoldNotActive(f"hold {cmd.hold_id} was released already", hold_id=cmd.hold_id)
     meta = uow.meta()
     item = uow.item(hold.sku)
-    signature = check_signature(
-        _signature(cmd.signature), meta=meta, placed_by=hold.placed_by,
+    signature = signed(
+        uow, cmd, meta=meta, record=hold_record(hold), took_part=(hold.placed_by,),
         independent=item.independent_release,
     )  # fmt: skip
     released = uow.stock(hold.sku).release_hold(meta=meta, key=cmd.hold_id, signature=signature)
@@ -219,12 +206,16 @@ def dispose_stock(uow: UnitOfWork, cmd: DisposeStock) -> dict[str, str]:
     stock = uow.stock(cmd.sku)
     status = StockStatus(cmd.status)
     if cmd.disposition is Disposition.USE_AS_IS:
-        signature = check_signature(
-            _signature(cmd.signature), meta=meta, placed_by=None, independent=False
-        )
+        deviation = cmd.deviation or ""
+        record = status_record(
+            card=stock.id, version=stock.version, location=place.code, lot=cmd.lot or "",
+            quantity=cmd.quantity, from_status=status, to_status=StockStatus.AVAILABLE,
+            reason=use_as_is_reason(deviation, cmd.reason),
+        )  # fmt: skip
+        signature = signed(uow, cmd, meta=meta, record=record)
         stock.use_as_is(
             meta=meta, item=item, place=place, quantity=cmd.quantity, lot=cmd.lot,
-            from_status=status, deviation=cmd.deviation or "", reason=cmd.reason,
+            from_status=status, deviation=deviation, reason=cmd.reason,
             signature=signature,
         )  # fmt: skip
         return {"disposition": str(cmd.disposition), "value": "0"}

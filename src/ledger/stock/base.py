@@ -48,6 +48,7 @@ class CardBase:
         holds: dict[str, HoldOnCard]
         hold_claims: dict[tuple[str, str, str], Decimal]
         inspected: dict[str, bool]
+        inspected_by: dict[str, str]
 
         # The card's events (nested in ``Stock``, where their stored topics name them).
         StatusChanged: type[LedgerAggregate.Event]

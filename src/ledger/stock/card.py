@@ -102,6 +102,7 @@ class Stock(Holds, Reservations, Lots, LedgerAggregate, stored_as="ledger.stock"
             aggregate.holds = {}
             aggregate.hold_claims = {}
             aggregate.inspected = {}
+            aggregate.inspected_by = {}
 
     class Received(LedgerAggregate.Event):
         location: str
@@ -237,6 +238,8 @@ class Stock(Holds, Reservations, Lots, LedgerAggregate, stored_as="ledger.stock"
 
         def apply(self, aggregate: Stock) -> None:
             aggregate.inspected[self.lot] = self.passed
+            # Who inspected the lot does not sign its release (separation of duties).
+            aggregate.inspected_by[self.lot] = self.meta.actor
 
     class LotSplit(LedgerAggregate.Event):
         location: str

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from datetime import date
-from typing import Annotated
+from typing import Annotated, ClassVar, Self
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
+    SecretStr,
     model_validator,
 )
 
@@ -28,6 +31,7 @@ from ledger.commands import (
     SupplierLot,
     Text,
 )
+from ledger.identity.signatures import SecretCheck
 from ledger.values import (
     IssueTarget,
     SignatureMeaning,
@@ -148,17 +152,52 @@ class ReleaseReservation(Command):
 
 
 class SignatureInput(BaseModel):
-    """An electronic signature: the signer (who must be the sender: the authenticated person), what
-    the signature means, and why. The ledger stamps the time."""
+    """An electronic signature (21 CFR Part 11): what it means, why, and the signer's
+    password re-entered now (or a 6-digit TOTP code). The signer is always the
+    authenticated person, never a field (a ``signer`` is refused: ``extra="forbid"``);
+    the ledger stamps the time. The password is a ``SecretStr``: a fingerprint, a
+    receipt or a log line sees ``**********``, and nothing stores it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    signer: Annotated[str, Field(min_length=1, max_length=64)]
     meaning: SignatureMeaning
     reason: Annotated[str, Field(min_length=1, max_length=500)]
+    password: Annotated[
+        SecretStr,
+        Field(
+            min_length=1,
+            max_length=256,
+            description="The signer's password, re-entered now, or a 6-digit TOTP code",
+        ),
+    ]
 
 
-class ChangeStockStatus(Command):
+class Signed(Command):
+    """A command that may carry a signature. Its password or code is checked where the
+    request is received (`Ledger` runs `ledger.identity.signatures.check_secret` in the
+    caller's thread, off the event loop), and only the verdict (a ``SecretCheck``, which
+    holds no secret) reaches the writer, in a private attribute no body can set."""
+
+    signs: ClassVar[bool] = True
+    _secret_check: SecretCheck | None = PrivateAttr(default=None)
+
+    @abstractmethod
+    def given_signature(self) -> SignatureInput | None:
+        """The signature the command carries (each declares its field where it reads
+        best, required or not)."""
+
+    def with_check(self, check: SecretCheck) -> Self:
+        twin = self.model_copy()
+        twin._secret_check = check
+        return twin
+
+    @property
+    def secret_check(self) -> SecretCheck | None:
+        """The ``SecretCheck`` made for this command's signature (None before)."""
+        return self._secret_check
+
+
+class ChangeStockStatus(Signed):
     """Move stock between statuses. To ``available`` it needs a signature (and, out of
     quarantine, a passed inspection of an inspection-required item)."""
 
@@ -172,3 +211,6 @@ class ChangeStockStatus(Command):
     to_status: StockStatus
     reason: Text
     signature: SignatureInput | None = None
+
+    def given_signature(self) -> SignatureInput | None:
+        return self.signature

@@ -7,12 +7,11 @@ decides which command.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 
 from ledger.errors import AlreadyExists
 from ledger.ids import derived_id
-from ledger.quality.aggregates import check_signature
+from ledger.quality.signing import signed, status_record
 from ledger.stock.card import Place, Stock
 from ledger.stock.commands import (
     AdjustStock,
@@ -26,7 +25,7 @@ from ledger.stock.commands import (
     ScrapStock,
 )
 from ledger.unit_of_work import UnitOfWork
-from ledger.values import ZERO, Meta, Signature, StockStatus, quantum, round_value
+from ledger.values import ZERO, Meta, StockStatus, quantum, round_value
 
 
 def receive(uow: UnitOfWork, cmd: ReceiveStock) -> dict[str, str]:
@@ -176,20 +175,21 @@ def change_status(uow: UnitOfWork, cmd: ChangeStockStatus) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
     meta = uow.meta(place.site)
+    stock = uow.stock(cmd.sku)
     signature = None
     if cmd.signature is not None:
-        signature = check_signature(
-            Signature(
-                signer=cmd.signature.signer,
-                meaning=cmd.signature.meaning,
-                reason=cmd.signature.reason,
-                signed_at=datetime.now(UTC),  # stamped by the ledger, never by the client
-            ),
-            meta=meta,
-            placed_by=None,
-            independent=False,
-        )
-    uow.stock(cmd.sku).change_status(
+        record = status_record(
+            card=stock.id, version=stock.version, location=place.code, lot=cmd.lot or "",
+            quantity=cmd.quantity, from_status=cmd.from_status, to_status=cmd.to_status,
+            reason=cmd.reason,
+        )  # fmt: skip
+        took_part: tuple[str, ...] = ()
+        inspector = stock.inspected_by.get(cmd.lot or "")
+        if cmd.from_status is StockStatus.QUARANTINE and inspector:
+            # Whoever recorded the lot's inspection does not sign its release.
+            took_part = (inspector,)
+        signature = signed(uow, cmd, meta=meta, record=record, took_part=took_part)
+    stock.change_status(
         meta=meta,
         item=item,
         place=place,

@@ -321,7 +321,7 @@ class Holds(CardBase):
         bucket = (place.code, lot_key, from_status)
         self._check_has(bucket, quantity)
         self._move_status(
-            meta, bucket, quantity, AVAILABLE, reason=f"use as is, deviation {deviation}: {reason}",
+            meta, bucket, quantity, AVAILABLE, reason=use_as_is_reason(deviation, reason),
             signature=signature,
         )  # fmt: skip
         self.hold_arrivals(meta=meta, location=place.code, lot=lot_key)
@@ -386,3 +386,8 @@ class Holds(CardBase):
             target=target, reason=reason,
         )  # fmt: skip
         return drawn
+
+
+def use_as_is_reason(deviation: str, reason: str) -> str:
+    """The reason a use-as-is move records (and its signature covers)."""
+    return f"use as is, deviation {deviation}: {reason}"

@@ -1,7 +1,8 @@
 """`mims audit verify`: recompute every balance from the ledger and compare it with the
 read models (asks a running server, or opens the files); `mims audit verify --chain`:
 recompute the hash chain over the event log and check it against the anchors; `mims
-audit anchor`: append the chain's head to the anchor file (and NATS) now."""
+audit anchor`: append the chain's head to the anchor file (and NATS) now; `mims audit
+signatures`: re-verify every electronic signature against the record it signs."""
 
 from __future__ import annotations
 
@@ -122,6 +123,32 @@ def _verify_chain(
         console.print(
             f"the chain holds up to position {report.head.last}, hash {report.head.hash.hex()}"
         )
+
+
+@app.command("signatures")
+def signatures() -> None:
+    """Re-verify every electronic signature in the event log against the record it signs
+    (the hold, or the status move, rebuilt from the store): a signature copied onto
+    another record, or a record changed after it was signed, fails. Exit 1 naming each
+    failing position. Reads the store itself (no server needed)."""
+    from ledger.writer import Ledger
+    from mims.audit import verify_ledger_signatures
+    from mims.settings import Settings
+
+    settings = Settings()
+    ledger = Ledger(settings.store_env(), settings.writer_settings())
+    try:
+        report = verify_ledger_signatures(ledger)
+    finally:
+        ledger.close()
+    for position, why in report.failures:
+        console.print(f"[red]wrong[/red] signature at position {position}: {why}")
+    console.print(
+        f"signatures: checked {report.checked}, wrong {report.wrong},"
+        f" unbound {report.unbound} (signed before signatures were bound to their record)"
+    )
+    if report.failures:
+        raise typer.Exit(1)
 
 
 @app.command("anchor")

@@ -22,6 +22,7 @@ from strawberry.types import Info
 from projections import quality_trace as g
 from queries.access import Scope, in_scope
 from queries.context import Context, described, selected
+from queries.pagination import MAX_PAGE
 from queries.quality.types import (
     FirstPassYield,
     HeldByReason,
@@ -29,6 +30,7 @@ from queries.quality.types import (
     LotTrace,
     QualityKpis,
     RecallSimulation,
+    SignedRelease,
     SupplierQuality,
     TracedLot,
     recall_simulation_of,
@@ -230,6 +232,41 @@ class QualityQuery:
             first_pass_yield_by_work_center=_yields(by_center),
             reject_rate_by_supplier=[SupplierQuality.from_row(row) for row in suppliers],
         )
+
+    @described(
+        "Signed moves of stock to use (hold releases, status changes to available, uses as"
+        " is), newest first, each with its electronic signature: signer and printed name,"
+        " UTC time and time zone, meaning, reason"
+    )
+    async def signed_releases(
+        self,
+        info: Info[Context, None],
+        item: str | None = None,
+        lot: str | None = None,
+        hold_id: str | None = None,
+        first: int = 100,
+        min_position: int | None = None,
+    ) -> list[SignedRelease]:
+        ctx = info.context
+        await ctx.ready(min_position)
+        clauses: list[str] = ["TRUE"]
+        params: list[Any] = []
+        for column, argument, value in (
+            ("item", "item", item), ("lot", "lot", lot), ("hold_id", "holdId", hold_id),
+        ):  # fmt: skip
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(_code(argument, value))
+        sites = ctx.access.sites("signedReleases")
+        if sites is not None:
+            clauses.append("location IN (SELECT code FROM locations WHERE list_contains(?, site))")
+            params.append(sorted(sites))
+        rows = await ctx.rows(
+            f"SELECT {SignedRelease.COLUMNS} FROM signed_releases"
+            f" WHERE {' AND '.join(clauses)} ORDER BY position DESC LIMIT ?",
+            [*params, max(0, min(first, MAX_PAGE))],
+        )
+        return [SignedRelease.from_row(row) for row in rows]
 
 
 async def _trace(

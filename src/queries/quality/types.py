@@ -301,6 +301,74 @@ def recall_simulation_of(found: g.Trace, supplier_lot: str | None) -> RecallSimu
 # --- quality KPIs --------------------------------------------------------------------------
 
 
+@strawberry.type(
+    description="An electronic signature (21 CFR Part 11 §11.50): who signed (user id and"
+    " printed name), when (UTC, and the signer's time zone to show it as they saw it), what"
+    " it means, and why"
+)
+class ElectronicSignature:
+    signer: str = strawberry.field(description="The signer's user id")
+    printed_name: str
+    meaning: str = strawberry.field(description="reviewed, approved, released, rejected...")
+    reason: str
+    signed_at: datetime = strawberry.field(description="UTC, from the server's clock")
+    time_zone: str = strawberry.field(description="The signer's IANA time zone")
+    bound: bool = strawberry.field(
+        description="Bound to the record it signs (a hash of its content and version);"
+        " false for signatures recorded before signatures were bound"
+    )
+
+
+@strawberry.type(
+    description="A signed move of stock to use: a hold's release, a status change to"
+    " available, or a use as is under a deviation, with its signature"
+)
+class SignedRelease:
+    position: int
+    item: str
+    location: str
+    lot: str
+    hold_id: str | None
+    from_status: str
+    to_status: str
+    quantity: Decimal
+    move_reason: str = strawberry.field(description="The reason the move records")
+    recorded_at: datetime
+    signature: ElectronicSignature
+
+    COLUMNS = (
+        "position, item, location, lot, hold_id, from_status, to_status, quantity,"
+        " move_reason, recorded_at, signer, printed_name, meaning, reason, signed_at,"
+        " time_zone, record_hash IS NOT NULL"
+    )
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> SignedRelease:
+        (position, item, location, lot, hold_id, from_status, to_status, quantity, why,
+         recorded_at, signer, name, meaning, reason, signed_at, zone, bound) = row  # fmt: skip
+        return cls(
+            position=position,
+            item=item,
+            location=location,
+            lot=lot,
+            hold_id=hold_id,
+            from_status=from_status,
+            to_status=to_status,
+            quantity=quantity,
+            move_reason=why,
+            recorded_at=recorded_at,
+            signature=ElectronicSignature(
+                signer=signer,
+                printed_name=name,
+                meaning=meaning,
+                reason=reason,
+                signed_at=signed_at,
+                time_zone=zone,
+                bound=bound,
+            ),
+        )
+
+
 @strawberry.type(description="Stock in held status, by the reason it was held")
 class HeldByReason:
     reason: str

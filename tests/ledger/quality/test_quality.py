@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from ledger import errors
 from ledger.commands import Command
 from ledger.engineering.commands import BomLineInput, DefineBom
+from ledger.identity.signatures import SeparationOfDuties
 from ledger.ids import derived_id
 from ledger.mapper import LedgerMapper
 from ledger.orders.commands import (
@@ -33,7 +34,6 @@ from ledger.production.commands import (
 from ledger.production.work_order import WorkOrder
 from ledger.quality.aggregates import (
     InspectionNotPassed,
-    SignatureRefused,
     SignatureRequired,
     StockOnHold,
 )
@@ -61,6 +61,7 @@ from ledger.stock.commands import (
     SignatureInput,
 )
 from ledger.values import StockStatus
+from tests.support.identity import register, signature
 from tests.support.plant import Plant
 
 D = Decimal
@@ -69,8 +70,11 @@ AVAILABLE, HELD = StockStatus.AVAILABLE, StockStatus.HELD
 QUARANTINE, REJECTED = StockStatus.QUARANTINE, StockStatus.REJECTED
 
 
-def sign(signer: str = "system", reason: str = "cleared") -> SignatureInput:
-    return SignatureInput(signer=signer, meaning="approved", reason=reason)  # type: ignore[arg-type]
+QA = "qa"  # the quality approver who signs releases in these tests
+
+
+def sign(reason: str = "cleared") -> SignatureInput:
+    return signature(reason)
 
 
 def hold(plant: Plant, key: str, actor: str = "system", **scope: Any) -> dict[str, str]:
@@ -79,8 +83,8 @@ def hold(plant: Plant, key: str, actor: str = "system", **scope: Any) -> dict[st
     return dict(outcome.data)
 
 
-def release(plant: Plant, key: str, signer: str = "system") -> str:
-    outcome = plant.ledger.execute(ReleaseHold(hold_id=key, signature=sign(signer)), actor=signer)
+def release(plant: Plant, key: str, signer: str = QA) -> str:
+    outcome = plant.ledger.execute(ReleaseHold(hold_id=key, signature=sign()), actor=signer)
     return outcome.data["released"]
 
 
@@ -96,6 +100,8 @@ def shop(plant: Plant) -> Plant:
     plant.item("STEEL", tracking="lot", precision=2)
     for lot in ("L1", "L2", "L3"):
         plant.receive("STEEL", "20", "2", lot=lot, supplier="ACME", supplier_lot=f"S-{lot}")
+    for person in (QA, "alice", "bob"):
+        register(plant.ledger, person)
     return plant
 
 
@@ -121,7 +127,8 @@ def test_holds_stack_and_each_is_released_on_its_own(shop: Plant) -> None:
             ChangeStockStatus(
                 sku="STEEL", location="A", lot="L2", quantity=D(3), from_status="held",
                 to_status="available", reason="x", signature=sign(),
-            )  # type: ignore[arg-type]
+            ),  # type: ignore[arg-type]
+            actor=QA,
         )  # fmt: skip
     assert refused.value.facts["holds"] == [{"hold_id": "Q-3", "reason": "supplier complaint"}]
     assert release(shop, "Q-3") == "3"
@@ -145,11 +152,13 @@ def test_releases_need_a_valid_signature(shop: Plant) -> None:
     )
     hold(shop, "H-1", actor="alice", lot="L1")
     position = shop.ledger.max_position()
-    with pytest.raises(SignatureRefused):  # signed for someone else
-        shop.ledger.execute(ReleaseHold(hold_id="H-1", signature=sign("bob")), actor="alice")
-    with pytest.raises(SignatureRefused) as same:  # the item needs a second person
+    with pytest.raises(ValidationError):  # the signer is who sends it, never a field
+        ReleaseHold.model_validate(
+            {"hold_id": "H-1", "signature": {**sign().model_dump(), "signer": "bob"}}
+        )
+    with pytest.raises(SeparationOfDuties) as same:  # the item needs a second person
         release(shop, "H-1", signer="alice")
-    assert same.value.facts["placed_by"] == "alice"
+    assert same.value.facts["signer"] == "alice"
     shop.ledger.execute(  # a hold without an id, as ChangeStockStatus places it
         ChangeStockStatus(
             sku="STEEL", location="A", lot="L2", quantity=D(1), from_status="available",
@@ -167,7 +176,8 @@ def test_releases_need_a_valid_signature(shop: Plant) -> None:
         ChangeStockStatus(
             sku="STEEL", location="A", lot="L2", quantity=D(1), from_status="held",
             to_status="available", reason="x", signature=sign(),
-        )  # type: ignore[arg-type]
+        ),  # type: ignore[arg-type]
+        actor=QA,
     )  # fmt: skip
     assert shop.ledger.max_position() > position
     assert release(shop, "H-1", signer="bob") == "20"
@@ -301,7 +311,8 @@ def test_inspection_decides_and_dispositions_move_the_stock(shop: Plant) -> None
             ChangeStockStatus(
                 sku="RESIN", location="RECV", lot="R1", quantity=D(50), from_status="quarantine",
                 to_status="available", reason="x", signature=sign(),
-            )  # type: ignore[arg-type]
+            ),  # type: ignore[arg-type]
+            actor=QA,
         )  # fmt: skip
 
     def inspect(key: str, lot: str, melt: str) -> dict[str, str]:
@@ -329,7 +340,8 @@ def test_inspection_decides_and_dispositions_move_the_stock(shop: Plant) -> None
         ChangeStockStatus(
             sku="RESIN", location="RECV", lot="R1", quantity=D(50), from_status="quarantine",
             to_status="available", reason="passed", signature=sign(),
-        )  # type: ignore[arg-type]
+        ),  # type: ignore[arg-type]
+        actor=QA,
     )  # fmt: skip
     for key, lot in (("I-2", "R2"), ("I-3", "R3"), ("I-4", "R4")):
         assert inspect(key, lot, "13.5")["rejected"] == "50"
@@ -359,7 +371,8 @@ def test_inspection_decides_and_dispositions_move_the_stock(shop: Plant) -> None
         DisposeStock(
             sku="RESIN", location="RECV", lot="R3", quantity=D(30), disposition="use_as_is",
             reason="customer accepts", deviation="DEV-12", signature=sign(),
-        )  # type: ignore[arg-type]
+        ),  # type: ignore[arg-type]
+        actor=QA,
     )  # fmt: skip
     reworked = run(
         DisposeStock(

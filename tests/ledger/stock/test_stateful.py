@@ -32,15 +32,17 @@ from ledger.stock.commands import (
     ReleaseReservation,
     ReserveStock,
     ScrapStock,
-    SignatureInput,
 )
 from ledger.store import store_env
 from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
+from tests.support.identity import register, signature
 from tests.support.plant import Plant
 
 D = Decimal
 AVAILABLE, HELD = StockStatus.AVAILABLE, StockStatus.HELD
+QA = "qa"  # signs the releases
+
 SKU = "LOTTED"
 locations = st.sampled_from(["A", "B"])
 lots = st.sampled_from(["L1", "L2"])
@@ -78,6 +80,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ledger = Ledger(store_env(url), WriterSettings(batch_wait=0))
         self.plant = Plant(self.ledger)
         self.plant.item(SKU, tracking="lot", precision=0, unit_of_measure="ea")
+        register(self.ledger, QA)  # signs the releases
         self.ref = Reference()
         self.counter = 0
         self.short = False
@@ -91,7 +94,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.counter += 1
         command = command.model_copy(update={"command_id": f"cmd-{self.counter}"})
         try:
-            outcome = self.ledger.execute(command)
+            outcome = self.ledger.execute(command, actor=QA)
         except errors.LedgerError as refused:
             assert not accept, f"ledger refused what the reference accepts: {refused}"
             return multiple()
@@ -212,7 +215,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 from_status="held",
                 to_status="available",
                 reason="cleared",
-                signature=SignatureInput(signer="system", meaning="approved", reason="ok"),
+                signature=signature("ok"),
             ),
             ok,
         )

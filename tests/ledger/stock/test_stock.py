@@ -31,12 +31,12 @@ from ledger.stock.commands import (
     ReceiveStock,
     ReleaseReservation,
     ReserveStock,
-    SignatureInput,
 )
 from ledger.store import store_env
 from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
 from tests.support.clock import Clock
+from tests.support.identity import register, signature
 from tests.support.plant import Plant
 
 D = Decimal
@@ -173,10 +173,11 @@ def test_inspection_required_receipts_go_to_quarantine_and_cannot_be_used(plant:
         from_status="quarantine",
         to_status="available",
         reason="inspection passed",
-        signature=SignatureInput(signer="system", meaning="approved", reason="passed"),
+        signature=signature("passed"),
     )
+    register(plant.ledger, "qa")
     with pytest.raises(InspectionNotPassed):  # not inspected yet
-        plant.ledger.execute(release)
+        plant.ledger.execute(release, actor="qa")
     plant.ledger.execute(
         DefineSpecification(
             sku="RESIN", characteristics=[CharacteristicInput(name="melt index", upper=D(12))]
@@ -188,7 +189,7 @@ def test_inspection_required_receipts_go_to_quarantine_and_cannot_be_used(plant:
             results=[MeasurementInput(characteristic="melt index", value=D("11.2"))],
         )
     )  # fmt: skip
-    plant.ledger.execute(release)
+    plant.ledger.execute(release, actor="qa")
     plant.issue("RESIN", "4", location="QA")
     assert plant.card("RESIN").balances == {("QA", "", AVAILABLE): D(6)}
 

@@ -41,6 +41,14 @@ query ItemPage($sku: String!, $since: Date) {
 const LOT_FIELDS = `fragment LotFields on Lot {
   lot supplierLot supplier expiry firstReceived onHand available quarantine held rejected status
 }`;
+// Asked apart: a reader without the quality read permission still gets the rest of the page.
+const SIGNED = `
+query Signed($sku: String!) {
+  signedReleases(item: $sku, first: 100) {
+    lot location holdId fromStatus quantity
+    signature { signer printedName meaning reason signedAt timeZone }
+  }
+}`;
 const LOTS_PER_QUERY = 15; // the API allows 20 aliases per query
 const DEFAULT_DAYS = 60;
 const EXPIRY_WARNING_DAYS = 30;
@@ -259,6 +267,44 @@ function renderReservations(reservations) {
   }
 }
 
+function renderSignatures(releases) {
+  const body = clear($("signature-table").tBodies[0]);
+  for (const r of releases) {
+    const s = r.signature;
+    body.append(
+      el(
+        "tr",
+        { dataset: { signer: s.signer } },
+        el("td", {}, el("time", { datetime: s.signedAt, text: s.signedAt.replace("T", " ").replace(/(\.\d+)?\+00:00$/, "") })),
+        el("td", { text: s.timeZone }),
+        el("td", { text: `${s.printedName} (${s.signer})` }),
+        el("td", { text: enumLabel(s.meaning) }),
+        el("td", { text: s.reason }),
+        el("td", { text: r.holdId ?? "" }),
+        el("td", { text: r.lot ?? "" }),
+        el("td", { text: r.location }),
+        el("td", { text: enumLabel(r.fromStatus) }),
+        numberCell(r.quantity),
+      ),
+    );
+  }
+  if (releases.length === 0) {
+    body.append(el("tr", {}, el("td", { colspan: 10, class: "muted", text: "No signed releases." })));
+  }
+}
+
+async function loadSignatures(sku, signal) {
+  showError($("signature-error"), null);
+  try {
+    const data = await gql(SIGNED, { sku }, { signal });
+    renderSignatures(data.signedReleases);
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    clear($("signature-table").tBodies[0]);
+    showError($("signature-error"), error, "Signed releases");
+  }
+}
+
 async function load(params) {
   const signal = nextSignal();
   const sku = params.get("sku") ?? "";
@@ -334,6 +380,7 @@ async function load(params) {
     }
     renderWhere(data.stockOnHand);
     renderReservations(data.reservations);
+    await loadSignatures(sku, signal);
     results.hidden = false;
     if (wanted) lotBody.querySelector("tr.focus")?.scrollIntoView({ block: "center" });
   } catch (error) {
