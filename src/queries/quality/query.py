@@ -257,10 +257,9 @@ class QualityQuery:
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(_code(argument, value))
-        sites = ctx.access.sites("signedReleases")
-        if sites is not None:
-            clauses.append("location IN (SELECT code FROM locations WHERE list_contains(?, site))")
-            params.append(sorted(sites))
+        where, scoped = ctx.in_scope("signedReleases", "location")
+        clauses.append(where)
+        params.extend(scoped)
         rows = await ctx.rows(
             f"SELECT {SignedRelease.COLUMNS} FROM signed_releases"
             f" WHERE {' AND '.join(clauses)} ORDER BY position DESC LIMIT ?",
