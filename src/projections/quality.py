@@ -38,6 +38,7 @@ from ledger.production.work_order import WorkOrder
 from ledger.quality.aggregates import Inspection, Recall
 from ledger.stock.card import Stock
 from ledger.stock.holds import use_as_is_reason
+from ledger.values import SignedDecisionKind as K
 from projections.engine.projection import QTY, Projection, q, topic
 
 
@@ -464,9 +465,9 @@ quality.on(
     sql=f"""
     INSERT INTO signatures
     SELECT position,
-        CASE WHEN e.hold_id IS NOT NULL THEN 'release'
-             WHEN starts_with(e.reason, '{USE_AS_IS}') THEN 'disposition'
-             ELSE 'status_change' END,
+        CASE WHEN e.hold_id IS NOT NULL THEN '{K.RELEASE}'
+             WHEN starts_with(e.reason, '{USE_AS_IS}') THEN '{K.DISPOSITION}'
+             ELSE '{K.STATUS_CHANGE}' END,
         CAST(stream AS VARCHAR), c.sku, e.location, e.lot, e.hold_id, e.from_status,
         e.to_status, {q("quantity")}, e.reason, {_SIGNATURE}
     FROM events JOIN stock_cards c USING (stream)
@@ -478,7 +479,7 @@ quality.on(
     Stock.Disposed,
     sql=f"""
     INSERT INTO signatures
-    SELECT position, 'disposition', CAST(stream AS VARCHAR), c.sku, e.location, e.lot, NULL,
+    SELECT position, '{K.DISPOSITION}', CAST(stream AS VARCHAR), c.sku, e.location, e.lot, NULL,
         e.status, NULL, {q("quantity")},
         e.disposition || ' ' || e.target || ': ' || e.reason, {_SIGNATURE}
     FROM events JOIN stock_cards c USING (stream)
@@ -490,7 +491,7 @@ quality.on(
     Stock.Adjusted,
     sql=f"""
     INSERT INTO signatures
-    SELECT position, 'adjustment', CAST(stream AS VARCHAR), c.sku, e.location, e.lot, NULL,
+    SELECT position, '{K.ADJUSTMENT}', CAST(stream AS VARCHAR), c.sku, e.location, e.lot, NULL,
         e.status, NULL, {q("quantity_delta")},
         e.reason_code || CASE WHEN e.note = '' THEN '' ELSE ': ' || e.note END, {_SIGNATURE}
     FROM events JOIN stock_cards c USING (stream)
@@ -504,7 +505,7 @@ quality.on(
     Recall.Held,
     sql=f"""
     INSERT INTO signatures
-    SELECT position, 'recall_hold', e.hold_id,
+    SELECT position, '{K.RECALL_HOLD}', e.hold_id,
         CASE WHEN len(e.recalled) = 1 THEN e.recalled[1].sku END,
         NULL, CASE WHEN len(e.recalled) = 1 THEN e.recalled[1].lot END, e.hold_id, NULL,
         'held', NULL, e.reason, {_SIGNATURE}

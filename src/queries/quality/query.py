@@ -22,6 +22,7 @@ from strawberry.types import Info
 from projections import quality_trace as g
 from queries.access import Scope, in_scope
 from queries.context import Context, described, selected
+from queries.enums import SignedDecisionKind
 from queries.pagination import MAX_PAGE
 from queries.quality.types import (
     FirstPassYield,
@@ -31,7 +32,6 @@ from queries.quality.types import (
     QualityKpis,
     RecallSimulation,
     SignedDecision,
-    SignedDecisionKind,
     SignedRelease,
     SupplierQuality,
     TracedLot,

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 import strawberry
 
 from projections import quality_trace as g
 from queries.context import described
+from queries.enums import SignedDecisionKind
 
 ZERO = Decimal(0)
 
@@ -368,15 +368,6 @@ class SignedRelease:
                 bound=bound,
             ),
         )
-
-
-@strawberry.enum(description="What a signed quality decision decided")
-class SignedDecisionKind(Enum):
-    RELEASE = "release"
-    STATUS_CHANGE = "status_change"
-    DISPOSITION = "disposition"
-    RECALL_HOLD = "recall_hold"
-    ADJUSTMENT = "adjustment"
 
 
 @strawberry.type(
