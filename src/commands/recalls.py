@@ -23,6 +23,7 @@ from commands.problems import problem_responses
 from ledger.commands import CODE_PATTERN, AsCode, Code, Command, LotNumber, SupplierLot
 from ledger.errors import UnknownLot
 from ledger.quality.commands import HoldLots, LotInput
+from ledger.stock.commands import SignatureInput
 
 
 class AffectedLots(Protocol):
@@ -40,6 +41,9 @@ class RecallHold(BaseModel):
     supplier_lot: SupplierLot | None = None
     item: Code | None = None
     lot: LotNumber | None = None
+    signature: SignatureInput | None = Field(
+        default=None, description="Required: the recall hold is a signed quality decision"
+    )
 
     @model_validator(mode="after")
     def _one_start(self) -> RecallHold:
@@ -74,6 +78,7 @@ async def hold_recalled_lots(
         hold_id=body.hold_id,
         reason=body.reason,
         lots=[LotInput(sku=sku, lot=lot) for sku, lot in lots],
+        signature=body.signature,
     )
     holds = [
         {"hold_id": f"{body.hold_id}-{n}", "item": sku, "lot": lot}

@@ -11,7 +11,7 @@ from ledger.master_data.location import Location
 from ledger.orders.aggregates import PurchaseOrder, SalesOrder
 from ledger.planning.aggregates import PlannedOrder, PlanningBoard
 from ledger.production.work_order import WorkOrder
-from ledger.quality.aggregates import Hold, Inspection
+from ledger.quality.aggregates import Hold, Inspection, Recall
 from ledger.receipt import CommandReceipt
 from ledger.stock.card import Stock
 
@@ -29,6 +29,7 @@ AGGREGATES: tuple[type[LedgerAggregate], ...] = (
     SalesOrder,
     Hold,
     Inspection,
+    Recall,
     PlannedOrder,
     PlanningBoard,
     Account,

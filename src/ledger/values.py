@@ -183,6 +183,16 @@ class SignatureMeaning(StrEnum):
     VERIFIED = "verified"
 
 
+class SignedDecisionKind(StrEnum):
+    """What a signed quality decision decided (the ``signatures`` read model's kinds)."""
+
+    RELEASE = "release"  # a hold's release
+    STATUS_CHANGE = "status_change"  # stock made available
+    DISPOSITION = "disposition"  # scrap, return to supplier, rework, use as is
+    RECALL_HOLD = "recall_hold"  # lots held for a recall
+    ADJUSTMENT = "adjustment"  # a recorded balance corrected
+
+
 @dataclass(frozen=True, kw_only=True)
 class Signature:
     """An electronic signature as 21 CFR Part 11 asks (§11.50): who signed (user id and

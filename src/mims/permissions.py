@@ -38,6 +38,7 @@ GRAPHQL_PERMISSIONS: Mapping[str, Permission] = MappingProxyType(
         # quality
         "qualityKpis": P.READ_QUALITY,
         "recallSimulation": P.READ_QUALITY,
+        "signatures": P.READ_QUALITY,
         "signedReleases": P.READ_QUALITY,
         "traceBackward": P.READ_QUALITY,
         "traceForward": P.READ_QUALITY,

@@ -35,8 +35,10 @@ import duckdb
 
 from ledger.orders.aggregates import SalesOrder
 from ledger.production.work_order import WorkOrder
-from ledger.quality.aggregates import Inspection
+from ledger.quality.aggregates import Inspection, Recall
 from ledger.stock.card import Stock
+from ledger.stock.holds import use_as_is_reason
+from ledger.values import SignedDecisionKind as K
 from projections.engine.projection import QTY, Projection, q, topic
 
 
@@ -403,7 +405,7 @@ LEFT JOIN (SELECT item, lot, sum(quantity) AS on_hand FROM stock_balances GROUP 
 
 quality = Projection(
     name="quality",
-    tables=("held_reasons", "inspections", "signed_releases"),
+    tables=("held_reasons", "inspections", "signatures"),
     ddl=f"""
     CREATE TABLE IF NOT EXISTS held_reasons (
         item VARCHAR, lot VARCHAR, location VARCHAR, reason VARCHAR, hold_id VARCHAR,
@@ -412,12 +414,12 @@ quality = Projection(
         inspection_id VARCHAR PRIMARY KEY, item VARCHAR, lot VARCHAR, location VARCHAR,
         supplier VARCHAR, reference VARCHAR, passed BOOLEAN, failed_characteristics INTEGER,
         quantity {QTY}, inspector VARCHAR, recorded_at TIMESTAMPTZ, position BIGINT);
-    CREATE TABLE IF NOT EXISTS signed_releases (
-        position BIGINT PRIMARY KEY, item VARCHAR, location VARCHAR, lot VARCHAR,
-        hold_id VARCHAR, from_status VARCHAR, to_status VARCHAR, quantity {QTY},
-        move_reason VARCHAR, signer VARCHAR, printed_name VARCHAR, meaning VARCHAR,
-        reason VARCHAR, signed_at TIMESTAMPTZ, time_zone VARCHAR, record_hash VARCHAR,
-        recorded_at TIMESTAMPTZ);
+    CREATE TABLE IF NOT EXISTS signatures (
+        position BIGINT PRIMARY KEY, kind VARCHAR, record_id VARCHAR, item VARCHAR,
+        location VARCHAR, lot VARCHAR, hold_id VARCHAR, from_status VARCHAR,
+        to_status VARCHAR, quantity {QTY}, move_reason VARCHAR, signer VARCHAR,
+        printed_name VARCHAR, meaning VARCHAR, reason VARCHAR, signed_at TIMESTAMPTZ,
+        time_zone VARCHAR, record_hash VARCHAR, recorded_at TIMESTAMPTZ);
     """,
 )
 # The reason stock was last put on hold, per bucket.
@@ -446,23 +448,69 @@ quality.on(
     """,
 )
 
-# Every signed move of stock (a hold's release, a status change to available, a use as
-# is) with its electronic signature's three elements (21 CFR 11.50): who (user id and
-# printed name), when (UTC and the signer's time zone), what it means, and why. Events
-# signed before signatures were bound to their record have no printed name: the user id
-# stands in.
-quality.on(
-    Stock.StatusChanged,
-    sql=f"""
-    INSERT INTO signed_releases
-    SELECT position, c.sku, e.location, e.lot, e.hold_id, e.from_status, e.to_status,
-        {q("quantity")}, e.reason, e.signature.signer,
+# Every signed quality decision, one row each (21 CFR 11.50: who, user id and printed
+# name; when, UTC and the signer's time zone; what it means; why), by kind: a hold's
+# release, a status change to available, a disposition (a use as is is a move to
+# available), a recall containment hold, an adjustment. Events signed before signatures
+# were bound to their record have no printed name: the user id stands in.
+# What a use as is records as its move's reason begins with (`use_as_is_reason`).
+USE_AS_IS = use_as_is_reason("", "").removesuffix(": ")
+_SIGNATURE = """e.signature.signer,
         coalesce(nullif(e.signature.printed_name, ''), e.signature.signer),
         e.signature.meaning, e.signature.reason, CAST(e.signature.signed_at AS TIMESTAMPTZ),
         coalesce(e.signature.time_zone, 'UTC'), nullif(e.signature.record_hash, ''),
-        recorded_at
+        recorded_at"""
+quality.on(
+    Stock.StatusChanged,
+    sql=f"""
+    INSERT INTO signatures
+    SELECT position,
+        CASE WHEN e.hold_id IS NOT NULL THEN '{K.RELEASE}'
+             WHEN starts_with(e.reason, '{USE_AS_IS}') THEN '{K.DISPOSITION}'
+             ELSE '{K.STATUS_CHANGE}' END,
+        CAST(stream AS VARCHAR), c.sku, e.location, e.lot, e.hold_id, e.from_status,
+        e.to_status, {q("quantity")}, e.reason, {_SIGNATURE}
     FROM events JOIN stock_cards c USING (stream)
     WHERE topic = '{topic(Stock.StatusChanged)}' AND e.signature IS NOT NULL
+    ON CONFLICT DO NOTHING
+    """,
+)
+quality.on(
+    Stock.Disposed,
+    sql=f"""
+    INSERT INTO signatures
+    SELECT position, '{K.DISPOSITION}', CAST(stream AS VARCHAR), c.sku, e.location, e.lot, NULL,
+        e.status, NULL, {q("quantity")},
+        e.disposition || ' ' || e.target || ': ' || e.reason, {_SIGNATURE}
+    FROM events JOIN stock_cards c USING (stream)
+    WHERE topic = '{topic(Stock.Disposed)}' AND e.signature IS NOT NULL
+    ON CONFLICT DO NOTHING
+    """,
+)
+quality.on(
+    Stock.Adjusted,
+    sql=f"""
+    INSERT INTO signatures
+    SELECT position, '{K.ADJUSTMENT}', CAST(stream AS VARCHAR), c.sku, e.location, e.lot, NULL,
+        e.status, NULL, {q("quantity_delta")},
+        e.reason_code || CASE WHEN e.note = '' THEN '' ELSE ': ' || e.note END, {_SIGNATURE}
+    FROM events JOIN stock_cards c USING (stream)
+    WHERE topic = '{topic(Stock.Adjusted)}' AND e.signature IS NOT NULL
+    ON CONFLICT DO NOTHING
+    """,
+)
+# A recall hold reaches lots anywhere: it has no location (only a reader of the whole
+# plant sees it), and names its item and lot when it holds a single lot.
+quality.on(
+    Recall.Held,
+    sql=f"""
+    INSERT INTO signatures
+    SELECT position, '{K.RECALL_HOLD}', e.hold_id,
+        CASE WHEN len(e.recalled) = 1 THEN e.recalled[1].sku END,
+        NULL, CASE WHEN len(e.recalled) = 1 THEN e.recalled[1].lot END, e.hold_id, NULL,
+        'held', NULL, e.reason, {_SIGNATURE}
+    FROM events
+    WHERE topic = '{topic(Recall.Held)}'
     ON CONFLICT DO NOTHING
     """,
 )

@@ -11,4 +11,5 @@ from ledger.planning.aggregates import PlannedOrderStatus as PlannedOrderStatus 
 from ledger.values import UNIT_COST as UNIT_COST  # noqa: PLC0414
 from ledger.values import CostingMethod as CostingMethod  # noqa: PLC0414
 from ledger.values import ItemKind as ItemKind  # noqa: PLC0414
+from ledger.values import SignedDecisionKind as SignedDecisionKind  # noqa: PLC0414
 from ledger.values import StockStatus as StockStatus  # noqa: PLC0414

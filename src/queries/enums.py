@@ -22,11 +22,25 @@ def graphql_enum(source: type[Enum]) -> type[Enum]:
 
 
 if TYPE_CHECKING:
-    from projections.vocabulary import CostingMethod, ItemKind, PlannedOrderStatus, StockStatus
+    from projections.vocabulary import (
+        CostingMethod,
+        ItemKind,
+        PlannedOrderStatus,
+        SignedDecisionKind,
+        StockStatus,
+    )
 else:
     ItemKind = graphql_enum(vocabulary.ItemKind)
     StockStatus = graphql_enum(vocabulary.StockStatus)
     CostingMethod = graphql_enum(vocabulary.CostingMethod)
     PlannedOrderStatus = graphql_enum(vocabulary.PlannedOrderStatus)
+    SignedDecisionKind = graphql_enum(vocabulary.SignedDecisionKind)
 
-__all__ = ["CostingMethod", "ItemKind", "PlannedOrderStatus", "StockStatus", "graphql_enum"]
+__all__ = [
+    "CostingMethod",
+    "ItemKind",
+    "PlannedOrderStatus",
+    "SignedDecisionKind",
+    "StockStatus",
+    "graphql_enum",
+]

@@ -8,10 +8,17 @@ from enum import Enum
 import strawberry
 
 from queries.context import described
-from queries.enums import CostingMethod, ItemKind, PlannedOrderStatus, StockStatus
+from queries.enums import (
+    CostingMethod,
+    ItemKind,
+    PlannedOrderStatus,
+    SignedDecisionKind,
+    StockStatus,
+)
 
 ENUMS: dict[str, type[Enum]] = {
-    e.__name__: e for e in (ItemKind, StockStatus, CostingMethod, PlannedOrderStatus)
+    e.__name__: e
+    for e in (ItemKind, StockStatus, CostingMethod, PlannedOrderStatus, SignedDecisionKind)
 }
 
 

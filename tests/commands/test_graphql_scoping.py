@@ -69,14 +69,22 @@ from ledger.quality.commands import (
     MeasurementInput,
     PlaceHold,
     RecordInspection,
+    ReleaseHold,
 )
-from ledger.stock.commands import IssueStock, MoveStock, ReceiveStock, ReserveStock
+from ledger.stock.commands import (
+    AdjustStock,
+    IssueStock,
+    MoveStock,
+    ReceiveStock,
+    ReserveStock,
+    Signed,
+)
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.view import ReadModels
 from queries.schema import build_schema
-from tests.support.identity import admin_key, bearer, issue_key
+from tests.support.identity import admin_key, bearer, issue_key, register, signature
 from tests.support.plant import bom
 
 D = Decimal
@@ -84,6 +92,7 @@ TODAY = datetime.now(UTC).date()
 SINCE = TODAY - timedelta(days=30)
 MARK = "SOUTH"  # in every code of the foreign site's data
 LARGE = 100_000  # every quantity of the foreign site's data is at least this
+SIGNER = "quality-approver"  # signs the plant's quality decisions
 
 # Fields that return no site-bound data, and why.
 SITE_FREE = {
@@ -201,6 +210,12 @@ def plant_commands() -> list[Command]:
         ShipSalesOrder(number="SO-1", shipment="SHIP-SOUTH",
                        lines=[ShipmentLineInput(line=1, quantity=D(400_000))]),
         AllocateSalesOrder(number="SO-2"),
+        # Signed quality decisions at each site (`signatures`, `signedReleases`).
+        AdjustStock(sku="RAW", location="BIN-S1", lot="LOT-SOUTH-R", quantity_delta=D(200_000),
+                    reason_code="FOUND-SOUTH", signature=signature("SOUTH RECOUNT")),
+        PlaceHold(hold_id="HOLD-SOUTH-2", sku="RAW", lot="LOT-SOUTH-R", location="BIN-S1",
+                  quantity=D(100_000), reason="CHECK SOUTH AGAIN"),
+        ReleaseHold(hold_id="HOLD-SOUTH-2", signature=signature("SOUTH CLEARED")),
     ]  # fmt: skip
     return found
 
@@ -223,8 +238,10 @@ class Reader:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Reader]]:
     folder: Path = tmp_path_factory.mktemp("scoping")
     ledger = Ledger(store_env(f"sqlite:///{folder}/events.db"), WriterSettings(batch_wait=0))
+    register(ledger, SIGNER)
     for command in plant_commands():
-        ledger.execute(command)
+        signs = isinstance(command, Signed) and command.given_signature() is not None
+        ledger.execute(command, actor=SIGNER if signs else "system")
     north = issue_key(ledger, (("planner", "NORTH"),), name="north planner")
     by_prefix = ledger.execute(
         IssueApiKey(

@@ -24,6 +24,7 @@ from mims.settings import Settings
 from tests.support.dashboards import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    SIGNER,
     VIEWER,
     ServedPlant,
     log_in,
@@ -41,6 +42,7 @@ def plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedPlant]:
     ledger = Ledger(store_env(url), WriterSettings())
     load_demo(ledger, show_progress=False)
     register(ledger, VIEWER, grants=(("auditor", "*"),))  # reads everything, changes nothing
+    register(ledger, SIGNER, grants=(("administrator", "*"),))  # signs what the tests post
     headers = admin_headers(ledger)
     settings = Settings(database_url=url, read_model_path=tmp / "read.duckdb")
     now = datetime.now(UTC).replace(microsecond=0)

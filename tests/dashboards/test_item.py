@@ -131,3 +131,4 @@ def test_a_signed_release_shows_its_signature(page: Page, plant: ServedPlant) ->
     assert cells[1:7] == [
         "Europe/Berlin", "Quinn Adler (quinn)", "approved", "retest passed", "QH-DASH", "COIL-2",
     ]  # fmt: skip
+    assert cells[-1] == "release"  # the kind of decision signed

@@ -33,7 +33,7 @@ def test_the_status_refreshes_by_itself(page: Page, plant: ServedPlant) -> None:
     head = page.locator("#head")
     expect(head).not_to_have_text("…")
     before = int(head.inner_text())
-    position = plant.post(
+    position = plant.post_signed(
         "adjustments",
         {
             "sku": SKU,

@@ -26,7 +26,7 @@ from ledger.values import StockStatus
 from ledger.writer import Ledger, WriterSettings
 from mims.server import create_app
 from projections.engine.view import ReadModels
-from tests.support.identity import log_in
+from tests.support.identity import log_in, signature_json
 from tests.support.plant import Plant
 from tests.support.servers import serving
 
@@ -89,7 +89,12 @@ def test_a_supplier_lot_is_contained_in_one_step(plant: tuple[httpx.Client, Ledg
     client, ledger = plant
     answer = client.post(
         "/v1/recalls/hold",
-        json={"hold_id": "RC-1", "supplier_lot": "BAD-7", "reason": "supplier notice"},
+        json={
+            "hold_id": "RC-1",
+            "supplier_lot": "BAD-7",
+            "reason": "supplier notice",
+            "signature": signature_json("contain supplier lot BAD-7"),
+        },
     )
     assert answer.status_code == 201, answer.text
     body = answer.json()
@@ -146,16 +151,20 @@ def test_refusals_save_nothing(plant: tuple[httpx.Client, Ledger]) -> None:
         422,
         "validation-error",
     )
-    assert ledger.max_position() == before
-    held = client.post(
-        "/v1/recalls/hold", json={"hold_id": "RC-3", "item": "CAP", "lot": "C1", "reason": "x"}
-    )
-    assert held.status_code == 201, held.text
-    assert [h["lot"] for h in held.json()["holds"]] == ["C1"]
-    problem(
+    problem(  # a recall hold is a signed quality decision
         client.post(
             "/v1/recalls/hold", json={"hold_id": "RC-3", "item": "CAP", "lot": "C1", "reason": "x"}
         ),
+        422,
+        "signature-required",
+    )
+    assert ledger.max_position() == before
+    contain = {"hold_id": "RC-3", "item": "CAP", "lot": "C1", "reason": "x"}
+    held = client.post("/v1/recalls/hold", json={**contain, "signature": signature_json()})
+    assert held.status_code == 201, held.text
+    assert [h["lot"] for h in held.json()["holds"]] == ["C1"]
+    problem(
+        client.post("/v1/recalls/hold", json={**contain, "signature": signature_json()}),
         409,
         "already-exists",
     )

@@ -459,13 +459,14 @@ def play(shop: Shop, ops: list[tuple[str, int, int]]) -> None:
                     shop.run(DisposeStock(sku=sku, location="A", lot=lot[0], quantity=q,
                                             disposition="scrap" if pick % 2 else
                                             "return_to_supplier" if sku == "RAW" else "scrap",
-                                            reason="damaged"))  # fmt: skip
+                                            reason="damaged", signature=shop.sign()))  # fmt: skip
             elif kind == "adjust":
                 sku = ["RAW", "PART", "ASSY"][pick % 3]
                 if (lot := one(sku)) is not None:
                     delta = D(-1 if pick % 2 else 1)
                     shop.run(AdjustStock(sku=sku, location="A", quantity_delta=delta,
-                                           lot=lot[0], reason_code="COUNT"))  # fmt: skip
+                                           lot=lot[0], reason_code="COUNT",
+                                           signature=shop.sign()))  # fmt: skip
             elif kind == "unissue" and (part := one("PART")) is not None and part[1] >= 2:
                 # An assembly order issued two, returned one before receiving its output.
                 shop.orders += 1

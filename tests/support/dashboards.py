@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 
-from tests.support.identity import PASSWORD
+from tests.support.identity import PASSWORD, signature_json
 from tests.support.services import IN_CI
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,6 +57,22 @@ class ServedPlant:
 
     def post(self, path: str, body: dict[str, Any]) -> int:
         response = httpx.post(f"{self.url}/v1/{path}", json=body, headers=self.headers)
+        assert response.status_code == 201, response.text
+        position = int(response.json()["position"])
+        self.positions.append(position)
+        return position
+
+    def post_signed(self, path: str, body: dict[str, Any], reason: str = "corrected") -> int:
+        """Post a signed command as `SIGNER`, logged in, with their password re-entered (a
+        key never signs)."""
+        login = httpx.post(f"{self.url}/auth/login", json={"user": SIGNER, "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        response = httpx.post(
+            f"{self.url}/v1/{path}",
+            json={**body, "signature": signature_json(reason)},
+            headers={"Authorization": f"Bearer {login.json()['token']}"},
+            timeout=30,
+        )
         assert response.status_code == 201, response.text
         position = int(response.json()["position"])
         self.positions.append(position)
@@ -155,6 +171,8 @@ def local_input(instant: datetime) -> str:
 
 # The person the dashboards' browser logs in as (an auditor of every site: reads only).
 VIEWER = "dashboard-viewer"
+# The person who signs the quality decisions and corrections the tests post.
+SIGNER = "dashboard-signer"
 
 
 def log_in(page: Page, base: str, user: str = VIEWER) -> None:

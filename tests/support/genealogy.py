@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from ledger.commands import Command
 from ledger.engineering.commands import BomLineInput, DefineBom
+from ledger.identity.accounts import Account, account_id
 from ledger.orders.commands import (
     CreateSalesOrder,
     OrderLineInput,
@@ -24,13 +25,21 @@ from ledger.production.commands import (
     ReleaseWorkOrder,
 )
 from ledger.quality.commands import DisposeStock, MergeLots, PlaceHold, SplitLot
-from ledger.stock.commands import AdjustStock, ChangeStockStatus, ScrapStock
+from ledger.stock.commands import (
+    AdjustStock,
+    ChangeStockStatus,
+    ScrapStock,
+    SignatureInput,
+    Signed,
+)
 from ledger.writer import Ledger
+from tests.support.identity import register, signature
 from tests.support.plant import Plant
 
 D = Decimal
 TODAY = datetime.now(UTC).date()
 SINCE = TODAY - timedelta(days=30)
+SIGNER = "qa"  # who runs the shop's commands, and signs its quality decisions
 
 
 class Shop:
@@ -42,7 +51,14 @@ class Shop:
         self.orders = 0
 
     def run(self, cmd: Command) -> dict[str, str]:
-        return dict(self.ledger.execute(cmd).data)
+        signer = isinstance(cmd, Signed) and cmd.given_signature() is not None
+        return dict(self.ledger.execute(cmd, actor=SIGNER if signer else "system").data)
+
+    def sign(self, reason: str = "quality decision") -> SignatureInput:
+        """The signer's signature (registered on first use) for a signed command."""
+        if self.ledger.find(Account, account_id(SIGNER)) is None:
+            register(self.ledger, SIGNER)
+        return signature(reason)
 
     def bom(self, parent: str, *lines: tuple[str, str, str]) -> None:
         self.run(
@@ -144,12 +160,12 @@ def ten_levels(shop: Shop) -> None:
                                  from_status="available", to_status="rejected",
                                  reason="scratched"))  # fmt: skip
     shop.run(DisposeStock(sku=top, location="A", lot=lot, quantity=D(1), disposition="scrap",
-                            reason="beyond repair"))  # fmt: skip
+                            reason="beyond repair", signature=shop.sign()))  # fmt: skip
     shop.run(DisposeStock(sku=top, location="A", lot=lot, quantity=D(2),
                             disposition="rework", work_order="RW-1", output_location="A",
-                            reason="polish"))  # fmt: skip
+                            reason="polish", signature=shop.sign()))  # fmt: skip
     shop.run(ReceiveWorkOrderOutput(number="RW-1", quantity=D(2), lot=f"{top}-RW"))
     shop.run(PlaceHold(hold_id="QH-1", sku=top, lot=f"{top}-B", reason="customer complaint"))
     shop.run(AdjustStock(sku="L0", location="A", quantity_delta=D(-4), lot="R3",
-                           reason_code="DAMAGED"))  # fmt: skip
+                           reason_code="DAMAGED", signature=shop.sign()))  # fmt: skip
     shop.run(ScrapStock(sku="L0", location="A", quantity=D(3), lot="R2", reason_code="RUST"))

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from ledger.commands import Command
 from ledger.errors import LedgerError
+from ledger.identity.accounts import Account, account_id
 from ledger.master_data.commands import ChangeStandardCost
 from ledger.stock.commands import (
     AdjustStock,
@@ -21,6 +22,7 @@ from ledger.stock.commands import (
     ReserveStock,
 )
 from ledger.writer import Ledger
+from tests.support.identity import register, signature
 from tests.support.plant import Plant
 
 D = Decimal
@@ -33,6 +35,7 @@ ITEMS = {
     "QA-ITEM": {"inspection_required": True, "kind": "component"},
 }
 LOCATIONS = ["A", "A1", "B", "QA"]
+PEOPLE = ("ann", "bob")
 KINDS = [
     *["receive"] * 4,
     *["issue"] * 3,
@@ -53,6 +56,9 @@ def build_history(ledger: Ledger, *, seed: int = 1, commands: int = 250) -> list
     plant = Plant(ledger)
     for sku, fields in ITEMS.items():
         plant.item(sku, **fields)
+    for person in PEOPLE:  # they sign corrections and releases with their password
+        if ledger.find(Account, account_id(person)) is None:
+            register(ledger, person)
     now = datetime.now(UTC)
     times: list[datetime] = []
     serial = 0
@@ -112,6 +118,7 @@ def build_history(ledger: Ledger, *, seed: int = 1, commands: int = 250) -> list
                 lot=lot,
                 reason_code="DAMAGE",
                 quantity_delta=quantity if rng.random() < 0.4 else -quantity,
+                signature=signature("recount", meaning="reviewed"),
             )
         elif kind == "count":
             command = CountStock(
@@ -132,6 +139,7 @@ def build_history(ledger: Ledger, *, seed: int = 1, commands: int = 250) -> list
                 from_status="available" if held else ("quarantine" if sku == "QA-ITEM" else "held"),
                 to_status="held" if held else "available",
                 reason=kind,
+                signature=None if held else signature("cleared"),
             )
         elif kind == "restandard":
             command = ChangeStandardCost(sku="STD", standard_cost=D(rng.randint(5, 15)))
@@ -139,7 +147,7 @@ def build_history(ledger: Ledger, *, seed: int = 1, commands: int = 250) -> list
             continue
         command = command.model_copy(update={"effective_at": when, "command_id": f"h{seed}-{n}"})
         try:
-            outcome = ledger.execute(command, actor=rng.choice(["ann", "bob"]))
+            outcome = ledger.execute(command, actor=rng.choice(PEOPLE))
         except LedgerError:
             continue
         if kind == "reserve":

@@ -76,6 +76,10 @@ def inspection_id(key: str) -> UUID:
     return derived_id("inspection", key)
 
 
+def recall_id(key: str) -> UUID:
+    return derived_id("recall", key)
+
+
 @dataclass(frozen=True, kw_only=True)
 class HeldPart:
     """A quantity of one bucket that a hold moved into, or out of, held status."""
@@ -172,6 +176,54 @@ class Hold(LedgerAggregate, stored_as="ledger.quality"):
         if not self.active:
             raise HoldNotActive(f"hold {self.hold_id} was released already", hold_id=self.hold_id)
         self.trigger_event(self.Released, meta=meta, signature=signature, released=released)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecalledLot:
+    """A lot a recall containment hold covers."""
+
+    sku: str
+    lot: str
+
+
+class Recall(LedgerAggregate, stored_as="ledger.quality"):
+    """A recall containment hold as the person who decided it signed it: the lots it
+    holds (one ``Hold`` each, ``HOLD_ID-1``, ``HOLD_ID-2``..., in the same save), why,
+    and the signature. The signature covers the hold id, the lots in sorted order and
+    the reason (``ledger.quality.signing.recall_record``)."""
+
+    if TYPE_CHECKING:
+        hold_id: str
+        recalled: tuple[RecalledLot, ...]
+        reason: str
+        signature: Signature
+
+    class Held(LedgerAggregate.Created):
+        hold_id: str
+        recalled: tuple[RecalledLot, ...]
+        reason: str
+        signature: Signature
+
+        def apply(self, aggregate: Recall) -> None:
+            aggregate.hold_id = self.hold_id
+            aggregate.recalled = self.recalled
+            aggregate.reason = self.reason
+            aggregate.signature = self.signature
+
+    @classmethod
+    def hold(
+        cls,
+        *,
+        meta: Meta,
+        key: str,
+        lots: tuple[RecalledLot, ...],
+        reason: str,
+        signature: Signature,
+    ) -> Self:
+        return cls._create(
+            cls.Held, id=recall_id(key), meta=meta, hold_id=key, recalled=lots, reason=reason,
+            signature=signature,
+        )  # fmt: skip
 
 
 class Inspection(LedgerAggregate, stored_as="ledger.quality"):

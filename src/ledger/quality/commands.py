@@ -96,15 +96,20 @@ class LotInput(BaseModel):
     lot: LotNumber
 
 
-class HoldLots(Command):
+class HoldLots(Signed):
     """Hold every listed lot wherever it is, in one atomic step, with one reason (a recall
-    containment: the lots come from a recall simulation)."""
+    containment: the lots come from a recall simulation), signed by the person who
+    decides it (`PlaceHold` only protects, and is not signed)."""
 
     command_name = "HoldLots"
 
     hold_id: Annotated[str, Field(pattern=CODE_PATTERN), AsCode]
     lots: list[LotInput] = Field(min_length=1, max_length=20_000)
     reason: Annotated[str, Field(min_length=1, max_length=500)]
+    signature: SignatureInput | None = Field(default=None, description="Required")
+
+    def given_signature(self) -> SignatureInput | None:
+        return self.signature
 
 
 class ReleaseHold(Signed):
@@ -119,7 +124,8 @@ class ReleaseHold(Signed):
 
 class DisposeStock(Signed):
     """Decide on rejected (or quarantined) stock: scrap it, return it to its supplier,
-    send it to a rework work order, or use it as is under a deviation (signed)."""
+    send it to a rework work order, or use it as is under a deviation. Every disposition
+    is a quality decision, signed by the person who makes it."""
 
     command_name = "DisposeStock"
 
@@ -138,7 +144,7 @@ class DisposeStock(Signed):
     )
     output_location: Code | None = Field(default=None, description="rework: where it comes back")
     deviation: Reference | None = Field(default=None, description="use_as_is: the deviation")
-    signature: SignatureInput | None = Field(default=None, description="use_as_is: required")
+    signature: SignatureInput | None = Field(default=None, description="Required")
 
     def given_signature(self) -> SignatureInput | None:
         return self.signature
@@ -150,8 +156,8 @@ class DisposeStock(Signed):
         ):
             msg = "rework names the work_order to create and its output_location"
             raise ValueError(msg)
-        if self.disposition is Disposition.USE_AS_IS and not (self.deviation and self.signature):
-            msg = "use as is needs the deviation and a signature"
+        if self.disposition is Disposition.USE_AS_IS and not self.deviation:
+            msg = "use as is needs the deviation"
             raise ValueError(msg)
         return self
 

@@ -19,10 +19,13 @@ from ledger.quality.aggregates import (
     HoldNotActive,
     Inspection,
     OutOfSpecification,
+    Recall,
+    RecalledLot,
     Result,
     UnknownHold,
     hold_id,
     inspection_id,
+    recall_id,
 )
 from ledger.quality.commands import (
     DefineSpecification,
@@ -35,7 +38,13 @@ from ledger.quality.commands import (
     ReleaseHold,
     SplitLot,
 )
-from ledger.quality.signing import hold_record, signed, status_record
+from ledger.quality.signing import (
+    disposition_record,
+    hold_record,
+    recall_record,
+    signed,
+    status_record,
+)
 from ledger.stock.card import Stock
 from ledger.stock.holds import use_as_is_reason
 from ledger.unit_of_work import UnitOfWork
@@ -168,7 +177,16 @@ def place_hold(uow: UnitOfWork, cmd: PlaceHold) -> dict[str, str]:
 def hold_lots(uow: UnitOfWork, cmd: HoldLots) -> dict[str, str]:
     """One hold per lot (``HOLD_ID-n``), all in one save: each cleared lot is later
     released on its own."""
+    if uow.peek(Recall, recall_id(cmd.hold_id)) is not None:
+        raise AlreadyExists(f"hold {cmd.hold_id} exists", field="hold_id", hold_id=cmd.hold_id)
     meta = uow.meta()
+    lots = tuple(sorted((RecalledLot(sku=x.sku, lot=x.lot) for x in cmd.lots), key=_lot_key))
+    signature = signed(
+        uow, cmd, meta=meta, record=recall_record(hold_id=cmd.hold_id, lots=lots, reason=cmd.reason)
+    )
+    uow.add(
+        Recall.hold(meta=meta, key=cmd.hold_id, lots=lots, reason=cmd.reason, signature=signature)
+    )
     held = ZERO
     for n, given in enumerate(cmd.lots, start=1):
         hold = _place_hold(
@@ -177,6 +195,10 @@ def hold_lots(uow: UnitOfWork, cmd: HoldLots) -> dict[str, str]:
         )  # fmt: skip
         held += sum((p.quantity for p in hold.held), ZERO)
     return {"hold_id": cmd.hold_id, "holds": str(len(cmd.lots)), "held": str(held)}
+
+
+def _lot_key(lot: RecalledLot) -> tuple[str, str]:
+    return (lot.sku, lot.lot)
 
 
 def release_hold(uow: UnitOfWork, cmd: ReleaseHold) -> dict[str, str]:
@@ -229,9 +251,15 @@ def dispose_stock(uow: UnitOfWork, cmd: DisposeStock) -> dict[str, str]:
             )
     elif cmd.disposition is Disposition.REWORK:
         target = cmd.work_order or ""
+    record = disposition_record(
+        card=stock.id, version=stock.version, location=place.code, lot=cmd.lot or "",
+        status=status, quantity=cmd.quantity, disposition=cmd.disposition, target=target,
+        reason=cmd.reason,
+    )  # fmt: skip
+    signature = signed(uow, cmd, meta=meta, record=record)
     drawn = stock.dispose(
         meta=meta, item=item, place=place, lot=cmd.lot, quantity=cmd.quantity, status=status,
-        disposition=cmd.disposition, target=target, reason=cmd.reason,
+        disposition=cmd.disposition, target=target, reason=cmd.reason, signature=signature,
     )  # fmt: skip
     if cmd.disposition is Disposition.REWORK:
         _rework_order(uow, meta, cmd, item=item, stock=stock, value=drawn.value)

@@ -1,8 +1,10 @@
 """Signing a quality decision, and re-verifying the signatures the ledger holds.
 
-A release of a hold, a status change to available and a use-as-is disposition are signed
-(21 CFR Part 11). The password or TOTP code was checked where the request was received
-(`ledger.writer.Ledger` runs `check_secret` off the writer); here, in the handler, the
+A release of a hold, a status change to available, every disposition (scrap, return to
+supplier, rework, use as is), a recall containment hold and an adjustment (the
+correction of a recorded balance) are signed (21 CFR Part 11). The password or TOTP
+code was checked where the request was received (`ledger.writer.Ledger` runs
+`check_secret` off the writer); here, in the handler, the
 signature is given on the account as the writer holds it (`sign`): a wrong password is
 counted on the account even though the command is refused (``keep_on_refusal``), and the
 fifth locks it, a security event logged as an alert.
@@ -33,10 +35,10 @@ from ledger.identity.signatures import (
     sign,
     verify,
 )
-from ledger.quality.aggregates import Hold, SignatureRequired, hold_id
+from ledger.quality.aggregates import Hold, Recall, RecalledLot, SignatureRequired, hold_id
 from ledger.stock.commands import Signed
 from ledger.unit_of_work import UnitOfWork
-from ledger.values import Meta, Signature, StockStatus
+from ledger.values import Disposition, Meta, Signature, StockStatus
 
 log = structlog.get_logger("mims.ledger.signatures")
 
@@ -87,6 +89,83 @@ def status_record(
             "reason": reason,
         },
     )
+
+
+def disposition_record(
+    *,
+    card: UUID,
+    version: int,
+    location: str,
+    lot: str,
+    status: StockStatus,
+    quantity: Decimal,
+    disposition: Disposition,
+    target: str,
+    reason: str,
+) -> SignedRecord:
+    """Stock disposed of (scrapped, returned to its supplier, sent to rework) on the
+    item's stock card at ``version`` (before it left), with the disposition's own fact
+    (``target``: "scrap", the supplier or the rework work order). A use as is is a move
+    to available: `status_record`."""
+    return SignedRecord(
+        kind="disposition",
+        id=str(card),
+        version=version,
+        content={
+            "location": location,
+            "lot": lot,
+            "status": str(status),
+            "quantity": quantity,
+            "disposition": str(disposition),
+            "target": target,
+            "reason": reason,
+        },
+    )
+
+
+def adjustment_record(
+    *,
+    card: UUID,
+    version: int,
+    location: str,
+    lot: str,
+    status: StockStatus,
+    quantity_delta: Decimal,
+    reason_code: str,
+    note: str,
+) -> SignedRecord:
+    """A recorded balance corrected on the item's stock card at ``version`` (before the
+    correction), by ``quantity_delta``, with its reason code and note."""
+    return SignedRecord(
+        kind="adjustment",
+        id=str(card),
+        version=version,
+        content={
+            "location": location,
+            "lot": lot,
+            "status": str(status),
+            "quantity_delta": quantity_delta,
+            "reason_code": reason_code,
+            "note": note,
+        },
+    )
+
+
+def recall_record(*, hold_id: str, lots: Iterable[RecalledLot], reason: str) -> SignedRecord:
+    """A recall containment hold: its id, the lots it holds (sorted) and why."""
+    return SignedRecord(
+        kind="recall-hold",
+        id=hold_id,
+        version=0,
+        content={
+            "lots": [{"sku": x.sku, "lot": x.lot} for x in sorted(lots, key=_lot_order)],
+            "reason": reason,
+        },
+    )
+
+
+def _lot_order(lot: RecalledLot) -> tuple[str, str]:
+    return (lot.sku, lot.lot)
 
 
 def _signer(uow: UnitOfWork) -> Principal:
@@ -178,6 +257,24 @@ class SignatureAudit:
 
 
 def _record_of(event: Any, hold_at: Callable[[UUID], SignedRecord | None]) -> SignedRecord | None:
+    from ledger.stock.card import Stock
+
+    if isinstance(event, Recall.Held):
+        return recall_record(hold_id=event.hold_id, lots=event.recalled, reason=event.reason)
+    if isinstance(event, Stock.Disposed):
+        return disposition_record(
+            card=UUID(str(event.originator_id)), version=event.originator_version - 1,
+            location=event.location, lot=event.lot, status=event.status,
+            quantity=event.quantity, disposition=event.disposition, target=event.target,
+            reason=event.reason,
+        )  # fmt: skip
+    if isinstance(event, Stock.Adjusted):
+        return adjustment_record(
+            card=UUID(str(event.originator_id)), version=event.originator_version - 1,
+            location=event.location, lot=event.lot, status=event.status,
+            quantity_delta=event.quantity_delta, reason_code=event.reason_code,
+            note=event.note,
+        )  # fmt: skip
     if isinstance(event, Hold.Released):
         return hold_at(UUID(str(event.originator_id)))
     hold_key = getattr(event, "hold_id", None)
@@ -239,7 +336,13 @@ def signed_events(app: Any, page: int = 5_000) -> Iterator[tuple[int, Any]]:
 
     from ledger.stock.card import Stock
 
-    topics = [get_topic(Stock.StatusChanged), get_topic(Hold.Released)]
+    topics = [
+        get_topic(Stock.StatusChanged),
+        get_topic(Hold.Released),
+        get_topic(Stock.Disposed),
+        get_topic(Stock.Adjusted),
+        get_topic(Recall.Held),
+    ]
     start = 1
     while True:
         found = app.recorder.select_notifications(start=start, limit=page, topics=topics)

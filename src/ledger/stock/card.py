@@ -277,7 +277,10 @@ class Stock(Holds, Reservations, Lots, LedgerAggregate, stored_as="ledger.stock"
 
     class Disposed(LedgerAggregate.Event):
         """Stock leaves the books by a quality disposition: scrapped, returned to the
-        supplier, or issued to a rework work order (``target``)."""
+        supplier, or issued to a rework work order (``target``). Version 2 holds the
+        signature of the person who decided it (None before dispositions were signed)."""
+
+        class_version = 2
 
         location: str
         lot: str
@@ -288,6 +291,11 @@ class Stock(Holds, Reservations, Lots, LedgerAggregate, stored_as="ledger.stock"
         disposition: Disposition
         target: str
         reason: str
+        signature: Signature | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["signature"] = None
 
         def apply(self, aggregate: Stock) -> None:
             aggregate._take((self.location, self.lot, self.status), self.quantity, self.layers)
@@ -313,6 +321,11 @@ class Stock(Holds, Reservations, Lots, LedgerAggregate, stored_as="ledger.stock"
             aggregate.value -= self.value
 
     class Adjusted(LedgerAggregate.Event):
+        """A recorded balance corrected. Version 2 holds the signature of the person who
+        corrected it (None before corrections were signed)."""
+
+        class_version = 2
+
         location: str
         lot: str
         status: StockStatus
@@ -321,6 +334,11 @@ class Stock(Holds, Reservations, Lots, LedgerAggregate, stored_as="ledger.stock"
         layers: tuple[Layer, ...]
         reason_code: str
         note: str
+        signature: Signature | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["signature"] = None
 
         def apply(self, aggregate: Stock) -> None:
             aggregate._apply_delta(self)
@@ -833,6 +851,7 @@ class Stock(Holds, Reservations, Lots, LedgerAggregate, stored_as="ledger.stock"
         unit_cost: Decimal | None,
         reason_code: str,
         note: str,
+        signature: Signature | None = None,
     ) -> None:
         self._check_quantity(item, quantity_delta, "quantity_delta")
         lot_key = self._check_lot(item, lot, abs(quantity_delta))
@@ -859,6 +878,7 @@ class Stock(Holds, Reservations, Lots, LedgerAggregate, stored_as="ledger.stock"
             layers=layers,
             reason_code=reason_code,
             note=note,
+            signature=signature,
         )
 
     def count(

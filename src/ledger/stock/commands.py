@@ -78,28 +78,6 @@ class MoveStock(Command):
     reference: Reference = ""
 
 
-class AdjustStock(Command):
-    command_name = "AdjustStock"
-
-    sku: Code
-    location: Code
-    quantity_delta: SignedQuantity
-    lot: LotNumber | None = None
-    status: StockStatus = StockStatus.AVAILABLE
-    unit_cost: Money | None = Field(
-        default=None, description="Cost of a found quantity (default: the item's current cost)"
-    )
-    reason_code: Annotated[str, Field(min_length=1, max_length=32, examples=["DAMAGED"])]
-    note: Text = ""
-
-    @model_validator(mode="after")
-    def _not_zero(self) -> AdjustStock:
-        if self.quantity_delta == 0:
-            msg = "quantity_delta must not be zero"
-            raise ValueError(msg)
-        return self
-
-
 class ScrapStock(Command):
     """Write available stock off as scrap in one step (damaged, broken, lost in handling):
     the same rules as an issue, at the cost the item's method gives (FIFO layers, moving
@@ -214,3 +192,32 @@ class ChangeStockStatus(Signed):
 
     def given_signature(self) -> SignatureInput | None:
         return self.signature
+
+
+class AdjustStock(Signed):
+    """Correct a recorded balance up or down, with a reason code: the ledger's correction,
+    signed by the person who makes it (a count is recorded with `CountStock`, unsigned)."""
+
+    command_name = "AdjustStock"
+
+    sku: Code
+    location: Code
+    quantity_delta: SignedQuantity
+    lot: LotNumber | None = None
+    status: StockStatus = StockStatus.AVAILABLE
+    unit_cost: Money | None = Field(
+        default=None, description="Cost of a found quantity (default: the item's current cost)"
+    )
+    reason_code: Annotated[str, Field(min_length=1, max_length=32, examples=["DAMAGED"])]
+    note: Text = ""
+    signature: SignatureInput | None = Field(default=None, description="Required")
+
+    def given_signature(self) -> SignatureInput | None:
+        return self.signature
+
+    @model_validator(mode="after")
+    def _not_zero(self) -> AdjustStock:
+        if self.quantity_delta == 0:
+            msg = "quantity_delta must not be zero"
+            raise ValueError(msg)
+        return self

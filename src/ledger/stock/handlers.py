@@ -11,7 +11,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from ledger.errors import AlreadyExists
 from ledger.ids import derived_id
-from ledger.quality.signing import signed, status_record
+from ledger.quality.signing import adjustment_record, signed, status_record
 from ledger.stock.card import Place, Stock
 from ledger.stock.commands import (
     AdjustStock,
@@ -91,8 +91,15 @@ def adjust(uow: UnitOfWork, cmd: AdjustStock) -> dict[str, str]:
     item = uow.item(cmd.sku)
     place = uow.place(cmd.location)
     stock = uow.stock(cmd.sku)
+    meta = uow.meta(place.site)
+    record = adjustment_record(
+        card=stock.id, version=stock.version, location=place.code, lot=cmd.lot or "",
+        status=cmd.status, quantity_delta=cmd.quantity_delta, reason_code=cmd.reason_code,
+        note=cmd.note,
+    )  # fmt: skip
+    signature = signed(uow, cmd, meta=meta, record=record)
     stock.adjust(
-        meta=uow.meta(place.site),
+        meta=meta,
         item=item,
         place=place,
         quantity_delta=cmd.quantity_delta,
@@ -101,6 +108,7 @@ def adjust(uow: UnitOfWork, cmd: AdjustStock) -> dict[str, str]:
         unit_cost=cmd.unit_cost,
         reason_code=cmd.reason_code,
         note=cmd.note,
+        signature=signature,
     )
     adjusted: Stock.Adjusted = stock.pending_events[-1]  # type: ignore[assignment]
     return {"value_delta": str(adjusted.value_delta)}

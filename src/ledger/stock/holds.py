@@ -367,6 +367,7 @@ class Holds(CardBase):
         disposition: Disposition,
         target: str,
         reason: str,
+        signature: Signature | None = None,
     ) -> Draw:
         """Scrap, return or send to rework stock that quality rejected (or quarantined)."""
         self._check_quantity(item, quantity)
@@ -383,7 +384,7 @@ class Holds(CardBase):
         self.trigger_event(
             self.Disposed, meta=meta, location=place.code, lot=lot_key, status=status,
             quantity=quantity, value=drawn.value, layers=drawn.layers, disposition=disposition,
-            target=target, reason=reason,
+            target=target, reason=reason, signature=signature,
         )  # fmt: skip
         return drawn
 

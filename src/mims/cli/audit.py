@@ -128,8 +128,9 @@ def _verify_chain(
 @app.command("signatures")
 def signatures() -> None:
     """Re-verify every electronic signature in the event log against the record it signs
-    (the hold, or the status move, rebuilt from the store): a signature copied onto
-    another record, or a record changed after it was signed, fails. Exit 1 naming each
+    (the hold, the status move, the disposition, the recall hold or the adjustment,
+    rebuilt from the store): a signature copied onto another record, or a record
+    changed after it was signed, fails. Exit 1 naming each
     failing position. Reads the store itself (no server needed)."""
     from ledger.writer import Ledger
     from mims.audit import verify_ledger_signatures

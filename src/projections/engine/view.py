@@ -22,7 +22,7 @@ from projections.registry import PROJECTIONS, VIEWS, Projection
 
 log = structlog.get_logger("mims.projections")
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 TRACKING_DDL = """
 CREATE TABLE IF NOT EXISTS read_model_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS projection_tracking (

@@ -22,6 +22,7 @@ from strawberry.types import Info
 from projections import quality_trace as g
 from queries.access import Scope, in_scope
 from queries.context import Context, described, selected
+from queries.enums import SignedDecisionKind
 from queries.pagination import MAX_PAGE
 from queries.quality.types import (
     FirstPassYield,
@@ -30,6 +31,7 @@ from queries.quality.types import (
     LotTrace,
     QualityKpis,
     RecallSimulation,
+    SignedDecision,
     SignedRelease,
     SupplierQuality,
     TracedLot,
@@ -236,7 +238,7 @@ class QualityQuery:
     @described(
         "Signed moves of stock to use (hold releases, status changes to available, uses as"
         " is), newest first, each with its electronic signature: signer and printed name,"
-        " UTC time and time zone, meaning, reason"
+        " UTC time and time zone, meaning, reason (every signed decision: `signatures`)"
     )
     async def signed_releases(
         self,
@@ -247,25 +249,64 @@ class QualityQuery:
         first: int = 100,
         min_position: int | None = None,
     ) -> list[SignedRelease]:
-        ctx = info.context
-        await ctx.ready(min_position)
-        clauses: list[str] = ["TRUE"]
-        params: list[Any] = []
-        for column, argument, value in (
-            ("item", "item", item), ("lot", "lot", lot), ("hold_id", "holdId", hold_id),
-        ):  # fmt: skip
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(_code(argument, value))
-        where, scoped = ctx.in_scope("signedReleases", "location")
-        clauses.append(where)
-        params.extend(scoped)
-        rows = await ctx.rows(
-            f"SELECT {SignedRelease.COLUMNS} FROM signed_releases"
-            f" WHERE {' AND '.join(clauses)} ORDER BY position DESC LIMIT ?",
-            [*params, max(0, min(first, MAX_PAGE))],
-        )
+        rows = await _signed(
+            info, "signedReleases", SignedRelease.COLUMNS, ["to_status = 'available'"],
+            item=item, lot=lot, hold_id=hold_id, first=first, min_position=min_position,
+        )  # fmt: skip
         return [SignedRelease.from_row(row) for row in rows]
+
+    @described(
+        "Signed quality decisions, newest first: hold releases, status changes to available,"
+        " dispositions, recall holds, adjustments; each with its electronic signature"
+        " (signer and printed name, UTC time and time zone, meaning, reason) and whether it"
+        " is bound to its record"
+    )
+    async def signatures(
+        self,
+        info: Info[Context, None],
+        kind: SignedDecisionKind | None = None,
+        item: str | None = None,
+        lot: str | None = None,
+        first: int = 100,
+        min_position: int | None = None,
+    ) -> list[SignedDecision]:
+        clauses = [] if kind is None else [f"kind = '{kind.value}'"]
+        rows = await _signed(
+            info, "signatures", SignedDecision.COLUMNS, clauses, item=item, lot=lot,
+            hold_id=None, first=first, min_position=min_position,
+        )  # fmt: skip
+        return [SignedDecision.from_row(row) for row in rows]
+
+
+async def _signed(
+    info: Info[Context, None],
+    field: str,
+    columns: str,
+    clauses: list[str],
+    *,
+    item: str | None,
+    lot: str | None,
+    hold_id: str | None,
+    first: int,
+    min_position: int | None,
+) -> list[tuple[Any, ...]]:
+    """Rows of the ``signatures`` read model, in the places the caller may read in
+    ``field`` (a recall hold, which has no location, only for a reader of every site)."""
+    ctx = info.context
+    await ctx.ready(min_position)
+    params: list[Any] = []
+    for column, argument, value in (
+        ("item", "item", item), ("lot", "lot", lot), ("hold_id", "holdId", hold_id),
+    ):  # fmt: skip
+        if value is not None:
+            clauses = [*clauses, f"{column} = ?"]
+            params.append(_code(argument, value))
+    here, here_params = ctx.in_scope(field, "location")
+    return await ctx.rows(
+        f"SELECT {columns} FROM signatures"
+        f" WHERE {' AND '.join([*clauses, here])} ORDER BY position DESC LIMIT ?",
+        [*params, *here_params, max(0, min(first, MAX_PAGE))],
+    )
 
 
 async def _trace(

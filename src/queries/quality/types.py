@@ -16,6 +16,7 @@ import strawberry
 
 from projections import quality_trace as g
 from queries.context import described
+from queries.enums import SignedDecisionKind
 
 ZERO = Decimal(0)
 
@@ -356,6 +357,68 @@ class SignedRelease:
             to_status=to_status,
             quantity=quantity,
             move_reason=why,
+            recorded_at=recorded_at,
+            signature=ElectronicSignature(
+                signer=signer,
+                printed_name=name,
+                meaning=meaning,
+                reason=reason,
+                signed_at=signed_at,
+                time_zone=zone,
+                bound=bound,
+            ),
+        )
+
+
+@strawberry.type(
+    description="A signed quality decision: a hold's release, a status change to available,"
+    " a disposition (scrap, return to supplier, rework, use as is), a recall containment"
+    " hold or an adjustment of a recorded balance, with its electronic signature"
+)
+class SignedDecision:
+    position: int
+    kind: SignedDecisionKind
+    record_id: str = strawberry.field(
+        description="What it decided on: the stock card, or the recall hold's id"
+    )
+    item: str | None = strawberry.field(description="None for a recall of several lots")
+    location: str | None = strawberry.field(description="None for a recall hold")
+    lot: str | None
+    hold_id: str | None
+    from_status: str | None = strawberry.field(
+        description="The status the stock was in (a disposition's, an adjustment's)"
+    )
+    to_status: str | None
+    quantity: Decimal | None = strawberry.field(
+        description="The quantity moved or disposed of; an adjustment's delta (signed)"
+    )
+    decided: str = strawberry.field(description="What the decision records as its reason")
+    recorded_at: datetime
+    signature: ElectronicSignature
+
+    COLUMNS = (
+        "position, kind, record_id, item, location, lot, hold_id, from_status, to_status,"
+        " quantity, move_reason, recorded_at, signer, printed_name, meaning, reason,"
+        " signed_at, time_zone, record_hash IS NOT NULL"
+    )
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> SignedDecision:
+        (position, kind, record_id, item, location, lot, hold_id, from_status, to_status,
+         quantity, why, recorded_at, signer, name, meaning, reason, signed_at, zone,
+         bound) = row  # fmt: skip
+        return cls(
+            position=position,
+            kind=SignedDecisionKind(kind),
+            record_id=record_id,
+            item=item,
+            location=location,
+            lot=lot,
+            hold_id=hold_id,
+            from_status=from_status,
+            to_status=to_status,
+            quantity=quantity,
+            decided=why,
             recorded_at=recorded_at,
             signature=ElectronicSignature(
                 signer=signer,

@@ -351,21 +351,23 @@ def test_inspection_decides_and_dispositions_move_the_stock(shop: Plant) -> None
     scrapped = run(
         DisposeStock(
             sku="RESIN", location="RECV", lot="R2", quantity=D(50), disposition="scrap",
-            reason="melt index out of range",
-        )  # type: ignore[arg-type]
+            reason="melt index out of range", signature=sign(),
+        ),  # type: ignore[arg-type]
+        actor=QA,
     )  # fmt: skip
     assert scrapped.data["value"] == "200"
     returned = run(
         DisposeStock(
             sku="RESIN", location="RECV", lot="R3", quantity=D(20), disposition="return_to_supplier",
-            reason="claim 77",
-        )  # type: ignore[arg-type]
+            reason="claim 77", signature=sign(),
+        ),  # type: ignore[arg-type]
+        actor=QA,
     )  # fmt: skip
     assert returned.data["target"] == "POLY"  # from the lot's receipt
-    with pytest.raises(ValidationError):  # use as is needs a signature and a deviation
+    with pytest.raises(ValidationError):  # use as is needs a deviation
         DisposeStock(
             sku="RESIN", location="RECV", lot="R3", quantity=D(30), disposition="use_as_is",
-            reason="x",
+            reason="x", signature=sign(),
         )  # type: ignore[arg-type]  # fmt: skip
     run(
         DisposeStock(
@@ -377,8 +379,9 @@ def test_inspection_decides_and_dispositions_move_the_stock(shop: Plant) -> None
     reworked = run(
         DisposeStock(
             sku="RESIN", location="RECV", lot="R4", quantity=D(50), disposition="rework",
-            reason="regrind", work_order="RW-1", output_location="QA",
-        )  # type: ignore[arg-type]
+            reason="regrind", work_order="RW-1", output_location="QA", signature=sign(),
+        ),  # type: ignore[arg-type]
+        actor=QA,
     )  # fmt: skip
     assert reworked.data["target"] == "RW-1"
     run(ReceiveWorkOrderOutput(number="RW-1", quantity=D(50), lot="R4-RW"))
@@ -397,8 +400,9 @@ def test_inspection_decides_and_dispositions_move_the_stock(shop: Plant) -> None
         run(
             DisposeStock(
                 sku="RESIN", location="RECV", lot="R1", quantity=D(1), disposition="scrap",
-                reason="x",
-            )  # type: ignore[arg-type]
+                reason="x", signature=sign(),
+            ),  # type: ignore[arg-type]
+            actor=QA,
         )  # fmt: skip
     assert available.value.facts["stock_status"] == "rejected"
     assert shop.ledger.max_position() == position
@@ -462,14 +466,18 @@ def test_holding_lots_for_a_recall_is_all_or_nothing(shop: Plant) -> None:
             HoldLots(
                 hold_id="RC-1", reason="recall",
                 lots=[LotInput(sku="STEEL", lot="L1"), LotInput(sku="NOPE", lot="X")],
-            )
+                signature=sign("contain"),
+            ),
+            actor="alice",
         )  # fmt: skip
     assert shop.ledger.max_position() == position
     done = shop.ledger.execute(
         HoldLots(
             hold_id="RC-1", reason="recall",
             lots=[LotInput(sku="STEEL", lot="L1"), LotInput(sku="STEEL", lot="L3")],
-        )
+            signature=sign("contain"),
+        ),
+        actor="alice",
     )  # fmt: skip
     assert (done.data["holds"], done.data["held"]) == ("2", "40")
     assert release(shop, "RC-1-2") == "20"

@@ -331,7 +331,7 @@ def test_a_signature_stored_in_the_old_shape_still_loads_and_projects(tmp_path: 
         with models.reader() as con:
             rows = con.execute(
                 "SELECT signer, printed_name, meaning, reason, time_zone, record_hash"
-                " FROM signed_releases"
+                " FROM signatures"
             ).fetchall()
         assert rows == [("old-qa", "old-qa", "approved", "legacy", "UTC", None)]
         models.close()

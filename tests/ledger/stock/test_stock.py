@@ -279,14 +279,23 @@ def test_pinned_reservation_holds_its_bucket(plant: Plant) -> None:
 def test_adjustments_and_counts_post_their_variance(plant: Plant) -> None:
     plant.item("STEEL")
     plant.receive("STEEL", "10", "2")
+    register(plant.ledger, "ann")
     adjusted = plant.ledger.execute(
-        AdjustStock(sku="STEEL", location="A", quantity_delta=D(-3), reason_code="DAMAGED")
-    )
+        AdjustStock(
+            sku="STEEL", location="A", quantity_delta=D(-3), reason_code="DAMAGED",
+            signature=signature("damaged in handling"),
+        ),
+        actor="ann",
+    )  # fmt: skip
     assert adjusted.data["value_delta"] == "-6"
     with pytest.raises(errors.InsufficientStock):
         plant.ledger.execute(
-            AdjustStock(sku="STEEL", location="A", quantity_delta=D(-8), reason_code="LOST")
-        )
+            AdjustStock(
+                sku="STEEL", location="A", quantity_delta=D(-8), reason_code="LOST",
+                signature=signature("lost"),
+            ),
+            actor="ann",
+        )  # fmt: skip
     counted = plant.ledger.execute(
         CountStock(sku="STEEL", location="A", counted_quantity=D(9), count_reference="CC-1")
     )

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.support.http_plant import HttpPlant, served_plant
+from tests.support.identity import signature_json
 
 RECALL = """query($s: String) { recallSimulation(supplierLot: $s) {
     supplierLot start { item lot } onHandQuantity } }"""
@@ -78,7 +79,13 @@ def test_every_receipt_of_a_supplier_lot_is_recalled(plant: HttpPlant) -> None:
 
     # Containment holds every lot of it, named in any spelling.
     held = plant.post(
-        "/recalls/hold", {"hold_id": "rc-1", "supplier_lot": "supy-991 ", "reason": "notice"}
+        "/recalls/hold",
+        {
+            "hold_id": "rc-1",
+            "supplier_lot": "supy-991 ",
+            "reason": "notice",
+            "signature": signature_json("contain"),
+        },
     )
     assert [(h["hold_id"], h["lot"]) for h in held["holds"]] == [
         ("RC-1-1", "R1"), ("RC-1-2", "R4"), ("RC-1-3", "R5"), ("RC-1-4", "R6"), ("RC-1-5", "R7"),

@@ -26,7 +26,7 @@ from ledger.writer import Ledger, WriterSettings
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
 from tests.support.http_plant import HttpPlant, served_plant
-from tests.support.identity import bearer, login, register
+from tests.support.identity import bearer, login, register, signature_json
 
 D = Decimal
 SITE_OF = {"BIN-N1": "NORTH", "BIN-N2": "NORTH", "BIN-S1": "SOUTH"}
@@ -87,7 +87,13 @@ def test_each_ledger_row_has_the_site_of_its_location(plant: HttpPlant) -> None:
     )  # fmt: skip
     plant.post(
         "/adjustments",
-        {**lot, "location": "BIN-N1", "quantity_delta": "-1", "reason_code": "DAMAGED"},
+        {
+            **lot,
+            "location": "BIN-N1",
+            "quantity_delta": "-1",
+            "reason_code": "DAMAGED",
+            "signature": signature_json("damaged"),
+        },
     )
     plant.post("/counts", {**lot, "location": "BIN-S1", "counted_quantity": "34"})
     # A hold of the lot wherever it is: one command, stock at both sites.

@@ -44,8 +44,8 @@ const LOT_FIELDS = `fragment LotFields on Lot {
 // Asked apart: a reader without the quality read permission still gets the rest of the page.
 const SIGNED = `
 query Signed($sku: String!) {
-  signedReleases(item: $sku, first: 100) {
-    lot location holdId fromStatus quantity
+  signatures(item: $sku, first: 100) {
+    kind lot location holdId fromStatus quantity decided
     signature { signer printedName meaning reason signedAt timeZone }
   }
 }`;
@@ -282,14 +282,15 @@ function renderSignatures(releases) {
         el("td", { text: s.reason }),
         el("td", { text: r.holdId ?? "" }),
         el("td", { text: r.lot ?? "" }),
-        el("td", { text: r.location }),
-        el("td", { text: enumLabel(r.fromStatus) }),
-        numberCell(r.quantity),
+        el("td", { text: r.location ?? "" }),
+        el("td", { text: r.fromStatus ? enumLabel(r.fromStatus) : "" }),
+        r.quantity === null ? el("td", {}) : numberCell(r.quantity),
+        el("td", { text: enumLabel(r.kind), title: r.decided }),
       ),
     );
   }
   if (releases.length === 0) {
-    body.append(el("tr", {}, el("td", { colspan: 10, class: "muted", text: "No signed releases." })));
+    body.append(el("tr", {}, el("td", { colspan: 11, class: "muted", text: "No signed decisions." })));
   }
 }
 
@@ -297,11 +298,11 @@ async function loadSignatures(sku, signal) {
   showError($("signature-error"), null);
   try {
     const data = await gql(SIGNED, { sku }, { signal });
-    renderSignatures(data.signedReleases);
+    renderSignatures(data.signatures);
   } catch (error) {
     if (error.name === "AbortError") return;
     clear($("signature-table").tBodies[0]);
-    showError($("signature-error"), error, "Signed releases");
+    showError($("signature-error"), error, "Signed decisions");
   }
 }
 
