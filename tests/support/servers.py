@@ -47,6 +47,11 @@ def serving(app: FastAPI) -> Iterator[str]:
         thread.join(10)
 
 
+# The administrator key of each event store the tests serve (`ServerProcess.headers`).
+_KEYS: dict[str, dict[str, str]] = {}
+_KEYS_LOCK = threading.Lock()
+
+
 class ServerProcess:
     """`mims serve` in a child process of its own (a real OS process, as in production)."""
 
@@ -61,19 +66,19 @@ class ServerProcess:
         }
         self.process: subprocess.Popen[bytes] | None = None
         self.database_url = database_url
-        self._headers: dict[str, str] | None = None
-        self._headers_lock = threading.Lock()
 
     @property
     def headers(self) -> dict[str, str]:
         """An administrator's credentials for this server: an API key issued into its
-        event store (once, on first use, through a ledger of the test's own)."""
-        with self._headers_lock:  # client threads may ask at once: one key, one ledger
-            if self._headers is None:
+        event store once, on first use, and shared by every server of that store. The
+        test's client is one caller whichever process answers it (a command id resent
+        through another server is the same sender's, not someone else's)."""
+        with _KEYS_LOCK:  # client threads may ask at once: one key, one ledger
+            if self.database_url not in _KEYS:
                 from tests.support.identity import admin_key_for, bearer
 
-                self._headers = bearer(admin_key_for(self.database_url))
-            return self._headers
+                _KEYS[self.database_url] = bearer(admin_key_for(self.database_url))
+            return _KEYS[self.database_url]
 
     @property
     def system_headers(self) -> dict[str, str]:
