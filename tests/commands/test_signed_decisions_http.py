@@ -15,7 +15,7 @@ import pytest
 from ledger.identity.accounts import Account, account_id
 from ledger.stock.commands import ChangeStockStatus
 from tests.support.http_plant import HttpPlant, served_plant
-from tests.support.identity import bearer, login, register, signature_json
+from tests.support.identity import bearer, login, register, signature, signature_json
 from tests.support.plant import Plant
 
 D = Decimal
@@ -57,8 +57,9 @@ def plant(tmp_path: Path) -> Iterator[HttpPlant]:
         shop.ledger.execute(
             ChangeStockStatus(
                 sku="RESIN", location="A", lot="R1", quantity=D(4), from_status="available",
-                to_status="rejected", reason="melt index",
-            )  # type: ignore[arg-type]
+                to_status="rejected", reason="melt index", signature=signature("melt index"),
+            ),  # type: ignore[arg-type]
+            actor=SIGNER,
         )  # fmt: skip
         yield shop
 
@@ -95,4 +96,7 @@ def test_a_signed_decision_over_http(plant: HttpPlant, kind: str) -> None:
     )  # fmt: skip
     assert sig["signedAt"].endswith("+00:00") and sig["timeZone"] == "UTC"
     assert sig["bound"] is True
-    assert plant.query(SIGNATURES)["signatures"] == rows  # the one decision of the plant
+    # the decision, and the rejection the plant was set up with
+    every = plant.query(SIGNATURES)["signatures"]
+    assert [r for r in every if r["kind"] != "STATUS_CHANGE"] == rows
+    assert [r["decided"] for r in every if r["kind"] == "STATUS_CHANGE"] == ["melt index"]

@@ -81,8 +81,9 @@ def test_a_signature_copied_across_kinds_fails_the_audit(
     ledger.execute(
         ChangeStockStatus(
             sku="STEEL", location="A", lot="L1", quantity=D(3), from_status="available",
-            to_status="rejected", reason="dented",
-        )  # type: ignore[arg-type]
+            to_status="rejected", reason="dented", signature=signature("dented"),
+        ),  # type: ignore[arg-type]
+        actor="qa",
     )  # fmt: skip
     ledger.execute(
         AdjustStock(
@@ -109,7 +110,7 @@ def test_a_signature_copied_across_kinds_fails_the_audit(
 
     result = cli.invoke(app, ["audit", "signatures"])
     assert result.exit_code == 0, result.output
-    assert "signatures: checked 3, wrong 0, unbound 0" in result.output
+    assert "signatures: checked 4, wrong 0, unbound 0" in result.output
 
     db = sqlite3.connect(tmp_path / "events.db")
     for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
@@ -132,4 +133,4 @@ def test_a_signature_copied_across_kinds_fails_the_audit(
     assert result.exit_code == 1, result.output
     assert f"wrong signature at position {disposed_at}" in result.output
     assert "does not verify on disposition" in result.output
-    assert "signatures: checked 3, wrong 1" in result.output
+    assert "signatures: checked 4, wrong 1" in result.output

@@ -455,7 +455,7 @@ def play(shop: Shop, ops: list[tuple[str, int, int]]) -> None:
                     q = D(1 + size % int(lot[1]))
                     shop.run(ChangeStockStatus(sku=sku, location="A", quantity=q, lot=lot[0],
                                                  from_status="available", to_status="rejected",
-                                                 reason="damaged"))  # fmt: skip
+                                                 reason="damaged", signature=shop.sign()))  # fmt: skip
                     shop.run(DisposeStock(sku=sku, location="A", lot=lot[0], quantity=q,
                                             disposition="scrap" if pick % 2 else
                                             "return_to_supplier" if sku == "RAW" else "scrap",

@@ -158,7 +158,7 @@ def ten_levels(shop: Shop) -> None:
     lot = next(iter(shop.available(top)))
     shop.run(ChangeStockStatus(sku=top, location="A", quantity=D(3), lot=lot,
                                  from_status="available", to_status="rejected",
-                                 reason="scratched"))  # fmt: skip
+                                 reason="scratched", signature=shop.sign()))  # fmt: skip
     shop.run(DisposeStock(sku=top, location="A", lot=lot, quantity=D(1), disposition="scrap",
                             reason="beyond repair", signature=shop.sign()))  # fmt: skip
     shop.run(DisposeStock(sku=top, location="A", lot=lot, quantity=D(2),

@@ -259,7 +259,8 @@ class Holds(CardBase):
     ) -> None:
         """Stock to use again needs a signature; out of quarantine, a passed inspection of
         an inspection-required item; out of held, only what no named hold keeps held
-        (those are released with their hold). Rejecting is always possible."""
+        (those are released with their hold). Rejecting is a quality decision, signed
+        too (a failed inspection rejects by itself: `reject_failed`)."""
         self._check_quantity(item, quantity)
         lot_key = self._check_lot(item, lot, quantity)
         if from_status is to_status:
@@ -268,9 +269,10 @@ class Holds(CardBase):
             )
         bucket = (place.code, lot_key, from_status)
         self._check_has(bucket, quantity)
-        if to_status is AVAILABLE and signature is None:
+        if to_status in (AVAILABLE, StockStatus.REJECTED) and signature is None:
+            decision = "releasing" if to_status is AVAILABLE else "rejecting"
             raise SignatureRequired(
-                f"releasing {from_status} stock of {self.sku} to use needs an electronic signature",
+                f"{decision} {from_status} stock of {self.sku} needs an electronic signature",
                 field="signature",
             )
         if (

@@ -207,7 +207,9 @@ def test_non_available_stock_is_refused_in_every_path(shop: Plant) -> None:
             ChangeStockStatus(
                 sku="STEEL", location="A", lot=lot, quantity=D(20), from_status="available",
                 to_status=to, reason="inspection",
-            )  # type: ignore[arg-type]
+                signature=signature("inspection") if to == "rejected" else None,
+            ),  # type: ignore[arg-type]
+            actor=QA,
         )  # fmt: skip
     run(
         ReceiveStock(

@@ -25,7 +25,7 @@ from ledger.quality.signing import signed_events, verify_signatures
 from ledger.stock.card import Stock
 from ledger.stock.commands import AdjustStock, ChangeStockStatus, CountStock, SignatureInput
 from ledger.store import store_env
-from ledger.values import Signature
+from ledger.values import Signature, StockStatus
 from ledger.writer import Ledger, WriterSettings
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
@@ -71,13 +71,14 @@ def make_plant(path: Path) -> Plant:
     plant.item("RESIN", tracking="lot", precision=2)
     for lot in ("R1", "R2"):
         plant.receive("RESIN", "20", "2", lot=lot, supplier="POLY", supplier_lot=f"S-{lot}")
+    register(ledger, QA)
     ledger.execute(
         ChangeStockStatus(
             sku="RESIN", location="A", lot="R1", quantity=D(4), from_status="available",
-            to_status="rejected", reason="melt index",
-        )  # type: ignore[arg-type]
+            to_status="rejected", reason="melt index", signature=signature("melt index"),
+        ),  # type: ignore[arg-type]
+        actor=QA,
     )  # fmt: skip
-    register(ledger, QA)
     return plant
 
 
@@ -109,6 +110,7 @@ def test_a_decision_is_refused_unsigned_and_counted_with_a_wrong_password(
     plant: Plant, kind: str
 ) -> None:
     make = DECISIONS[kind]
+    already = audit(plant.ledger).checked  # the plant's signed rejection
     position = plant.ledger.max_position()
     with pytest.raises(SignatureRequired) as unsigned:
         plant.ledger.execute(make(None), actor=QA)
@@ -130,7 +132,7 @@ def test_a_decision_is_refused_unsigned_and_counted_with_a_wrong_password(
     )  # fmt: skip
     assert given.record_hash  # bound to the record it signs
     found = audit(plant.ledger)
-    assert (found.checked, found.wrong, found.unbound) == (1, 0, 0)
+    assert (found.checked - already, found.wrong, found.unbound) == (1, 0, 0)
     print(f"{kind}: signatures checked {found.checked}, wrong {found.wrong}")
 
 
@@ -139,8 +141,9 @@ def test_every_disposition_is_signed(plant: Plant) -> None:
     plant.ledger.execute(
         ChangeStockStatus(
             sku="RESIN", location="A", lot="R2", quantity=D(6), from_status="available",
-            to_status="rejected", reason="colour",
-        )  # type: ignore[arg-type]
+            to_status="rejected", reason="colour", signature=signature("colour"),
+        ),  # type: ignore[arg-type]
+        actor=QA,
     )  # fmt: skip
     for disposition, extra in (
         ("scrap", {}), ("rework", {"work_order": "RW-1", "output_location": "A"}),
@@ -152,7 +155,20 @@ def test_every_disposition_is_signed(plant: Plant) -> None:
         with pytest.raises(SignatureRequired):
             plant.ledger.execute(DisposeStock(**body), actor=QA)
         plant.ledger.execute(DisposeStock(**body, signature=signature()), actor=QA)
-    assert audit(plant.ledger).checked == 2
+    assert audit(plant.ledger).checked == 4  # two rejections, two dispositions
+
+
+def test_rejecting_is_signed_but_a_failed_inspection_rejects_by_itself(plant: Plant) -> None:
+    """A person's rejection of stock is a quality decision (Part 11: signed); a failed
+    inspection's rejection follows from the measurements it records."""
+    reject = ChangeStockStatus(
+        sku="RESIN", location="A", lot="R2", quantity=D(1), from_status="available",
+        to_status="rejected", reason="colour",
+    )  # type: ignore[arg-type]  # fmt: skip
+    with pytest.raises(SignatureRequired, match="rejecting"):
+        plant.ledger.execute(reject, actor=QA)
+    plant.ledger.execute(reject.model_copy(update={"signature": signature("colour")}), actor=QA)
+    assert plant.card("RESIN").quantity_in(("A", "R2", StockStatus.REJECTED)) == D(1)
 
 
 def test_placing_a_hold_and_counting_stay_unsigned(plant: Plant) -> None:
@@ -161,7 +177,7 @@ def test_placing_a_hold_and_counting_stay_unsigned(plant: Plant) -> None:
     plant.ledger.execute(
         CountStock(sku="RESIN", location="A", lot="R1", counted_quantity=D(16), status="available")  # type: ignore[arg-type]
     )
-    assert audit(plant.ledger).checked == 0
+    assert audit(plant.ledger).checked == 1  # only the plant's signed rejection
 
 
 def _tamper(
@@ -192,7 +208,7 @@ def test_a_signature_copied_across_kinds_fails(tmp_path: Path) -> None:
     path = tmp_path / "events.db"
     plant = make_plant(path)
     _decide_all(plant)
-    assert (audit(plant.ledger).checked, audit(plant.ledger).wrong) == (3, 0)
+    assert (audit(plant.ledger).checked, audit(plant.ledger).wrong) == (4, 0)  # and a rejection
     plant.ledger.close()
 
     def copy(rows: list[tuple[int, str, bytes]]) -> list[tuple[int, bytes]]:
@@ -257,6 +273,8 @@ def test_the_signatures_read_model_has_one_row_per_decision(plant: Plant) -> Non
         models.close()
     card = str(plant.card("RESIN").id)
     assert rows == [
+        ("status_change", card, "RESIN", "R1", "A", D(4), QA, "Quinn", "approved",
+         "melt index", "UTC", True),
         ("adjustment", card, "RESIN", "R2", "A", D(-2), QA, "Quinn", "approved", "cleared",
          "UTC", True),
         ("disposition", card, "RESIN", "R1", "A", D(4), QA, "Quinn", "approved", "cleared",
