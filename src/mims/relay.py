@@ -30,8 +30,8 @@ import structlog
 from eventsourcing.persistence import Notification, Tracking
 from nats.js.api import StreamConfig
 
-from ledger.identity import IDENTITY_TOPIC_PREFIX
 from ledger.ids import event_id
+from ledger.private import is_private
 from ledger.writer import Ledger
 
 log = structlog.get_logger("mims.relay")
@@ -132,7 +132,7 @@ class Relay:
             return 0
         # Identity's events hold password hashes, key digests and TOTP seeds: they never
         # leave the event store (docs/identity.md). Their positions are passed over.
-        public = [n for n in page if not n.topic.startswith(IDENTITY_TOPIC_PREFIX)]
+        public = [n for n in page if not is_private(n.topic)]
         acks = await asyncio.gather(
             *(
                 js.publish(
