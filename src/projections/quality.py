@@ -460,44 +460,67 @@ _SIGNATURE = """e.signature.signer,
         e.signature.meaning, e.signature.reason, CAST(e.signature.signed_at AS TIMESTAMPTZ),
         coalesce(e.signature.time_zone, 'UTC'), nullif(e.signature.record_hash, ''),
         recorded_at"""
+
+
+def _signed_on_stock_card(
+    event: type,
+    *,
+    kind: str,
+    hold_id: str,
+    from_status: str,
+    to_status: str,
+    quantity: str,
+    why: str,
+) -> str:
+    """The signature row of a signed stock-card event (release, status change, disposition,
+    adjustment): the columns that differ by event are SQL expressions over ``e``."""
+    return f"""
+    INSERT INTO signatures
+    SELECT position, {kind}, CAST(stream AS VARCHAR), c.sku, e.location, e.lot, {hold_id},
+        {from_status}, {to_status}, {quantity}, {why}, {_SIGNATURE}
+    FROM events JOIN stock_cards c USING (stream)
+    WHERE topic = '{topic(event)}' AND e.signature IS NOT NULL
+    ON CONFLICT DO NOTHING
+    """
+
+
 quality.on(
     Stock.StatusChanged,
-    sql=f"""
-    INSERT INTO signatures
-    SELECT position,
-        CASE WHEN e.hold_id IS NOT NULL THEN '{K.RELEASE}'
+    sql=_signed_on_stock_card(
+        Stock.StatusChanged,
+        kind=f"""CASE WHEN e.hold_id IS NOT NULL THEN '{K.RELEASE}'
              WHEN starts_with(e.reason, '{USE_AS_IS}') THEN '{K.DISPOSITION}'
-             ELSE '{K.STATUS_CHANGE}' END,
-        CAST(stream AS VARCHAR), c.sku, e.location, e.lot, e.hold_id, e.from_status,
-        e.to_status, {q("quantity")}, e.reason, {_SIGNATURE}
-    FROM events JOIN stock_cards c USING (stream)
-    WHERE topic = '{topic(Stock.StatusChanged)}' AND e.signature IS NOT NULL
-    ON CONFLICT DO NOTHING
-    """,
+             ELSE '{K.STATUS_CHANGE}' END""",
+        hold_id="e.hold_id",
+        from_status="e.from_status",
+        to_status="e.to_status",
+        quantity=q("quantity"),
+        why="e.reason",
+    ),
 )
 quality.on(
     Stock.Disposed,
-    sql=f"""
-    INSERT INTO signatures
-    SELECT position, '{K.DISPOSITION}', CAST(stream AS VARCHAR), c.sku, e.location, e.lot, NULL,
-        e.status, NULL, {q("quantity")},
-        e.disposition || ' ' || e.target || ': ' || e.reason, {_SIGNATURE}
-    FROM events JOIN stock_cards c USING (stream)
-    WHERE topic = '{topic(Stock.Disposed)}' AND e.signature IS NOT NULL
-    ON CONFLICT DO NOTHING
-    """,
+    sql=_signed_on_stock_card(
+        Stock.Disposed,
+        kind=f"'{K.DISPOSITION}'",
+        hold_id="NULL",
+        from_status="e.status",
+        to_status="NULL",
+        quantity=q("quantity"),
+        why="e.disposition || ' ' || e.target || ': ' || e.reason",
+    ),
 )
 quality.on(
     Stock.Adjusted,
-    sql=f"""
-    INSERT INTO signatures
-    SELECT position, '{K.ADJUSTMENT}', CAST(stream AS VARCHAR), c.sku, e.location, e.lot, NULL,
-        e.status, NULL, {q("quantity_delta")},
-        e.reason_code || CASE WHEN e.note = '' THEN '' ELSE ': ' || e.note END, {_SIGNATURE}
-    FROM events JOIN stock_cards c USING (stream)
-    WHERE topic = '{topic(Stock.Adjusted)}' AND e.signature IS NOT NULL
-    ON CONFLICT DO NOTHING
-    """,
+    sql=_signed_on_stock_card(
+        Stock.Adjusted,
+        kind=f"'{K.ADJUSTMENT}'",
+        hold_id="NULL",
+        from_status="e.status",
+        to_status="NULL",
+        quantity=q("quantity_delta"),
+        why="e.reason_code || CASE WHEN e.note = '' THEN '' ELSE ': ' || e.note END",
+    ),
 )
 # A recall hold reaches lots anywhere: it has no location (only a reader of the whole
 # plant sees it), and names its item and lot when it holds a single lot.

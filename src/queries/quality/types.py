@@ -319,6 +319,20 @@ class ElectronicSignature:
         " false for signatures recorded before signatures were bound"
     )
 
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> ElectronicSignature:
+        """The last seven columns of a signed record: signer ... bound."""
+        signer, name, meaning, reason, signed_at, zone, bound = row
+        return cls(
+            signer=signer,
+            printed_name=name,
+            meaning=meaning,
+            reason=reason,
+            signed_at=signed_at,
+            time_zone=zone,
+            bound=bound,
+        )
+
 
 @strawberry.type(
     description="A signed move of stock to use: a hold's release, a status change to"
@@ -346,7 +360,7 @@ class SignedRelease:
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> SignedRelease:
         (position, item, location, lot, hold_id, from_status, to_status, quantity, why,
-         recorded_at, signer, name, meaning, reason, signed_at, zone, bound) = row  # fmt: skip
+         recorded_at) = row[:10]  # fmt: skip
         return cls(
             position=position,
             item=item,
@@ -358,15 +372,7 @@ class SignedRelease:
             quantity=quantity,
             move_reason=why,
             recorded_at=recorded_at,
-            signature=ElectronicSignature(
-                signer=signer,
-                printed_name=name,
-                meaning=meaning,
-                reason=reason,
-                signed_at=signed_at,
-                time_zone=zone,
-                bound=bound,
-            ),
+            signature=ElectronicSignature.from_row(row[10:]),
         )
 
 
@@ -405,8 +411,7 @@ class SignedDecision:
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> SignedDecision:
         (position, kind, record_id, item, location, lot, hold_id, from_status, to_status,
-         quantity, why, recorded_at, signer, name, meaning, reason, signed_at, zone,
-         bound) = row  # fmt: skip
+         quantity, why, recorded_at) = row[:12]  # fmt: skip
         return cls(
             position=position,
             kind=SignedDecisionKind(kind),
@@ -420,15 +425,7 @@ class SignedDecision:
             quantity=quantity,
             decided=why,
             recorded_at=recorded_at,
-            signature=ElectronicSignature(
-                signer=signer,
-                printed_name=name,
-                meaning=meaning,
-                reason=reason,
-                signed_at=signed_at,
-                time_zone=zone,
-                bound=bound,
-            ),
+            signature=ElectronicSignature.from_row(row[12:]),
         )
 
 
