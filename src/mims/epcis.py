@@ -15,6 +15,7 @@ caller holds the ``export`` permission for (`mims.permissions.EPCIS_PERMISSION`)
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -27,7 +28,7 @@ from eventsourcing.utils import get_topic
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from jsonschema import Draft7Validator
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 from referencing import Registry, Resource
 
 from commands.problems import problem_responses
@@ -41,6 +42,7 @@ ROOT_SCHEMA = "EPCIS-JSON-Schema-root.json"
 MEDIA_TYPE = "application/ld+json"
 PAGE = 5_000
 DEFAULT_URN_PREFIX = "urn:mims:plant"
+ISO_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
 def _topics() -> list[str]:
@@ -129,6 +131,42 @@ def schema_errors(doc: Any) -> list[str]:
     ]
 
 
+@cache
+def _fast_validator(*, formats: bool = False) -> Any | None:
+    """The same schema in jsonschema_rs (Rust, ~1,000 times faster here: ./scripts/bench
+    epcis), when it is installed; None otherwise. Like jsonschema (and GS1's tool) it does
+    not check ``format`` unless asked: GS1's own examples name a document ``_:document1``,
+    which is not a URI."""
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    resources = []
+    root = None
+    for path in sorted(SCHEMA_DIR.rglob("*.json")):
+        schema = json.loads(path.read_text())
+        resources.append((schema["$id"], schema))
+        if path.name == ROOT_SCHEMA:
+            root = schema
+    if root is None:
+        return None
+    return jsonschema_rs.Draft7Validator(
+        root, registry=jsonschema_rs.Registry(resources), validate_formats=formats
+    )
+
+
+def quick_schema_errors(doc: Any) -> list[str]:
+    """:func:`schema_errors` with jsonschema_rs when it is installed (a big export checks
+    in seconds instead of hours), else with jsonschema."""
+    fast = _fast_validator()
+    if fast is None:
+        return schema_errors(doc)
+    return [
+        f"{'/'.join(str(p) for p in error.instance_path) or '(document)'}: {error.message}"
+        for error in fast.iter_errors(doc)
+    ]
+
+
 # --- the route --------------------------------------------------------------------------
 
 
@@ -147,6 +185,15 @@ class EpcisQuery(BaseModel):
     site: Code | None = None
     lot: Code | None = None
     item: Code | None = None
+
+    @field_validator("start", "stop", mode="before")
+    @classmethod
+    def _iso(cls, value: object) -> object:
+        # pydantic reads a bare number as a Unix time: an ISO 8601 date-time is wanted.
+        if isinstance(value, str) and not ISO_DATE_TIME.match(value):
+            msg = "an ISO 8601 date-time with its offset, e.g. 2026-01-31T00:00:00Z"
+            raise ValueError(msg)
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:

@@ -50,7 +50,14 @@ from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.cli import app as cli_app
 from mims.demo import load_demo
-from mims.epcis import covered_commands, export, schema_errors, to_json
+from mims.epcis import (
+    _fast_validator,
+    covered_commands,
+    export,
+    quick_schema_errors,
+    schema_errors,
+    to_json,
+)
 from mims.server import create_app
 from projections.engine.view import ReadModels
 from projections.epcis import (
@@ -162,6 +169,17 @@ def test_gs1_examples_validate_and_a_broken_document_does_not() -> None:
     assert any("eventTimeZoneOffset" in e for e in errors)
 
 
+def test_the_quick_validator_finds_what_jsonschema_finds() -> None:
+    """`--validate` uses jsonschema_rs when it is installed: same verdicts as jsonschema."""
+    pytest.importorskip("jsonschema_rs")
+    for path in sorted(EXAMPLES.glob("*.json*")):
+        assert quick_schema_errors(json.loads(path.read_text())) == [], path.name
+    broken = json.loads((EXAMPLES / "Example_9.6.1-ObjectEvent.jsonld").read_text())
+    del broken["epcisBody"]["eventList"][0]["eventTimeZoneOffset"]
+    broken["epcisBody"]["eventList"][1]["action"] = "SHIP"
+    assert len(quick_schema_errors(broken)) == len(schema_errors(broken)) >= 2
+
+
 # --- a whole plant -----------------------------------------------------------------------------
 
 
@@ -194,6 +212,11 @@ def test_a_whole_plant_exports_valid_with_every_step_told_once(plant: Plant) -> 
     told = {cls.__qualname__ for cls in told_classes()} - REMEMBERED
     assert demo_told | shop_told == told
     events = demo + shop
+    # stricter than GS1's tool: every URI and date-time is well-formed too
+    strict = _fast_validator(formats=True)
+    if strict is not None:
+        for ledger in (plant.demo, plant.ledger):
+            assert list(strict.iter_errors(exported(ledger))) == []
     kinds = {(e["type"], e.get("action"), e.get("bizStep"), e.get("disposition")) for e in events}
     assert kinds >= {
         ("ObjectEvent", "OBSERVE", "receiving", "in_progress"),  # a receipt
@@ -414,6 +437,7 @@ def test_the_route_needs_the_export_permission_and_keeps_to_the_callers_sites(
     ("params", "says"),
     [
         ({"from": "yesterday"}, "from"),
+        ({"to": "0"}, "ISO 8601"),  # not a Unix time
         ({"from": "2026-01-02T00:00:00"}, "timezone"),
         ({"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"}, "after"),
         ({"lot": "NO SPACES"}, "lot"),

@@ -42,7 +42,7 @@ def epcis(
     from pydantic import ValidationError
 
     from ledger.writer import Ledger
-    from mims.epcis import EpcisQuery, export, schema_errors, to_json
+    from mims.epcis import EpcisQuery, export, quick_schema_errors, to_json
     from mims.settings import Settings
 
     try:
@@ -66,7 +66,7 @@ def epcis(
     say = (lambda text: print(text, file=sys.stderr)) if str(output) == "-" else print
     say(f"{events} EPCIS events written to {output}")
     if validate:
-        errors = schema_errors(orjson.loads(data))
+        errors = quick_schema_errors(orjson.loads(data))
         say(f"EPCIS 2.0 schema: {events} events, {len(errors)} schema errors")
         for error in errors[:20]:
             say(f"  {error}")
