@@ -9,9 +9,10 @@ each beside a baseline measured in the same run:
   notifications and nothing else (what any reader of the log pays).
 * ``lot_export_ms``: the export of one lot, beside the whole export: a lot's export reads
   the whole log too (the design's price, docs/architecture.md *EPCIS 2.0 exports*).
-* ``validate_events_per_s``: EPCIS events checked per second against GS1's schema with
-  ``jsonschema`` (what the tests and ``--validate`` use), and with ``jsonschema_rs`` when it
-  is installed (ratio to jsonschema).
+* ``validate_jsonschema_events_per_s``: EPCIS events (the first 2,000) checked per second
+  against GS1's schema with ``jsonschema`` (what the tests use), and
+  ``validate_jsonschema_rs_events_per_s`` with ``jsonschema_rs`` (what ``--validate`` uses
+  when it is installed), ratio to jsonschema.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from mims.epcis import _fast_validator, _pages, _topics, export, to_json, valida
 from projections.epcis import Filters
 
 BURST = 500
+SAMPLE = 2_000  # EPCIS events validated by each validator
 
 
 def _post(ledger: Ledger, receipts: int) -> None:
@@ -94,14 +96,17 @@ def main(argv: list[str]) -> None:
         report.add("export_epcis_events_per_s", events / whole_s, "events/s")
         report.add("export_bytes_per_event", len(data) / events, "bytes")
         report.add("lot_export_ms", lot_s * 1000, "ms", whole_s * 1000)
-        checked_s, errors = _timed(lambda: list(validator().iter_errors(doc)))
+        # jsonschema checks ~150 events/s here: both validators take the same sample
+        sample = {**doc, "epcisBody": {"eventList": doc["epcisBody"]["eventList"][:SAMPLE]}}
+        checked = len(sample["epcisBody"]["eventList"])
+        checked_s, errors = _timed(lambda: list(validator().iter_errors(sample)))
         assert errors == [], errors[:3]
-        report.add("validate_jsonschema_events_per_s", events / checked_s, "events/s")
-        fast = _jsonschema_rs(doc)
+        report.add("validate_jsonschema_events_per_s", checked / checked_s, "events/s")
+        fast = _jsonschema_rs(sample)
         if fast is not None:
             report.add(
-                "validate_jsonschema_rs_events_per_s", events / fast, "events/s",
-                events / checked_s,
+                "validate_jsonschema_rs_events_per_s", checked / fast, "events/s",
+                checked / checked_s,
             )  # fmt: skip
     finally:
         ledger.close()

@@ -339,7 +339,7 @@ def test_trace_forward_and_the_transformation_events_tell_the_same_genealogy(
 
 
 @pytest.mark.slow
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=OPS, seed=st.integers(0, 10_000))
 def test_random_flows_and_histories_export_valid(
     ops: list[tuple[str, int, int]], seed: int
