@@ -35,7 +35,14 @@ from commands.problems import problem_responses
 from ledger.commands import Code
 from ledger.private import is_private
 from ledger.writer import Ledger
-from projections.epcis import EpcisBuilder, Filters, covering_topics, document, told_classes
+from projections.epcis import (
+    EpcisBuilder,
+    Filters,
+    covering_topics,
+    document,
+    telling_only_topics,
+    told_classes,
+)
 
 SCHEMA_DIR = Path(__file__).parent / "standards" / "epcis-2.0"
 ROOT_SCHEMA = "EPCIS-JSON-Schema-root.json"
@@ -75,8 +82,15 @@ def epcis_events(
     """The EPCIS events of the whole log, in log order, that ``filters`` keep."""
     builder = EpcisBuilder(urn_prefix, covered_commands(ledger))
     decode = ledger.app.mapper.to_domain_event
+    # A lot's export skips, undecoded, the events that only tell and do not name it (a
+    # lot code is ASCII and stored as is in the event's JSON; a longer code containing it
+    # is decoded, then filtered).
+    needle = filters.lot.encode() if filters.lot else None
+    skippable = telling_only_topics() if needle else frozenset()
     for page in _pages(ledger, _topics()):
         for notification in page:
+            if notification.topic in skippable and needle not in notification.state:
+                continue
             told = builder.feed(decode(notification))
             if told is not None and filters.keep(told):
                 yield told.event

@@ -183,6 +183,10 @@ class EpcisBuilder:
         self.purchase: dict[UUID, _Order] = {}
         self.sales: dict[UUID, _Order] = {}
         self.work: dict[UUID, _Order] = {}
+        # names already made (a lot or a place is named in many events); cleared when
+        # master data is registered, which may give a key to what had none
+        self._classes: dict[tuple[str, str], str] = {}
+        self._places: dict[str, str] = {}
 
     # --- names -----------------------------------------------------------------------
 
@@ -198,6 +202,12 @@ class EpcisBuilder:
     def epc_class(self, sku: str, lot: str) -> str:
         """LGTIN (GS1 Digital Link, AI 01 + 10) for a lot of an item with a GTIN, the
         GTIN alone for untracked stock, else the private URN."""
+        named = self._classes.get((sku, lot))
+        if named is None:
+            named = self._classes[sku, lot] = self._epc_class(sku, lot)
+        return named
+
+    def _epc_class(self, sku: str, lot: str) -> str:
         gtin = self._item(sku).gtin
         if gtin:
             base = f"{DIGITAL_LINK}/01/{gtin}"
@@ -214,6 +224,12 @@ class EpcisBuilder:
     def place(self, code: str) -> str:
         """SGLN in GS1 Digital Link form: the location's own GLN, or its site's GLN with
         the location code as extension (AI 254); else the private URN."""
+        named = self._places.get(code)
+        if named is None:
+            named = self._places[code] = self._place(code)
+        return named
+
+    def _place(self, code: str) -> str:
         where = self.places.get(code)
         if where is not None and where.gln:
             return f"{DIGITAL_LINK}/414/{where.gln}"
@@ -305,9 +321,11 @@ class EpcisBuilder:
     # master data and orders: remembered, never exported
     def _item_registered(self, e: Item.Registered) -> None:
         self.items[e.sku] = _Item(e.sku, e.unit_of_measure, e.tracking, e.gtin)
+        self._classes.clear()
 
     def _location_registered(self, e: Location.Registered) -> None:
         self.places[e.code] = _Place(e.code, e.site, e.gln)
+        self._places.clear()
 
     def _card_opened(self, e: Stock.Opened) -> None:
         self.cards[e.originator_id] = e.sku
@@ -634,6 +652,24 @@ _HANDLERS: dict[type, Any] = {
     Stock.Counted: EpcisBuilder._counted,
     Stock.Adjusted: EpcisBuilder._adjusted,
 }
+
+
+# What the builder remembers: every other event it reads only tells, so a reader looking
+# for one lot may skip those that do not name it without decoding them.
+REMEMBERING = (
+    Item.Registered,
+    Location.Registered,
+    Stock.Opened,
+    PurchaseOrder.Created,
+    SalesOrder.Created,
+    WorkOrder.Created,
+    WorkOrder.MaterialIssued,
+    WorkOrder.MaterialReturned,
+)
+
+
+def telling_only_topics() -> frozenset[str]:
+    return frozenset(get_topic(cls) for cls in _HANDLERS if cls not in REMEMBERING)
 
 
 def told_classes() -> tuple[type, ...]:

@@ -384,6 +384,9 @@ def test_the_route_answers_a_lots_whole_story(plant: Plant) -> None:
         named = [q["epcClass"] for k in ("quantityList", "inputQuantityList",
                                          "outputQuantityList") for q in e.get(k, [])]  # fmt: skip
         assert mine in named, e
+    # all of it: the events of the whole export that name the lot
+    whole = events_of(exported(plant.ledger))
+    assert events == [e for e in whole if f'"{mine}"' in json.dumps(e)]
     # receipt, inspection, consumption into orders, count, move, cost center, output lineage
     assert {e["type"] for e in events} == {"ObjectEvent", "TransformationEvent"}
     assert len(events) >= 8
