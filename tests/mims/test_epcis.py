@@ -276,6 +276,43 @@ def test_quantities_keep_every_decimal(plant: Plant) -> None:
     assert schema_errors(orjson.loads(raw)) == []
 
 
+def test_every_store_exports_the_same_story(store_url: str) -> None:
+    """In memory, SQLite and PostgreSQL: the same steps tell the same events (but their
+    times), the whole export and a lot's, which searches the stored JSON for the lot."""
+    ledger = Ledger(store_env(store_url), WriterSettings(batch_wait=0))
+    try:
+        shop = Shop(ledger)
+        for sku in ("RAW", "PART"):
+            shop.plant.item(sku, tracking="lot", precision=0, unit_of_measure="ea")
+        shop.bom("PART", ("RAW", "2", "none"))
+        shop.receive("RAW", "R1", 50, heat="H1", supplier="S1")
+        shop.receive("RAW", "R2", 50, heat="H2", supplier="S1")
+        shop.make("PART", 5, "P1", [("RAW", "R1", 6), ("RAW", "R2", 4)])
+        shop.run(MoveStock(sku="PART", from_location="A", to_location="B", lot="P1",
+                           quantity=D(2)))  # fmt: skip
+        whole = exported(ledger)
+        assert schema_errors(whole) == []
+        lot = events_of(exported(ledger, item="RAW", lot="R2"))
+    finally:
+        ledger.close()
+
+    def story(events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        return [(e["type"], e.get("bizStep"), json.dumps({k: v for k, v in e.items()
+                 if k not in ("eventID", "eventTime", "recordTime")}, sort_keys=True))
+                for e in events]  # fmt: skip
+
+    assert [kind[:2] for kind in story(events_of(whole))] == [
+        ("ObjectEvent", "receiving"),
+        ("ObjectEvent", "receiving"),
+        ("TransformationEvent", None),
+        ("TransformationEvent", None),
+        ("TransformationEvent", "commissioning"),
+        ("ObjectEvent", "storing"),
+    ]
+    assert story(lot) == [s for s in story(events_of(whole)) if ":lot:R2" in s[2]]
+    assert len(lot) == 3
+
+
 # --- genealogy -------------------------------------------------------------------------------
 
 
