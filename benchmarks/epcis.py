@@ -83,7 +83,10 @@ def main(argv: list[str]) -> None:
 
         def decode() -> int:
             return sum(
-                1 for page in _pages(ledger, _topics()) for n in page if mapper.to_domain_event(n)
+                1
+                for page in _pages(ledger, _topics(), log)
+                for n in page
+                if mapper.to_domain_event(n)
             )
 
         decoded_s, read = _timed(decode)

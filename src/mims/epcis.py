@@ -56,38 +56,40 @@ def _topics() -> list[str]:
     return sorted(t for t in (get_topic(cls) for cls in told_classes()) if not is_private(t))
 
 
-def _pages(ledger: Ledger, topics: list[str]) -> Iterator[Sequence[Any]]:
+def _pages(ledger: Ledger, topics: list[str], stop: int) -> Iterator[Sequence[Any]]:
     recorder = ledger.app.recorder
     start = 1
-    while True:
-        page = recorder.select_notifications(start=start, limit=PAGE, topics=topics)
+    while start <= stop:
+        page = recorder.select_notifications(start=start, limit=PAGE, stop=stop, topics=topics)
         if not page:
             return
         yield page
         start = page[-1].id + 1
 
 
-def covered_commands(ledger: Ledger) -> frozenset[str]:
+def covered_commands(ledger: Ledger, stop: int | None = None) -> frozenset[str]:
     """Command ids whose order events tell their stock movements (first pass: only those
-    topics, only their ``meta.command_id`` parsed)."""
+    topics, only their ``meta.command_id`` parsed), up to position ``stop``."""
     found: set[str] = set()
-    for page in _pages(ledger, sorted(covering_topics())):
+    last = ledger.max_position() if stop is None else stop
+    for page in _pages(ledger, sorted(covering_topics()), last):
         found.update(orjson.loads(n.state)["meta"]["command_id"] for n in page)
     return frozenset(found)
 
 
 def epcis_events(
-    ledger: Ledger, filters: Filters, *, urn_prefix: str = DEFAULT_URN_PREFIX
+    ledger: Ledger, filters: Filters, *, stop: int, urn_prefix: str = DEFAULT_URN_PREFIX
 ) -> Iterator[dict[str, Any]]:
-    """The EPCIS events of the whole log, in log order, that ``filters`` keep."""
-    builder = EpcisBuilder(urn_prefix, covered_commands(ledger))
+    """The EPCIS events of the log up to position ``stop``, in log order, that ``filters``
+    keep. Both passes stop there: a command saved meanwhile is in neither."""
+    builder = EpcisBuilder(urn_prefix, covered_commands(ledger, stop))
     decode = ledger.app.mapper.to_domain_event
     # A lot's export skips, undecoded, the events that only tell and do not name it (a
     # lot code is ASCII and stored as is in the event's JSON; a longer code containing it
     # is decoded, then filtered).
     needle = filters.lot.encode() if filters.lot else None
     skippable = telling_only_topics() if needle else frozenset()
-    for page in _pages(ledger, _topics()):
+    for page in _pages(ledger, _topics(), stop):
         for notification in page:
             if notification.topic in skippable and needle not in notification.state:
                 continue
@@ -102,8 +104,11 @@ def export(
     *,
     urn_prefix: str = DEFAULT_URN_PREFIX,
     now: datetime | None = None,
+    stop: int | None = None,
 ) -> dict[str, Any]:
-    events = epcis_events(ledger, filters, urn_prefix=urn_prefix)
+    """The document of the log as it is now (or up to position ``stop``)."""
+    last = ledger.max_position() if stop is None else stop
+    events = epcis_events(ledger, filters, stop=last, urn_prefix=urn_prefix)
     return document(events, created=now or datetime.now(UTC))
 
 
@@ -246,7 +251,9 @@ def epcis_router(
     )
     def epcis(request: Request, query: Annotated[EpcisQuery, Query()]) -> Response:
         ledger: Ledger = request.app.state.ledger
-        doc = export(ledger, query.filters(scope_of(request)), urn_prefix=urn_prefix())
-        return Response(to_json(doc), media_type=MEDIA_TYPE)
+        stop = ledger.max_position()
+        doc = export(ledger, query.filters(scope_of(request)), urn_prefix=urn_prefix(), stop=stop)
+        # the log position the document tells up to, as commands answer theirs
+        return Response(to_json(doc), media_type=MEDIA_TYPE, headers={"X-Mims-Position": str(stop)})
 
     return router

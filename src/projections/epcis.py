@@ -1,7 +1,7 @@
 """EPCIS 2.0 events from the ledger's events, for traceability partners and regulators.
 
-Pure: the caller reads the event log in order and feeds each decoded event with its
-position; :class:`EpcisBuilder` keeps what later events need (items, locations, orders,
+Pure: the caller reads the event log in order and feeds each decoded event;
+:class:`EpcisBuilder` keeps what later events need (items, locations, orders,
 what each work order consumed) and answers the EPCIS events of each ledger event, as
 plain JSON-ready dicts (quantities stay ``Decimal``). No read model is involved, so an
 export is always what the event store says.

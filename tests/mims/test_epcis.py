@@ -413,6 +413,7 @@ def test_the_route_answers_a_lots_whole_story(plant: Plant) -> None:
     answer = plant.client.get("/v1/epcis/events", params={"lot": "r1", "item": "L0"})
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "application/ld+json"
+    assert int(answer.headers["X-Mims-Position"]) == plant.ledger.max_position()
     doc = answer.json()
     assert schema_errors(doc) == []
     events = events_of(doc)
