@@ -82,3 +82,16 @@ def test_bench_abuse_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> N
     assert figures["flood_refused_share"]["value"] > 0  # the limit held the flood back
     assert figures["quiet_refused_share"]["value"] == 0
     assert all(x["bench"] == "abuse" for x in lines)
+
+
+@pytest.mark.slow
+def test_bench_epcis_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import epcis
+
+    epcis.main(["--quick"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    figures = {x["figure"]: x for x in lines}
+    assert figures["export_ledger_events_per_s"]["baseline"] > 0
+    assert figures["lot_export_ms"]["baseline"] > 0
+    assert figures["validate_jsonschema_events_per_s"]["value"] > 0
+    assert all(x["bench"] == "epcis" for x in lines)

@@ -30,6 +30,8 @@ DATA_FILES = [
     "mims/api_docs/static/swagger-ui/swagger-ui-bundle.js",
     "mims/api_docs/static/graphiql/graphiql.min.js",
     "mims/api_docs/static/graphiql.html",
+    "mims/standards/epcis-2.0/EPCIS-JSON-Schema-root.json",  # `mims export epcis --validate`
+    "mims/standards/epcis-2.0/NOTICE",
 ]
 
 
@@ -100,6 +102,10 @@ def test_the_wheel_installed_without_extras_runs_the_cli_and_the_server(tmp_path
     problem = (EXAMPLES / "eoq.problem.json").read_text()
     planned = _run([mims, "plan", "eoq"], stdin=problem, env=env, cwd=work)
     assert json.loads(planned.stdout) == json.loads((EXAMPLES / "eoq.result.json").read_text())
+    # GS1's schema comes with the wheel: an export validates where MIMS is installed.
+    exported = _run([mims, "export", "epcis", "--output", str(work / "epcis.json"),
+                     "--validate"], env=env, cwd=work)  # fmt: skip
+    assert "0 schema errors" in exported.stdout
 
     port = _free_port()
     log = (tmp_path / "serve.log").open("w")

@@ -26,6 +26,7 @@ from ledger.identity.accounts import Account, account_id
 from ledger.identity.commands import GrantInput, GrantRole, IssueApiKey, RegisterUser
 from ledger.identity.roles import Role
 from ledger.master_data.commands import PlanningParametersInput, RegisterItem, RegisterLocation
+from ledger.master_data.gs1 import check_digit
 from ledger.orders.commands import (
     AllocateSalesOrder,
     ConfirmPurchaseOrder,
@@ -90,6 +91,17 @@ _NAMES: dict[ItemKind, tuple[str, list[str], list[str]]] = {
 ITEMS_PER_KIND = 24
 SERIAL_SLOT = 5  # every sixth finished good is serial-tracked
 INSPECTED_EVERY = 5  # one raw material in five needs incoming inspection
+# GS1 keys under GS1's example company prefix 9506000: the site has a GLN, and every
+# other finished good and raw material a GTIN (what EPCIS exports name by GS1 keys).
+GS1_PREFIX = "9506000"
+SITE_GLN = "9506000000008"
+
+
+def demo_gtin(number: int) -> str:
+    body = f"{GS1_PREFIX}{number:05d}"
+    return body + str(check_digit(body))
+
+
 _UNITS = {
     ItemKind.RAW_MATERIAL: ("kg", 3),
     ItemKind.COMPONENT: ("ea", 0),
@@ -107,7 +119,7 @@ def locations() -> list[RegisterLocation]:
         LocationLevel.ZONE,
         LocationLevel.BIN,
     )
-    out = [RegisterLocation(code=SITE, name="Main plant", level=site)]
+    out = [RegisterLocation(code=SITE, name="Main plant", level=site, gln=SITE_GLN)]
 
     def add(code: str, name: str, level: LocationLevel, kind: LocationKind, parent: str) -> None:
         out.append(RegisterLocation(code=code, name=name, level=level, kind=kind, parent=parent))
@@ -137,7 +149,7 @@ def locations() -> list[RegisterLocation]:
 
 
 def items(rng: random.Random) -> list[RegisterItem]:
-    out = []
+    out: list[RegisterItem] = []
     for kind, (prefix, nouns, variants) in _NAMES.items():
         unit, precision = _UNITS[kind]
         for n in range(ITEMS_PER_KIND):
@@ -153,6 +165,9 @@ def items(rng: random.Random) -> list[RegisterItem]:
                 else CostingMethod.FIFO
             )
             cost = Decimal(rng.randint(50, 50_000)) / 100
+            keyed = kind in (ItemKind.FINISHED_GOOD, ItemKind.RAW_MATERIAL) and (
+                n % 2 == 0 or serial
+            )
             out.append(
                 RegisterItem(
                     sku=f"{prefix}-{n + 1:03d}",
@@ -171,6 +186,7 @@ def items(rng: random.Random) -> list[RegisterItem]:
                         else None
                     ),
                     inspection_required=kind is ItemKind.RAW_MATERIAL and n % INSPECTED_EVERY == 0,
+                    gtin=demo_gtin(len(out) + 1) if keyed else None,
                     planning=PlanningParametersInput(
                         lead_time_days=rng.choice([3, 5, 10, 15, 20]),
                         safety_stock=Decimal(rng.choice([0, 10, 20, 50])),

@@ -122,3 +122,23 @@ def check_admin(request: Request) -> None:
         raise forbidden(f"{key[0]} {key[1]} is mapped to no permission")
     if not allowed(principal, permission, None):
         raise forbidden(f"{principal.actor} may not {permission} (a plant-wide grant is needed)")
+
+
+# GET /v1/epcis/events: an export, narrowed to the places of the caller's grants.
+EPCIS_PERMISSION = P.EXPORT
+
+
+def check_epcis(request: Request) -> None:
+    """The EPCIS route's dependency: the principal may export somewhere, else 403."""
+    principal = request.scope.get("state", {}).get("principal")
+    if not isinstance(principal, Principal) or not may_read_somewhere(principal, EPCIS_PERMISSION):
+        raise forbidden(f"not permitted: {EPCIS_PERMISSION}")
+
+
+def epcis_places(request: Request) -> frozenset[tuple[str, str]] | None:
+    """The (site, location prefix) pairs the caller may export (None: everywhere)."""
+    principal = request.scope.get("state", {}).get("principal")
+    if not isinstance(principal, Principal):
+        return frozenset()
+    scope = readable_scope(principal, EPCIS_PERMISSION)
+    return None if scope is None else scope.places

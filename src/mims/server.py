@@ -28,10 +28,11 @@ from mims.admin import router as admin_router
 from mims.api_docs import document_graphql, graphiql_page, install_api_docs
 from mims.audit import run_anchor_job
 from mims.dashboards import install_dashboards
+from mims.epcis import epcis_router
 from mims.health import install_health, sample_every
 from mims.jobs import run_expiry_job
 from mims.metrics import Metrics
-from mims.permissions import graphql_access
+from mims.permissions import check_epcis, epcis_places, graphql_access
 from mims.relay import Relay
 from mims.settings import Settings
 from planning.errors import PlanningError
@@ -264,6 +265,7 @@ def create_app(  # noqa: PLR0915 - the composition root: one statement per part
         tags=["queries"],
     )
     app.include_router(admin_router)
+    app.include_router(epcis_router(epcis_places, check_epcis, lambda: settings.epcis_urn_prefix))
     install_dashboards(app)
     install_read_side_problems(app)
     install_api_docs(app)

@@ -90,6 +90,13 @@ class Settings(BaseSettings):
         default=Path("var/anchors.jsonl"),
         description="Append-only file of chain heads; keep a copy off the database's machine",
     )
+    epcis_urn_prefix: str = Field(
+        default="urn:mims:plant",
+        pattern=r"^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}(:[A-Za-z0-9._~-]+)+$",
+        description="EPCIS exports name what has no GS1 key (an item without a GTIN, a"
+        " location without a GLN, parties, orders) under this URN: urn:mims:plant ->"
+        " urn:mims:plant:item:SKU:lot:LOT",
+    )
     ready_max_lag: int = Field(
         default=10_000,
         ge=0,

@@ -17,27 +17,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.errors import LedgerError
 from ledger.orders.aggregates import SalesOrder
-from ledger.orders.commands import (
-    CreateSalesOrder,
-    OrderLineInput,
-    ReturnSalesOrder,
-    ShipmentLineInput,
-    ShipSalesOrder,
-)
 from ledger.production.commands import (
-    CloseWorkOrder,
     CreateWorkOrder,
     IssueToWorkOrder,
     ReceiveWorkOrderOutput,
     ReleaseWorkOrder,
-    ReturnFromWorkOrder,
 )
 from ledger.production.work_order import WorkOrder
-from ledger.quality.commands import DisposeStock, MergeLots, SplitLot
 from ledger.stock.card import Stock
-from ledger.stock.commands import AdjustStock, ChangeStockStatus, ScrapStock
 from ledger.store import store_env
 from ledger.values import IssueTarget
 from ledger.writer import Ledger, WriterSettings
@@ -45,19 +33,13 @@ from projections import quality_trace as g
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
 from projections.quality import FLOWS
-from tests.support.genealogy import LEVELS, TODAY, Shop, ten_levels
+from tests.support.genealogy import LEVELS, OPS, TODAY, Shop, play, stored_events, ten_levels
 
 D = Decimal
 Lot = tuple[str, str]
 
 
 # --- the oracle: the ledger's events, folded in plain Python ------------------------------
-
-
-def stored_events(ledger: Ledger) -> list[Any]:
-    app = ledger.app
-    notifications = app.recorder.select_notifications(start=1, limit=1_000_000)
-    return [app.mapper.to_domain_event(n) for n in notifications]
 
 
 def genealogy_of(events: list[Any]) -> dict[Lot, set[Lot]]:
@@ -380,109 +362,6 @@ def assert_balances(ledger: Ledger, items: list[str], page_size: int) -> None:
         assert inflow == outflow + on_hand[item, lot], (item, lot, oracle)
         assert difference == 0, (item, lot)
     assert seen == set(expected) | {lot for lot, q in on_hand.items() if q}
-
-
-# --- random flows ----------------------------------------------------------------------------
-
-OPS = st.lists(
-    st.tuples(
-        st.sampled_from(
-            ["receive", "part", "assembly", "split", "merge", "ship", "return", "scrap",
-             "adjust", "unissue"]
-        ),
-        st.integers(0, 1000),
-        st.integers(1, 30),
-    ),
-    min_size=4,
-    max_size=30,
-)  # fmt: skip
-
-
-def play(shop: Shop, ops: list[tuple[str, int, int]]) -> None:
-    """Each step picks what exists (a lot with stock, an order shipped); a step the
-    ledger refuses changes nothing, which is part of what is tested."""
-    for n, (kind, pick, size) in enumerate(ops, start=1):
-
-        def one(sku: str, pick: int = pick) -> tuple[str, Decimal] | None:
-            lots = list(shop.available(sku).items())
-            return lots[pick % len(lots)] if lots else None
-
-        try:
-            if kind == "receive":
-                shop.receive("RAW", f"R{n}", 10 + size * 3, heat=f"H{pick % 4}",
-                             supplier=f"S{pick % 3}")  # fmt: skip
-            elif kind == "part":  # RAW backflushed first to expire first
-                shop.make("PART", 1 + size % 8, f"P{n}")
-            elif kind == "assembly" and (part := one("PART")) is not None:
-                q = min(int(part[1]), 1 + size % 4)
-                shop.make("ASSY", q, f"A{n}", [("PART", part[0], q)])
-            elif kind == "split":
-                sku = ["RAW", "PART", "ASSY"][pick % 3]
-                if (lot := one(sku)) is not None and lot[1] > 1:
-                    shop.run(SplitLot(sku=sku, location="A", lot=lot[0], new_lot=f"S{n}",
-                                        quantity=D(1 + size % int(lot[1] - 1))))  # fmt: skip
-            elif kind == "merge":
-                sku = ["RAW", "PART", "ASSY"][pick % 3]
-                lots = list(shop.available(sku))
-                if len(lots) >= 2:
-                    two = [lots[pick % len(lots)], lots[(pick + 1) % len(lots)]]
-                    shop.run(MergeLots(sku=sku, location="A", lots=two, new_lot=f"M{n}"))
-            elif kind == "ship" and (lot := one("ASSY")) is not None:
-                number = f"SO-{n}"
-                q = D(min(int(lot[1]), size))
-                shop.run(CreateSalesOrder(number=number, customer=f"C{pick % 2}", lines=[
-                    OrderLineInput(line=1, sku="ASSY", quantity=q, due_date=TODAY)]))  # fmt: skip
-                shop.run(ShipSalesOrder(number=number, shipment=f"SH-{n}",
-                                          lines=[ShipmentLineInput(line=1, quantity=q)]))  # fmt: skip
-            elif kind == "return":
-                shipped = [e for e in stored_events(shop.ledger)
-                           if isinstance(e, SalesOrder.Shipped) and e.lot]  # fmt: skip
-                if shipped:
-                    e = shipped[pick % len(shipped)]
-                    number = next(
-                        x.number for x in stored_events(shop.ledger)
-                        if isinstance(x, SalesOrder.Created) and x.originator_id == e.originator_id
-                    )  # fmt: skip
-                    shop.run(ReturnSalesOrder(number=number, line=1, location="A",
-                                                quantity=D(1), lot=e.lot, reason="faulty"))  # fmt: skip
-            elif kind == "scrap":
-                sku = ["RAW", "PART", "ASSY"][pick % 3]
-                if (lot := one(sku)) is not None and size % 3 == 0:  # in one step
-                    shop.run(ScrapStock(sku=sku, location="A", lot=lot[0],
-                                          quantity=D(1 + size % int(lot[1])),
-                                          reason_code="DAMAGED"))  # fmt: skip
-                elif lot is not None:
-                    q = D(1 + size % int(lot[1]))
-                    shop.run(ChangeStockStatus(sku=sku, location="A", quantity=q, lot=lot[0],
-                                                 from_status="available", to_status="rejected",
-                                                 reason="damaged", signature=shop.sign()))  # fmt: skip
-                    shop.run(DisposeStock(sku=sku, location="A", lot=lot[0], quantity=q,
-                                            disposition="scrap" if pick % 2 else
-                                            "return_to_supplier" if sku == "RAW" else "scrap",
-                                            reason="damaged", signature=shop.sign()))  # fmt: skip
-            elif kind == "adjust":
-                sku = ["RAW", "PART", "ASSY"][pick % 3]
-                if (lot := one(sku)) is not None:
-                    delta = D(-1 if pick % 2 else 1)
-                    shop.run(AdjustStock(sku=sku, location="A", quantity_delta=delta,
-                                           lot=lot[0], reason_code="COUNT",
-                                           signature=shop.sign()))  # fmt: skip
-            elif kind == "unissue" and (part := one("PART")) is not None and part[1] >= 2:
-                # An assembly order issued two, returned one before receiving its output.
-                shop.orders += 1
-                number = f"WO-{shop.orders}"
-                shop.run(CreateWorkOrder(number=number, item="ASSY", quantity=D(1),
-                                           due_date=TODAY, output_location="A",
-                                           supply_location="A"))  # fmt: skip
-                shop.run(ReleaseWorkOrder(number=number))
-                shop.run(IssueToWorkOrder(number=number, component="PART", location="A",
-                                            quantity=D(2), lot=part[0]))  # fmt: skip
-                shop.run(ReturnFromWorkOrder(number=number, component="PART", location="A",
-                                               quantity=D(1), lot=part[0]))  # fmt: skip
-                shop.run(ReceiveWorkOrderOutput(number=number, quantity=D(1), lot=f"A{n}"))
-                shop.run(CloseWorkOrder(number=number))
-        except LedgerError:
-            pass
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ from ledger.commands import (
     NonNegativeQuantity,
     Text,
 )
+from ledger.master_data.gs1 import Gln, Gtin
 from ledger.values import (
     CostingMethod,
     ItemKind,
@@ -53,6 +54,7 @@ class RegisterItem(Command):
     shelf_life_days: Annotated[int, Field(ge=1, le=36500)] | None = None
     inspection_required: bool = False
     planning: PlanningParametersInput = PlanningParametersInput()
+    gtin: Gtin | None = None
 
 
 class ChangePlanningParameters(Command):
@@ -78,6 +80,7 @@ class RegisterLocation(Command):
     level: LocationLevel
     kind: LocationKind = LocationKind.STORAGE
     parent: Code | None = None
+    gln: Gln | None = None
 
 
 class BlockLocation(Command):

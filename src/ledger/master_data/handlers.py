@@ -47,6 +47,7 @@ def register_item(uow: UnitOfWork, cmd: RegisterItem) -> dict[str, str]:
         shelf_life_days=cmd.shelf_life_days,
         inspection_required=cmd.inspection_required,
         planning=_planning(cmd.planning),
+        gtin=cmd.gtin,
     )
     uow.add(item)
     uow.add(Stock.open(id=stock_id(cmd.sku), meta=meta, item=item))
@@ -83,6 +84,7 @@ def register_location(uow: UnitOfWork, cmd: RegisterLocation) -> dict[str, str]:
         level=cmd.level,
         kind=cmd.kind,
         parent=parent,
+        gln=cmd.gln,
     )
     uow.add(location)
     return {"code": cmd.code, "site": location.site}

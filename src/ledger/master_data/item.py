@@ -50,8 +50,14 @@ class Item(LedgerAggregate, stored_as="ledger.item"):
         planning: PlanningParameters
         specification: tuple[Characteristic, ...]
         independent_release: bool
+        gtin: str | None
 
     class Registered(LedgerAggregate.Created):
+        """Version 2 adds ``gtin``, the item's GS1 trade item number as 14 digits (None
+        when it has none, and in a version 1 event)."""
+
+        class_version = 2
+
         sku: str
         description: str
         kind: ItemKind
@@ -63,6 +69,11 @@ class Item(LedgerAggregate, stored_as="ledger.item"):
         shelf_life_days: int | None
         inspection_required: bool
         planning: PlanningParameters
+        gtin: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["gtin"] = None
 
         def apply(self, aggregate: Item) -> None:
             aggregate.sku = self.sku
@@ -76,6 +87,7 @@ class Item(LedgerAggregate, stored_as="ledger.item"):
             aggregate.shelf_life_days = self.shelf_life_days
             aggregate.inspection_required = self.inspection_required
             aggregate.planning = self.planning
+            aggregate.gtin = self.gtin
             aggregate.specification = ()
             aggregate.independent_release = False
 
@@ -120,6 +132,7 @@ class Item(LedgerAggregate, stored_as="ledger.item"):
         shelf_life_days: int | None,
         inspection_required: bool,
         planning: PlanningParameters,
+        gtin: str | None = None,
     ) -> Self:
         if not 0 <= precision <= MAX_PRECISION:
             raise InvalidMasterData(
@@ -147,6 +160,7 @@ class Item(LedgerAggregate, stored_as="ledger.item"):
             shelf_life_days=shelf_life_days,
             inspection_required=inspection_required,
             planning=planning,
+            gtin=gtin,
         )
 
     def change_planning_parameters(

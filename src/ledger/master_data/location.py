@@ -20,14 +20,25 @@ class Location(LedgerAggregate, stored_as="ledger.location"):
         site: str
         blocked: bool
         blocked_reason: str
+        gln: str | None
 
     class Registered(LedgerAggregate.Created):
+        """Version 2 adds ``gln``, the location's GS1 Global Location Number (None when it
+        has none, and in a version 1 event)."""
+
+        class_version = 2
+
         code: str
         name: str
         level: LocationLevel
         kind: LocationKind
         parent: str | None
         site: str
+        gln: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["gln"] = None
 
         def apply(self, aggregate: Location) -> None:
             aggregate.code = self.code
@@ -36,6 +47,7 @@ class Location(LedgerAggregate, stored_as="ledger.location"):
             aggregate.kind = self.kind
             aggregate.parent = self.parent
             aggregate.site = self.site
+            aggregate.gln = self.gln
             aggregate.blocked = False
             aggregate.blocked_reason = ""
 
@@ -64,6 +76,7 @@ class Location(LedgerAggregate, stored_as="ledger.location"):
         level: LocationLevel,
         kind: LocationKind,
         parent: Location | None,
+        gln: str | None = None,
     ) -> Self:
         expected = PARENT_LEVEL[level]
         if expected is None and parent is not None:
@@ -86,6 +99,7 @@ class Location(LedgerAggregate, stored_as="ledger.location"):
             kind=kind,
             parent=parent.code if parent else None,
             site=parent.site if parent else code,
+            gln=gln,
         )
 
     @property

@@ -22,6 +22,7 @@ app = typer.Typer(
             "Audit the read models against the ledger, and the ledger against its hash chain.",
         ),
         demo=Lazy("mims.cli.demo", "app", "The demo plant."),
+        export=Lazy("mims.cli.export", "app", "Export the ledger for other systems."),
         keys=Lazy("mims.cli.keys", "app", "API keys for devices and integrations."),
         load=Lazy(
             "mims.cli.load",
