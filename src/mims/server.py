@@ -35,7 +35,7 @@ from mims.metrics import Metrics
 from mims.permissions import graphql_access
 from mims.relay import Relay
 from mims.settings import Settings
-from mims.webhooks import WebhookDispatcher
+from mims.webhooks import WebhookDispatcher, WebhookLogReader
 from planning.errors import PlanningError
 from planning.preview import preview_mrp
 from projections.engine.runner import ProjectionRunner
@@ -103,7 +103,7 @@ async def run_webhooks(
         log.exception("webhooks are not delivered: the delivery log could not be opened")
         yield None
         return
-    state.webhooks = dispatcher
+    state.webhooks = WebhookLogReader(dispatcher)
     task = None
     stop = asyncio.Event()
     if settings.webhooks_enabled:

@@ -53,6 +53,7 @@ from ledger.webhooks.subscription import WebhookSubscription, webhook_id
 from ledger.webhooks.targets import TargetPolicy, WebhookTargetRefused, check_target
 from ledger.writer import Ledger
 from mims.webhook_log import Attempt, DeliveryLog, delivery_log_for
+from queries.webhooks import WebhookDelivery, WebhookSubscriptionInfo
 
 log = structlog.get_logger("mims.webhooks")
 
@@ -98,6 +99,7 @@ class Subscribed:
     batch_max: int
     start: int | None  # the first position of the current generation (None: from_time)
     start_time: datetime | None = None
+    description: str = ""
     generation: int = 0
     active: bool = True
     deleted: bool = False
@@ -180,6 +182,7 @@ class WebhookDispatcher:
         self._client: httpx.AsyncClient | None = None
         self._stop: asyncio.Event | None = None
         self.running = False
+        self._refreshing = asyncio.Lock()
 
     # --- waking ------------------------------------------------------------------------
 
@@ -274,6 +277,11 @@ class WebhookDispatcher:
     # --- the subscriptions, from their events ---------------------------------------------
 
     async def refresh(self) -> None:
+        """Apply the subscriptions' events recorded since the last call."""
+        async with self._refreshing:
+            await self._refresh()
+
+    async def _refresh(self) -> None:
         while True:
             page: Sequence[Notification] = await asyncio.to_thread(
                 self.ledger.app.recorder.select_notifications,
@@ -301,6 +309,7 @@ class WebhookDispatcher:
                 sites=tuple(event.sites),
                 batch_max=event.batch_max,
                 start=event.from_position or n.id + 1,
+                description=event.description,
             )
             return
         sub = next(
@@ -550,3 +559,73 @@ class _Outcome:
 
 def _stream(sub: Subscribed) -> UUID:
     return webhook_id(sub.subscription_id)
+
+
+class WebhookLogReader:
+    """The dispatcher's subscriptions and delivery log as GraphQL shows them
+    (`queries.webhooks.WebhookLog`), secrets left out."""
+
+    def __init__(self, dispatcher: WebhookDispatcher) -> None:
+        self.dispatcher = dispatcher
+
+    async def subscription_infos(self) -> list[WebhookSubscriptionInfo]:
+        d = self.dispatcher
+        await d.refresh()
+        head = await asyncio.to_thread(d.ledger.max_position)
+        infos = []
+        for sub in d.subscriptions.values():
+            position = await asyncio.to_thread(
+                d.deliveries.cursor, sub.subscription_id, sub.generation
+            )
+            if position is None:
+                position = (sub.start or 1) - 1
+            state = "deleted" if sub.deleted else "active" if sub.active else "disabled"
+            infos.append(
+                WebhookSubscriptionInfo(
+                    subscription_id=sub.subscription_id,
+                    url=sub.url,
+                    description=sub.description,
+                    event_types=list(sub.event_types),
+                    sites=list(sub.sites),
+                    batch_max=sub.batch_max,
+                    state=state,
+                    disabled_reason=sub.disabled_reason,
+                    generation=sub.generation,
+                    position=position,
+                    lag=max(0, head - position),
+                    delivered=sub.delivered,
+                    failed_attempts=sub.failed,
+                    last_error=sub.last_error,
+                )
+            )
+        return infos
+
+    async def delivery_page(
+        self, *, subscription: str | None, status: str | None, first: int, before_id: int | None
+    ) -> list[WebhookDelivery]:
+        rows = await asyncio.to_thread(
+            self.dispatcher.deliveries.attempts,
+            subscription_id=subscription,
+            status=status,
+            limit=first,
+            before_id=before_id,
+        )
+        return [
+            WebhookDelivery(
+                id=str(r.id),
+                subscription_id=r.subscription_id,
+                generation=r.generation,
+                webhook_id=r.webhook_id,
+                first_position=r.first_position,
+                last_position=r.last_position,
+                events=r.events,
+                attempt=r.attempt,
+                status=r.status,
+                status_code=r.status_code,
+                error=r.error,
+                latency_ms=round(r.latency_ms, 3),
+                response=r.response,
+                at=datetime.fromtimestamp(r.at, UTC),
+            )
+            for r in rows
+        ]
