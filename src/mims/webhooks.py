@@ -163,6 +163,61 @@ def backoff(attempt: int, base: float, cap: float) -> float:
     return random.uniform(0, min(cap, base * 2 ** min(attempt - 1, 62)))  # noqa: S311 - jitter, not secrecy
 
 
+Entry = tuple[Notification, dict[str, Any] | None]
+
+
+class Tail:
+    """The log's recent pages, read once and decoded once for every subscription (ten
+    subscriptions following the head would otherwise read and parse each page ten times).
+
+    It holds every notification from ``low`` to ``high``: a page read from the store
+    covers the positions from its start to its last (the store gives positions in commit
+    order, so nothing committed later can fall inside). Private events are kept as
+    ``None`` payloads: passed over, never decoded."""
+
+    def __init__(self, recorder: Any, page_size: int, keep: int = 50_000) -> None:
+        self.recorder = recorder
+        self.page_size = page_size
+        self.keep = keep
+        self.low, self.high = 1, 0
+        self.entries: dict[int, Entry] = {}
+        self._reading = asyncio.Lock()
+
+    def _cached(self, after: int) -> list[Entry] | None:
+        if not (self.low <= after + 1 <= self.high):
+            return None
+        stop = min(self.high, after + self.page_size)
+        return [e for p in range(after + 1, stop + 1) if (e := self.entries.get(p)) is not None]
+
+    async def page(self, after: int) -> list[Entry]:
+        """Up to a page of the log after position ``after``."""
+        found = self._cached(after)
+        if found is not None:
+            return found
+        async with self._reading:
+            found = self._cached(after)  # another subscription may just have read it
+            if found is not None:
+                return found
+            page: Sequence[Notification] = await asyncio.to_thread(
+                self.recorder.select_notifications, after + 1, self.page_size
+            )
+            if not page:
+                return []
+            entries = [(n, None if is_private(n.topic) else event_payload(n)) for n in page]
+            if self.entries and not (self.low <= after + 1 <= self.high + 1):
+                return entries  # a replay far behind: kept out of the followers' tail
+            if not self.entries:
+                self.low = after + 1
+            for entry in entries:
+                self.entries[entry[0].id] = entry
+            self.high = max(self.high, page[-1].id)
+            while len(self.entries) > self.keep:
+                oldest = next(iter(self.entries))
+                del self.entries[oldest]
+                self.low = oldest + 1
+            return entries
+
+
 class WebhookDispatcher:
     def __init__(
         self,
@@ -177,6 +232,7 @@ class WebhookDispatcher:
         self._known = 0  # the last position read for subscription events
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._waiting: set[asyncio.Event] = set()
+        self.tail = Tail(ledger.app.recorder, self.settings.page_size)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._dns: dict[str, tuple[float, BaseException | None]] = {}
         self._client: httpx.AsyncClient | None = None
@@ -354,25 +410,20 @@ class WebhookDispatcher:
         attempts, first_failed = await asyncio.to_thread(
             self.deliveries.pending, sid, generation, cursor
         )
-        recorder = self.ledger.app.recorder
         while self._current(sub, generation):
             sub.cursor = cursor
-            page: Sequence[Notification] = await asyncio.to_thread(
-                recorder.select_notifications, cursor + 1, self.settings.page_size
-            )
+            page = await self.tail.page(cursor)
             if not page:
                 await self._wait(self.settings.poll_interval)
                 continue
-            wanted = []
-            for n in page:
-                if is_private(n.topic):
-                    continue
-                payload = event_payload(n)
-                if sub.wants(n.topic, payload["data"]["site"]):
-                    wanted.append(payload)
+            wanted = [
+                payload
+                for n, payload in page
+                if payload is not None and sub.wants(n.topic, payload["data"]["site"])
+            ]
             groups = [wanted[i : i + sub.batch_max] for i in range(0, len(wanted), sub.batch_max)]
             if not groups:
-                cursor = page[-1].id
+                cursor = page[-1][0].id
                 await asyncio.to_thread(self.deliveries.record, (), (sid, generation, cursor))
                 continue
             for index, group in enumerate(groups):
@@ -380,7 +431,7 @@ class WebhookDispatcher:
                 after = (
                     groups[index + 1][0]["data"]["position"] - 1
                     if index + 1 < len(groups)
-                    else page[-1].id
+                    else page[-1][0].id
                 )
                 done = await self._deliver(
                     sub,

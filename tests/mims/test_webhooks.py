@@ -193,6 +193,9 @@ def test_a_failing_receiver_disables_the_subscription_and_enabling_resumes(
         assert last.meta.actor == "system:webhooks"
         receiver.always = None
         ledger.execute(EnableWebhookSubscription(subscription_id="flaky", reason="fixed"))
+        # What was held back, and what was recorded since (the receipts of the commands
+        # that disabled and enabled it): everything, in order.
+        wanted = expected(ledger, start)
         with dispatching(WebhookDispatcher(ledger, settings)):
             wait_until(lambda: len(first_acceptances(receiver.accepted())) >= len(wanted))
     assert positions(first_acceptances(receiver.accepted())) == wanted

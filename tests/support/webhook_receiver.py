@@ -76,6 +76,9 @@ class Receiver:
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as receivers usually are
+        # Headers and body go out as two writes: with Nagle's algorithm the body waits for
+        # the client's delayed ACK (40 ms a request), which no real server does.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
             return
@@ -124,9 +127,9 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def receiving(receiver: Receiver) -> Iterator[Receiver]:
-    """Serve ``receiver`` on a free port of 127.0.0.1 until the block ends."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
+def receiving(receiver: Receiver, port: int = 0) -> Iterator[Receiver]:
+    """Serve ``receiver`` on ``port`` (0: a free one) of 127.0.0.1 until the block ends."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(receiver))
     server.daemon_threads = True
     receiver.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
