@@ -318,4 +318,10 @@ def delivery_log_for(recorder: Any) -> DeliveryLog:
                 " DO UPDATE SET position = EXCLUDED.position"
             ),
         )
-    return MemoryDeliveryLog()
+    # In memory: kept with the store, so every dispatcher on it shares one log, as they
+    # share the tables of a database.
+    found = getattr(recorder, "mims_webhook_log", None)
+    if not isinstance(found, MemoryDeliveryLog):
+        found = MemoryDeliveryLog()
+        recorder.mims_webhook_log = found
+    return found

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import orjson
 import pytest
@@ -48,8 +47,10 @@ QUICK = WebhookSettings(
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    led = Ledger(store_env(f"sqlite:///{tmp_path}/events.db"), WriterSettings(batch_wait=0))
+def ledger(store_url: str) -> Iterator[Ledger]:
+    """The same proofs on the in-memory store, the SQLite file and a PostgreSQL schema (the
+    cursor and the delivery log live beside the events in each)."""
+    led = Ledger(store_env(store_url), WriterSettings(batch_wait=0))
     yield led
     led.close()
 
