@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Protocol
 
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -325,3 +326,68 @@ def delivery_log_for(recorder: Any) -> DeliveryLog:
         found = MemoryDeliveryLog()
         recorder.mims_webhook_log = found
     return found
+
+
+class DispatchLock:
+    """One dispatcher per store: several server processes (`mims serve --workers N`, or a
+    `mims webhooks run` beside a server) would otherwise each deliver every event. The
+    holder delivers; the others stand by and take over when it goes. PostgreSQL: a
+    session advisory lock on a connection of the dispatcher's own; SQLite: an exclusive
+    ``flock`` on a file beside the database; in memory: always held (one process)."""
+
+    def __init__(self, recorder: Any) -> None:
+        self._recorder = recorder
+        self._held: Any = None
+
+    @property
+    def held(self) -> bool:
+        return self._held is not None
+
+    def acquire(self) -> bool:
+        """Take the lock if it is free (never waits)."""
+        if self._held is not None:
+            return True
+        recorder = self._recorder
+        if isinstance(recorder, PostgresApplicationRecorder):
+            self._held = _pg_lock(recorder)
+        elif isinstance(recorder, SQLiteApplicationRecorder):
+            self._held = _file_lock(str(recorder.datastore.pool.db_name))
+        else:
+            self._held = True
+        return self._held is not None
+
+    def release(self) -> None:
+        held, self._held = self._held, None
+        if held is None or held is True:
+            return
+        held.close()  # the connection (its session lock goes with it) or the file
+
+
+def _pg_lock(recorder: PostgresApplicationRecorder) -> Any:
+    import psycopg
+
+    datastore = recorder.datastore
+    key = f"mims-webhooks:{datastore.schema}"
+    given: Any = datastore.pool.kwargs
+    found: dict[str, Any] = (given() if callable(given) else given) or {}
+    params = {k: v for k, v in found.items() if k != "row_factory" and v}
+    conn = psycopg.connect(autocommit=True, **params)
+    row = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,)).fetchone()
+    if row is None or not row[0]:
+        conn.close()
+        return None
+    return conn
+
+
+def _file_lock(db_name: str) -> Any:
+    import fcntl
+
+    if db_name.startswith("file:") or ":memory:" in db_name:
+        return True  # an in-memory SQLite database: one process
+    handle = Path(f"{db_name}.webhooks.lock").open("a")  # noqa: SIM115 - held while locked
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle

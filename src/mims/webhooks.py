@@ -52,7 +52,7 @@ from ledger.webhooks.handlers import DISPATCHER
 from ledger.webhooks.subscription import WebhookSubscription, webhook_id
 from ledger.webhooks.targets import TargetPolicy, WebhookTargetRefused, check_target
 from ledger.writer import Ledger
-from mims.webhook_log import Attempt, DeliveryLog, delivery_log_for
+from mims.webhook_log import Attempt, DeliveryLog, DispatchLock, delivery_log_for
 from queries.webhooks import WebhookDelivery, WebhookSubscriptionInfo
 
 log = structlog.get_logger("mims.webhooks")
@@ -71,6 +71,7 @@ BATCH_TYPE = "com.mims.batch.v1"
 USER_AGENT = "MIMS-Webhooks/1"
 DNS_CACHE_SECONDS = 30.0
 PRUNE_SECONDS = 3600.0  # how often old delivery-log rows are pruned
+STANDBY_SECONDS = 5.0  # how often a standing-by dispatcher tries to take over
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -233,6 +234,7 @@ class WebhookDispatcher:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._waiting: set[asyncio.Event] = set()
         self.tail = Tail(ledger.app.recorder, self.settings.page_size)
+        self.lock = DispatchLock(ledger.app.recorder)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._dns: dict[str, tuple[float, BaseException | None]] = {}
         self._client: httpx.AsyncClient | None = None
@@ -293,6 +295,10 @@ class WebhookDispatcher:
             ) as client:
                 self._client = client
                 while not stop.is_set():
+                    if not await self._lead():
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(stop.wait(), STANDBY_SECONDS)
+                        continue
                     try:
                         await self.refresh()
                     except Exception:  # a bad page never stops delivery; logged
@@ -308,9 +314,23 @@ class WebhookDispatcher:
                     await asyncio.sleep(min(0.1, self.settings.poll_interval))
                 await self._stop_tasks()
         finally:
+            await asyncio.to_thread(self.lock.release)
             self.running = False
             self._client = None
             self.ledger.listeners.remove(self.wake)
+
+    async def _lead(self) -> bool:
+        """Whether this dispatcher is the store's one (`DispatchLock`); else it stands by."""
+        if self.lock.held:
+            return True
+        try:
+            taken = await asyncio.to_thread(self.lock.acquire)
+        except Exception:  # the database away: stand by, try again
+            log.exception("webhook dispatcher could not take its lock")
+            return False
+        if taken:
+            log.info("webhook dispatcher delivering")
+        return taken
 
     async def _stop_tasks(self) -> None:
         tasks = list(self._tasks.values())

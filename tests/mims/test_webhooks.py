@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 
 import orjson
 import pytest
+from eventsourcing.popo import POPOApplicationRecorder
 
 from ledger.event_names import event_type
+from ledger.master_data.commands import RegisterLocation
 from ledger.private import is_private
 from ledger.store import store_env
 from ledger.webhooks.commands import (
@@ -243,3 +246,31 @@ def _subscription(ledger: Ledger, stream: object) -> WebhookSubscription:
 def _last_event(ledger: Ledger, stream: object) -> object:
     events = list(ledger.app.events.get(stream))  # type: ignore[arg-type]
     return events[-1]
+
+
+def test_one_dispatcher_per_store_delivers(ledger: Ledger) -> None:
+    """Two dispatchers on one store (two server processes): one delivers, the other stands
+    by; when the first stops, the second takes over, and nothing arrives twice."""
+    if isinstance(ledger.app.recorder, POPOApplicationRecorder):
+        pytest.skip("an in-memory store has one process")
+    receiver = Receiver()
+    with receiving(receiver):
+        start = subscribe(ledger, receiver, "one")
+        Plant(ledger)
+        wanted = expected(ledger, start)
+        dispatchers = [WebhookDispatcher(ledger, QUICK) for _ in range(2)]
+        stacks = [ExitStack(), ExitStack()]
+        for stack, dispatcher in zip(stacks, dispatchers, strict=True):
+            stack.enter_context(dispatching(dispatcher))
+        try:
+            wait_until(lambda: len(receiver.accepted()) >= len(wanted))
+            (leader,) = [n for n, d in enumerate(dispatchers) if d.lock.held]
+            stacks[leader].close()  # the leader goes; the other takes over
+            ledger.execute(RegisterLocation(code="X", level="zone", parent="W"))  # type: ignore[arg-type]
+            wanted = expected(ledger, start)
+            wait_until(lambda: len(receiver.accepted()) >= len(wanted), timeout=30)
+            assert dispatchers[1 - leader].lock.held
+        finally:
+            for stack in stacks:
+                stack.close()
+    assert positions(receiver.accepted()) == wanted  # each once, in order
