@@ -71,6 +71,7 @@ BATCH_TYPE = "com.mims.batch.v1"
 USER_AGENT = "MIMS-Webhooks/1"
 DNS_CACHE_SECONDS = 30.0
 PRUNE_SECONDS = 3600.0  # how often old delivery-log rows are pruned
+SNIPPET_BYTES = 2048  # of a receiver's answer read for the log (500 characters kept)
 STANDBY_SECONDS = 5.0  # how often a standing-by dispatcher tries to take over
 
 
@@ -575,23 +576,19 @@ class WebhookDispatcher:
             raise RuntimeError(msg)
         started = time.perf_counter()
         try:
-            response = await client.post(sub.url, content=delivery.body, headers=headers)
-        except httpx.TimeoutException as e:
+            # The whole attempt within connect + read timeouts: a receiver that trickles
+            # its answer byte by byte is as slow as one that never answers.
+            async with asyncio.timeout(self.settings.connect_timeout + self.settings.read_timeout):
+                status, snippet = await _post(client, sub.url, delivery.body, headers)
+        except (httpx.TimeoutException, TimeoutError) as e:
             latency = (time.perf_counter() - started) * 1000
             return _Outcome("failed", None, f"timed out ({type(e).__name__})", latency, "", at)
         except httpx.HTTPError as e:
             latency = (time.perf_counter() - started) * 1000
             return _Outcome("failed", None, f"{type(e).__name__}: {e}"[:500], latency, "", at)
         latency = (time.perf_counter() - started) * 1000
-        ok = response.is_success
-        return _Outcome(
-            "delivered" if ok else "failed",
-            response.status_code,
-            None,
-            latency,
-            response.text[:500],
-            at,
-        )
+        ok = httpx.codes.is_success(status)
+        return _Outcome("delivered" if ok else "failed", status, None, latency, snippet, at)
 
     # --- replay from a time ----------------------------------------------------------------
 
@@ -616,6 +613,20 @@ class WebhookDispatcher:
             else:
                 low = n.id + 1
         return answer
+
+
+async def _post(
+    client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str]
+) -> tuple[int, str]:
+    """POST; the status and the start of the answer (never more than `SNIPPET_BYTES` read:
+    a receiver's answer may be of any size)."""
+    async with client.stream("POST", url, content=body, headers=headers) as response:
+        read = b""
+        async for chunk in response.aiter_bytes():
+            read += chunk
+            if len(read) >= SNIPPET_BYTES:
+                break
+        return response.status_code, read[:SNIPPET_BYTES].decode("utf-8", "replace")[:500]
 
 
 @dataclass(frozen=True)

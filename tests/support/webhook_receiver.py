@@ -45,6 +45,8 @@ class Receiver:
     # A status to answer every request with (None: the random behaviour), e.g. 503 to
     # make a subscription fail for good.
     always: int | None = None
+    # Bytes of the answer to a failed request (0: a short JSON error).
+    answer_bytes: int = 0
     _rng: random.Random = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -114,6 +116,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 )
             )
             answer = b'{"ok": true}' if status < 300 else b'{"error": "receiver says no"}'
+            if status >= 300 and receiver.answer_bytes:
+                answer = b"receiver says no " + b"x" * receiver.answer_bytes
             try:
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
