@@ -276,3 +276,15 @@ def test_one_dispatcher_per_store_delivers(ledger: Ledger) -> None:
             for stack in stacks:
                 stack.close()
     assert positions(receiver.accepted()) == wanted  # each once, in order
+
+
+def test_a_receiver_answering_gone_disables_at_once(ledger: Ledger) -> None:
+    receiver = Receiver(always=410)
+    with receiving(receiver):
+        subscribe(ledger, receiver, "gone")
+        Plant(ledger)
+        stream = webhook_id("gone")
+        with dispatching(WebhookDispatcher(ledger, QUICK)):  # a retry window of 3 days
+            wait_until(lambda: not _subscription(ledger, stream).active, what="disabling")
+    assert _subscription(ledger, stream).disabled_reason == "the receiver answered 410 Gone"
+    assert len(receiver.received) == 1  # no retry
