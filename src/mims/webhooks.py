@@ -177,7 +177,7 @@ class Tail:
     order, so nothing committed later can fall inside). Private events are kept as
     ``None`` payloads: passed over, never decoded."""
 
-    def __init__(self, recorder: Any, page_size: int, keep: int = 50_000) -> None:
+    def __init__(self, recorder: Any, page_size: int, keep: int = 10_000) -> None:
         self.recorder = recorder
         self.page_size = page_size
         self.keep = keep
