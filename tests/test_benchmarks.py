@@ -95,3 +95,18 @@ def test_bench_epcis_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> N
     assert figures["lot_export_ms"]["baseline"] > 0
     assert figures["validate_jsonschema_events_per_s"]["value"] > 0
     assert all(x["bench"] == "epcis" for x in lines)
+
+
+@pytest.mark.slow
+def test_bench_webhooks_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import webhooks
+
+    webhooks.main(["--quick"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    figures = {x["figure"]: x for x in lines}
+    # Every event reached every batched subscription, signed; the baseline ran beside it.
+    assert figures["10_subscriptions_batched_delivered_of_expected"]["value"] == 1
+    assert figures["10_subscriptions_batched_unverified"]["value"] == 0
+    assert figures["10_subscriptions_batched_p99_lag_ms"]["baseline"] > 0
+    assert figures["peak_rss_mb"]["value"] > 0
+    assert all(x["bench"] == "webhooks" for x in lines)

@@ -12,6 +12,7 @@ from commands.api import CREATED
 from commands.lane import CommandEndpoint, CommandLane, CommandRoute, documented_endpoint
 from commands.limits import DEFAULT_MAX_BODY
 from commands.recalls import RECALL_HOLD
+from commands.webhooks import check_webhook_target
 from ledger.engineering.commands import DefineBom, DefineRouting, DefineWorkCenter
 from ledger.identity.commands import (
     DeactivateUser,
@@ -80,6 +81,13 @@ from ledger.stock.commands import (
     ReleaseReservation,
     ReserveStock,
     ScrapStock,
+)
+from ledger.webhooks.commands import (
+    CreateWebhookSubscription,
+    DeleteWebhookSubscription,
+    DisableWebhookSubscription,
+    EnableWebhookSubscription,
+    ReplayWebhookSubscription,
 )
 
 PREFIX = "/v1"
@@ -371,6 +379,34 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         "Issue an API key; its text is answered once (data.key), stored only hashed",
     ),
     CommandRoute("/api-keys/revoke", RevokeApiKey, "identity", "Revoke an API key (within 1 s)"),
+    CommandRoute(
+        "/webhooks",
+        CreateWebhookSubscription,
+        "webhooks",
+        "Subscribe a receiver to the ledger's events; its secret is answered once (data.secret)",
+        decide=check_webhook_target,
+    ),
+    CommandRoute(
+        "/webhooks/disable",
+        DisableWebhookSubscription,
+        "webhooks",
+        "Stop delivering to a subscription (its cursor is kept)",
+    ),
+    CommandRoute(
+        "/webhooks/enable",
+        EnableWebhookSubscription,
+        "webhooks",
+        "Resume a disabled subscription where it stopped",
+    ),
+    CommandRoute(
+        "/webhooks/replay",
+        ReplayWebhookSubscription,
+        "webhooks",
+        "Deliver again from a position of the log or from a time",
+    ),
+    CommandRoute(
+        "/webhooks/delete", DeleteWebhookSubscription, "webhooks", "Delete a subscription"
+    ),
 )
 
 

@@ -14,6 +14,7 @@ from ledger.production.work_order import WorkOrder
 from ledger.quality.aggregates import Hold, Inspection, Recall
 from ledger.receipt import CommandReceipt
 from ledger.stock.card import Stock
+from ledger.webhooks.subscription import WebhookSubscription
 
 AGGREGATES: tuple[type[LedgerAggregate], ...] = (
     Item,
@@ -34,6 +35,7 @@ AGGREGATES: tuple[type[LedgerAggregate], ...] = (
     PlanningBoard,
     Account,
     ApiKey,
+    WebhookSubscription,
 )
 
 

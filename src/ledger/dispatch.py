@@ -94,6 +94,14 @@ from ledger.stock.commands import (
     ScrapStock,
 )
 from ledger.unit_of_work import UnitOfWork
+from ledger.webhooks import handlers as webhooks
+from ledger.webhooks.commands import (
+    CreateWebhookSubscription,
+    DeleteWebhookSubscription,
+    DisableWebhookSubscription,
+    EnableWebhookSubscription,
+    ReplayWebhookSubscription,
+)
 
 C = TypeVar("C", bound=Command)
 Handler = Callable[[UnitOfWork, Any], dict[str, str]]
@@ -185,6 +193,14 @@ FEATURES: Mapping[str, tuple[Row, ...]] = MappingProxyType(
             _row(ClearFailedLogins, identity.clear_failed_logins),
             _row(IssueApiKey, identity.issue_api_key),
             _row(RevokeApiKey, identity.revoke_api_key),
+        ),
+        # Cross-cutting too: other systems subscribed to the ledger's events.
+        "webhooks": (
+            _row(CreateWebhookSubscription, webhooks.create_webhook_subscription),
+            _row(DisableWebhookSubscription, webhooks.disable_webhook_subscription),
+            _row(EnableWebhookSubscription, webhooks.enable_webhook_subscription),
+            _row(ReplayWebhookSubscription, webhooks.replay_webhook_subscription),
+            _row(DeleteWebhookSubscription, webhooks.delete_webhook_subscription),
         ),
     }
 )

@@ -110,6 +110,11 @@ class Submission:
     submitted_at: float = field(default_factory=time.perf_counter)
 
 
+# Permissions only an every-site grant gives: managing people, and webhooks (a
+# subscription may carry the events of every site).
+PLANT_WIDE = frozenset({Permission.IDENTITY_MANAGE, Permission.WEBHOOKS_MANAGE})
+
+
 def permits_anywhere(grant: Grant, permission: Permission) -> bool:
     return permission in ROLE_PERMISSIONS[grant.role]
 
@@ -132,7 +137,7 @@ def permitted_somewhere(envelope: Envelope, command: Command) -> None:
         # The login endpoint's own, sent without a principal: nobody posts a failed login.
         msg = f"{command.command_name} is the login endpoint's own"
         raise NotPermitted(msg)
-    if permission is Permission.IDENTITY_MANAGE:
+    if permission in PLANT_WIDE:
         if not allowed(principal, permission, None):
             msg = f"{principal.actor} may not {permission} (a plant-wide grant is needed)"
             raise NotPermitted(msg, permission=str(permission))

@@ -15,6 +15,7 @@ from fastapi import HTTPException, Request
 from ledger.identity.permissions import allowed
 from ledger.identity.principals import Principal
 from ledger.identity.roles import ALL_SITES, ROLE_PERMISSIONS, Permission
+from ledger.writer import PLANT_WIDE
 from queries.access import NOWHERE, Access, Scope
 
 P = Permission
@@ -56,6 +57,9 @@ GRAPHQL_PERMISSIONS: Mapping[str, Permission] = MappingProxyType(
         "planningRuns": P.READ_PLANNING,
         "openDemand": P.READ_PLANNING,
         "openSupply": P.READ_PLANNING,
+        # webhooks (administrators, every site: `queries.webhooks`)
+        "webhookSubscriptions": P.WEBHOOKS_MANAGE,
+        "webhookDeliveries": P.WEBHOOKS_MANAGE,
     }
 )
 
@@ -98,6 +102,8 @@ def graphql_access(request: Request) -> Access:
 
     def may_read(field: str) -> bool:
         permission = GRAPHQL_PERMISSIONS.get(field)
+        if permission in PLANT_WIDE:
+            return allowed(principal, permission, None)  # an every-site grant
         return permission is not None and may_read_somewhere(principal, permission)
 
     def scope(field: str) -> Scope | None:

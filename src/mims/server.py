@@ -14,6 +14,7 @@ import structlog
 from eventsourcing.postgres import PostgresApplicationRecorder
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.datastructures import State
 from starlette.middleware.cors import CORSMiddleware
 
 from commands import install_command_api
@@ -35,6 +36,7 @@ from mims.metrics import Metrics
 from mims.permissions import check_epcis, epcis_places, graphql_access
 from mims.relay import Relay
 from mims.settings import Settings
+from mims.webhooks import WebhookDispatcher, WebhookLogReader
 from planning.errors import PlanningError
 from planning.preview import preview_mrp
 from projections.engine.runner import ProjectionRunner
@@ -89,12 +91,40 @@ def open_read_models(path: Path) -> ReadModels:
 
 
 @asynccontextmanager
+async def run_webhooks(
+    settings: Settings, ledger: Ledger, state: State
+) -> AsyncIterator[WebhookDispatcher | None]:
+    """The webhook dispatcher on its own task (never in the writer's way), put on
+    ``state.webhooks`` for GraphQL's delivery log and the operations page."""
+    state.webhook_policy = settings.webhook_policy()
+    state.webhooks = None
+    try:
+        dispatcher = WebhookDispatcher(ledger, settings.webhook_settings())
+    except Exception:  # the delivery log's tables: the server still serves without them
+        log.exception("webhooks are not delivered: the delivery log could not be opened")
+        yield None
+        return
+    state.webhooks = WebhookLogReader(dispatcher)
+    task = None
+    stop = asyncio.Event()
+    if settings.webhooks_enabled:
+        task = asyncio.create_task(dispatcher.run(stop))
+    try:
+        yield dispatcher
+    finally:
+        if task is not None:
+            stop.set()
+            await task
+
+
+@asynccontextmanager
 async def background_jobs(
     settings: Settings, ledger: Ledger, models: ReadModels
 ) -> AsyncIterator[Relay | None]:
     """The server's own jobs: the NATS relay (when MIMS_NATS_URL is set), yielded for the
-    readiness check, the expiry job (every MIMS_EXPIRY_INTERVAL_MINUTES) and the chain's
-    anchors (every MIMS_ANCHOR_INTERVAL_SECONDS)."""
+    readiness check, the expiry job (every MIMS_EXPIRY_INTERVAL_MINUTES), the chain's
+    anchors (every MIMS_ANCHOR_INTERVAL_SECONDS) and the webhook dispatcher
+    (MIMS_WEBHOOKS_ENABLED), which `run_webhooks` starts."""
     stop_relay = asyncio.Event()
     relay = None
     the_relay = Relay(ledger, settings.relay_settings()) if settings.nats_url else None
@@ -220,7 +250,10 @@ def create_app(  # noqa: PLR0915 - the composition root: one statement per part
             sampler = asyncio.create_task(sample_every(app.state, metrics, SAMPLE_SECONDS))
         tune_garbage_collector()
         try:
-            async with background_jobs(settings, the_ledger, models) as relay:
+            async with (
+                background_jobs(settings, the_ledger, models) as relay,
+                run_webhooks(settings, the_ledger, app.state),
+            ):
                 app.state.relay = relay
                 yield
         finally:

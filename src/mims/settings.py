@@ -16,8 +16,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from commands.rate_limits import RateLimits, parse_limits, storage_uri
 from ledger.identity.authentication import OidcSettings
 from ledger.store import database_scheme, store_env
+from ledger.webhooks.targets import TargetPolicy
 from ledger.writer import WriterSettings
 from mims.relay import RelaySettings
+from mims.webhooks import WebhookSettings
 from queries.guards import DEFAULT_MAX_COST, DEFAULT_TIMEOUT_SECONDS, GraphQLLimits
 
 MIN_SECRET_KEY = 32  # characters of MIMS_SECRET_KEY
@@ -96,6 +98,36 @@ class Settings(BaseSettings):
         description="EPCIS exports name what has no GS1 key (an item without a GTIN, a"
         " location without a GLN, parties, orders) under this URN: urn:mims:plant ->"
         " urn:mims:plant:item:SKU:lot:LOT",
+    )
+    webhooks_enabled: bool = Field(
+        default=True, description="The server delivers webhooks to their subscriptions"
+    )
+    webhooks_allow_private: bool = Field(
+        default=False,
+        description="Webhook targets may resolve to private, loopback or link-local addresses"
+        " (off: only outside receivers, against SSRF)",
+    )
+    webhooks_allow_http: bool = Field(
+        default=False, description="Webhook targets may be plain http:// (off: https only)"
+    )
+    webhooks_connect_timeout_seconds: float = Field(default=5, gt=0, le=120)
+    webhooks_read_timeout_seconds: float = Field(
+        default=10, gt=0, le=600, description="How long a receiver may take to answer"
+    )
+    webhooks_retry_base_seconds: float = Field(
+        default=1,
+        gt=0,
+        le=3600,
+        description="First retry's backoff; it doubles each attempt (full jitter)",
+    )
+    webhooks_retry_cap_seconds: float = Field(default=3600, gt=0, description="Longest backoff")
+    webhooks_retry_window_hours: float = Field(
+        default=72,
+        gt=0,
+        description="How long a delivery is retried before its subscription is disabled",
+    )
+    webhooks_retention_days: float = Field(
+        default=30, gt=0, description="How long the delivery log keeps its rows"
     )
     ready_max_lag: int = Field(
         default=10_000,
@@ -268,6 +300,22 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return RelaySettings(
             url=self.nats_url, stream=self.nats_stream, subject_prefix=self.nats_subject_prefix
+        )
+
+    def webhook_policy(self) -> TargetPolicy:
+        return TargetPolicy(
+            allow_private=self.webhooks_allow_private, allow_http=self.webhooks_allow_http
+        )
+
+    def webhook_settings(self) -> WebhookSettings:
+        return WebhookSettings(
+            policy=self.webhook_policy(),
+            connect_timeout=self.webhooks_connect_timeout_seconds,
+            read_timeout=self.webhooks_read_timeout_seconds,
+            retry_base=self.webhooks_retry_base_seconds,
+            retry_cap=self.webhooks_retry_cap_seconds,
+            retry_window=self.webhooks_retry_window_hours * 3600,
+            retention=self.webhooks_retention_days * 86400,
         )
 
     def anchor_nats(self) -> RelaySettings | None:

@@ -99,6 +99,8 @@ class Context(BaseContext):
     mrp: MrpPlanning
     min_position: int | None = None
     access: Access = EVERYTHING
+    # The webhook subscriptions and delivery log (`queries.webhooks.WebhookLog`), if any.
+    webhooks: Any = None
     _open: set[duckdb.DuckDBPyConnection] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -38,6 +38,7 @@ from queries.quality.query import QualityQuery
 from queries.scalars import DECIMAL
 from queries.stock.query import StockQuery
 from queries.vocabulary import VocabularyQuery
+from queries.webhooks import WebhooksQuery
 
 log = structlog.get_logger("mims.graphql")
 
@@ -137,6 +138,7 @@ class Query(
     QualityQuery,
     PlanningQuery,
     VocabularyQuery,
+    WebhooksQuery,
 ):
     """Every read model, read-only: writes go through the command API."""
 
@@ -245,6 +247,7 @@ def graphql_router(
             mrp=mrp,
             min_position=parse_position(request.headers.get("x-min-position")),
             access=access(request) if access is not None else EVERYTHING,
+            webhooks=getattr(request.app.state, "webhooks", None),
         )
         # The header holds the whole request until the position is reached (a refusal is
         # a problem answer: the composition root maps ``PositionProblem``); the

@@ -103,8 +103,15 @@ SITE_FREE = {
     "vocabulary": "the schema's enumerations",
     "projectionStatus": "the server's own read models: positions and lag, no rows",
 }
-# Fields computed over every site: answered only to a reader of every site.
-PLANT_WIDE = {"mrpRun", "plannedOrders", "planningRuns"}
+# Fields computed over every site: answered only to a reader of every site. Webhooks carry
+# the events of every site a subscription names (or of all): administrators of every site.
+PLANT_WIDE = {
+    "mrpRun",
+    "plannedOrders",
+    "planningRuns",
+    "webhookSubscriptions",
+    "webhookDeliveries",
+}
 
 # The values each argument takes (None: left out, when the argument is optional).
 ARGUMENTS: dict[str, list[Any]] = {

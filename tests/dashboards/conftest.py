@@ -44,7 +44,15 @@ def plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedPlant]:
     register(ledger, VIEWER, grants=(("auditor", "*"),))  # reads everything, changes nothing
     register(ledger, SIGNER, grants=(("administrator", "*"),))  # signs what the tests post
     headers = admin_headers(ledger)
-    settings = Settings(database_url=url, read_model_path=tmp / "read.duckdb")
+    settings = Settings(
+        database_url=url,
+        read_model_path=tmp / "read.duckdb",
+        # The operations page's webhooks deliver to a receiver on this machine.
+        webhooks_allow_private=True,
+        webhooks_allow_http=True,
+        webhooks_retry_base_seconds=0.05,
+        webhooks_retry_cap_seconds=0.2,
+    )
     now = datetime.now(UTC).replace(microsecond=0)
     try:
         with serving(create_app(settings, ledger=ledger)) as base:

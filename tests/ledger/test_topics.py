@@ -41,6 +41,7 @@ AGGREGATE_TOPICS = (
     "ledger.planned_orders:PlanningBoard",
     "ledger.identity.accounts:Account",
     "ledger.identity.api_keys:ApiKey",
+    "ledger.webhooks.subscription:WebhookSubscription",
 )
 
 EVENT_TOPICS = (
@@ -122,6 +123,11 @@ EVENT_TOPICS = (
     "ledger.identity.accounts:Account.SessionEnded",
     "ledger.identity.api_keys:ApiKey.Issued",
     "ledger.identity.api_keys:ApiKey.Revoked",
+    "ledger.webhooks.subscription:WebhookSubscription.Created",
+    "ledger.webhooks.subscription:WebhookSubscription.Disabled",
+    "ledger.webhooks.subscription:WebhookSubscription.Enabled",
+    "ledger.webhooks.subscription:WebhookSubscription.Replayed",
+    "ledger.webhooks.subscription:WebhookSubscription.Deleted",
 )
 
 

@@ -88,6 +88,13 @@ from ledger.stock.commands import (
     ReserveStock,
     ScrapStock,
 )
+from ledger.webhooks.commands import (
+    CreateWebhookSubscription,
+    DeleteWebhookSubscription,
+    DisableWebhookSubscription,
+    EnableWebhookSubscription,
+    ReplayWebhookSubscription,
+)
 
 P = Permission
 COMMAND_PERMISSIONS: Mapping[type[Command], Permission] = MappingProxyType(
@@ -163,6 +170,12 @@ COMMAND_PERMISSIONS: Mapping[type[Command], Permission] = MappingProxyType(
         ClearFailedLogins: P.IDENTITY_MANAGE,
         IssueApiKey: P.IDENTITY_MANAGE,
         RevokeApiKey: P.IDENTITY_MANAGE,
+        # webhooks (plant-wide, like identity: a subscription may see every site)
+        CreateWebhookSubscription: P.WEBHOOKS_MANAGE,
+        DisableWebhookSubscription: P.WEBHOOKS_MANAGE,
+        EnableWebhookSubscription: P.WEBHOOKS_MANAGE,
+        ReplayWebhookSubscription: P.WEBHOOKS_MANAGE,
+        DeleteWebhookSubscription: P.WEBHOOKS_MANAGE,
     }
 )
 

@@ -64,6 +64,8 @@ class Permission(StrEnum):
     PLANNING_WRITE = "planning.write"
     # identity
     IDENTITY_MANAGE = "identity.manage"
+    # webhooks: subscribe other systems to the ledger's events, read the delivery log
+    WEBHOOKS_MANAGE = "webhooks.manage"
     # reads
     READ_STOCK = "read.stock"
     READ_QUALITY = "read.quality"

@@ -47,6 +47,7 @@ app = typer.Typer(
         ),
         schemas=Lazy("mims.cli.schemas", "app", "The contracts checked in under schemas/."),
         users=Lazy("mims.cli.users", "app", "People's accounts: add, roles, passwords."),
+        webhooks=Lazy("mims.cli.webhooks", "app", "Webhooks: deliver to the subscribed receivers."),
         serve=Lazy("mims.cli.serve", "serve", "Serve the command API, GraphQL and the dashboards."),
     ),
 )

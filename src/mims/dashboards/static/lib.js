@@ -128,7 +128,7 @@ export function statusLabel(status) {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-const FINE = new Set(["available", "running", "depleted"]);
+const FINE = new Set(["available", "running", "depleted", "active"]);
 
 /** A status as text in a badge; stock that is not available (and a projection that is not
  * running) is marked with a sign as well as a colour. */

@@ -1,9 +1,21 @@
 // Operations: every projection's position, lag and health, refreshed every few seconds.
-import { clear, el, gql, setBusy, showError, showTimeZone, statusBadge, timeEl, toLocalInput } from "./lib.js";
+import {
+  QueryFailure, clear, el, gql, setBusy, showError, showTimeZone, statusBadge, timeEl, toLocalInput,
+} from "./lib.js";
 
 const QUERY = `
 query Operations {
   projectionStatus { name position head lag status error failedPosition updatedAt }
+}`;
+
+const WEBHOOKS = `
+query Webhooks {
+  webhookSubscriptions {
+    subscriptionId url state disabledReason position lag delivered failedAttempts lastError
+  }
+  webhookDeliveries(first: 20) {
+    items { id subscriptionId webhookId events attempt status statusCode error latencyMs response at }
+  }
 }`;
 
 const INTERVAL_S = 3;
@@ -54,6 +66,63 @@ function render(statuses) {
   $("max-lag").textContent = String(maxLag);
 }
 
+function subscriptionRow(s) {
+  const trouble = s.state !== "active";
+  return el(
+    "tr",
+    { class: trouble ? "status-rejected" : null, dataset: { subscription: s.subscriptionId } },
+    el("th", { scope: "row", text: s.subscriptionId }),
+    el("td", {}, statusBadge(s.state)),
+    el("td", { class: "wrap", text: s.url }),
+    el("td", { class: "num", text: s.position }),
+    el("td", { class: `num${s.lag > 0 ? " negative" : ""}`, text: s.lag }),
+    el("td", { class: "num", text: s.delivered }),
+    el("td", { class: "num", text: s.failedAttempts }),
+    el("td", { class: "wrap", text: s.disabledReason ?? s.lastError ?? "" }),
+  );
+}
+
+function deliveryRow(d) {
+  const answer = d.error ?? d.response;
+  return el(
+    "tr",
+    { class: d.status === "failed" ? "status-rejected" : null, dataset: { delivery: d.id } },
+    el("td", {}, timeEl(d.at)),
+    el("td", { text: d.subscriptionId }),
+    el("td", { class: "wrap", text: d.webhookId }),
+    el("td", { class: "num", text: d.events }),
+    el("td", { class: "num", text: d.attempt }),
+    el("td", { text: d.statusCode === null ? d.status : `${d.status} (${d.statusCode})` }),
+    el("td", { class: "num", text: d.latencyMs.toFixed(1) }),
+    el("td", { class: "wrap" }, el("code", { text: answer })),
+  );
+}
+
+function renderWebhooks(data) {
+  const subs = clear($("webhook-table").tBodies[0]);
+  for (const s of data.webhookSubscriptions) subs.append(subscriptionRow(s));
+  if (data.webhookSubscriptions.length === 0) {
+    subs.append(el("tr", {}, el("td", { colspan: 8, class: "muted", text: "No webhook subscriptions." })));
+  }
+  const log = clear($("delivery-table").tBodies[0]);
+  for (const d of data.webhookDeliveries.items) log.append(deliveryRow(d));
+  if (data.webhookDeliveries.items.length === 0) {
+    log.append(el("tr", {}, el("td", { colspan: 8, class: "muted", text: "No delivery yet." })));
+  }
+}
+
+// Webhooks are an administrator's (every site): for anyone else the panel stays hidden.
+async function refreshWebhooks() {
+  try {
+    renderWebhooks(await gql(WEBHOOKS));
+    $("webhooks").hidden = false;
+  } catch (error) {
+    const forbidden = error instanceof QueryFailure && error.messages.some((m) => m.includes("not permitted"));
+    $("webhooks").hidden = true;
+    if (!forbidden) throw error;
+  }
+}
+
 async function refresh() {
   if (inFlight) return;
   inFlight = true;
@@ -61,6 +130,7 @@ async function refresh() {
   try {
     const data = await gql(QUERY);
     render(data.projectionStatus);
+    await refreshWebhooks();
     showError($("error"), null);
     $("refreshed").textContent = toLocalInput(new Date().toISOString()).replace("T", " ");
   } catch (error) {
