@@ -28,6 +28,7 @@ from mims.admin import router as admin_router
 from mims.api_docs import document_graphql, graphiql_page, install_api_docs
 from mims.audit import run_anchor_job
 from mims.dashboards import install_dashboards
+from mims.exports import POSITION_HEADER, install_exports
 from mims.health import install_health, sample_every
 from mims.jobs import run_expiry_job
 from mims.metrics import Metrics
@@ -182,7 +183,13 @@ def install_request_limits(app: FastAPI, settings: Settings) -> None:
             allow_origins=settings.allowed_origins,
             allow_methods=["GET", "POST"],
             allow_headers=CORS_HEADERS,
-            expose_headers=["Retry-After", "X-Correlation-ID", "Idempotent-Replayed"],
+            expose_headers=[
+                "Retry-After",
+                "X-Correlation-ID",
+                "Idempotent-Replayed",
+                "Content-Disposition",
+                POSITION_HEADER,
+            ],
         )
 
 
@@ -264,6 +271,7 @@ def create_app(  # noqa: PLR0915 - the composition root: one statement per part
         tags=["queries"],
     )
     app.include_router(admin_router)
+    install_exports(app)
     install_dashboards(app)
     install_read_side_problems(app)
     install_api_docs(app)

@@ -1,0 +1,174 @@
+"""The export formats, each written from a stream of Arrow record batches (DuckDB's
+``to_arrow_reader``) into a stream of bytes, so a million rows never sit in memory:
+CSV (RFC 4180, UTF-8, a header row, decimals as their exact text), XLSX (xlsxwriter in
+constant-memory mode, through a temporary file: a workbook is a zip written at its end)
+and Parquet (one row group per batch, decimals as decimal128, instants in UTC).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+BATCH_ROWS = 50_000
+CHUNK_BYTES = 1 << 20  # what one answer chunk holds, about
+# Excel's last row is 1,048,576: a longer export goes on to a next sheet (after the header).
+XLSX_MAX_ROWS = 1_048_575
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "parquet": "application/vnd.apache.parquet",
+}
+FORMATS = tuple(MEDIA_TYPES)
+
+
+def _text(value: Any) -> str:
+    """One CSV field: decimals in plain notation with their scale (never a float, never an
+    exponent), instants in ISO 8601, lists as JSON, nulls empty."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def _rows(batch: pa.RecordBatch) -> Iterator[tuple[Any, ...]]:
+    return zip(*(column.to_pylist() for column in batch.columns), strict=True)
+
+
+def write_csv(batches: pa.RecordBatchReader) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180: CRLF, quotes doubled
+    out.writerow(batches.schema.names)
+    for batch in batches:
+        for row in _rows(batch):
+            out.writerow([_text(v) for v in row])
+            if buffer.tell() >= CHUNK_BYTES:
+                yield buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+class _Drain:
+    """A file for pyarrow to write into, whose bytes are taken away chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.closed = False
+        self.written = 0
+
+    def write(self, data: bytes) -> int:
+        self.chunks.append(bytes(data))
+        self.written += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+    def tell(self) -> int:
+        return self.written
+
+    def take(self) -> bytes:
+        found, self.chunks = b"".join(self.chunks), []
+        return found
+
+
+def write_parquet(batches: pa.RecordBatchReader) -> Iterator[bytes]:
+    drain = _Drain()
+    sink = pa.PythonFile(drain, mode="w")
+    with pq.ParquetWriter(sink, batches.schema, compression="zstd") as writer:
+        for batch in batches:
+            writer.write_batch(batch)  # a row group per batch
+            yield drain.take()
+    yield drain.take()
+
+
+def _xlsx_formats(workbook: Any, schema: pa.Schema) -> list[tuple[Callable[[Any], Any], Any]]:
+    """For each column: how a value goes into a cell, and the cell's format."""
+    found: list[tuple[Callable[[Any], Any], Any]] = []
+    for column in schema:
+        kind = column.type
+        if pa.types.is_decimal(kind):
+            # Excel holds doubles: 15 significant digits, enough for a plant's figures.
+            places = "0" if kind.scale == 0 else "0." + "0" * kind.scale
+            found.append((float, workbook.add_format({"num_format": places})))
+        elif pa.types.is_timestamp(kind):
+            found.append((lambda v: v, workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})))
+        elif pa.types.is_date(kind):
+            found.append((lambda v: v, workbook.add_format({"num_format": "yyyy-mm-dd"})))
+        elif pa.types.is_list(kind) or pa.types.is_struct(kind) or pa.types.is_map(kind):
+            found.append((lambda v: json.dumps(v, default=str), None))
+        else:
+            found.append((lambda v: v, None))
+    return found
+
+
+def write_xlsx(batches: pa.RecordBatchReader, sheet: str = "export") -> Iterator[bytes]:
+    import xlsxwriter
+
+    with tempfile.TemporaryFile() as file:
+        # constant_memory: each row goes to disk as it is written; instants in UTC (the
+        # read models' time zone) without their zone, which Excel cannot hold.
+        workbook = xlsxwriter.Workbook(
+            file,
+            {
+                "constant_memory": True,
+                "remove_timezone": True,
+                "in_memory": False,
+                # a text is a text: never a formula (CSV/XLSX injection) nor a link
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
+        formats = _xlsx_formats(workbook, batches.schema)
+        names = batches.schema.names
+        sheets = 0
+        worksheet: Any = None
+        row = XLSX_MAX_ROWS + 1
+
+        for batch in batches:
+            for values in _rows(batch):
+                if row > XLSX_MAX_ROWS:
+                    sheets += 1
+                    worksheet = workbook.add_worksheet(sheet if sheets == 1 else f"{sheet}{sheets}")
+                    worksheet.write_row(0, 0, names)
+                    row = 1
+                for col, value in enumerate(values):
+                    if value is None:
+                        continue
+                    convert, cell_format = formats[col]
+                    worksheet.write(row, col, convert(value), cell_format)
+                row += 1
+        if worksheet is None:
+            workbook.add_worksheet(sheet).write_row(0, 0, names)
+        workbook.close()
+        file.seek(0)
+        while chunk := file.read(CHUNK_BYTES):
+            yield chunk
+
+
+WRITERS: dict[str, Callable[[pa.RecordBatchReader], Iterator[bytes]]] = {
+    "csv": write_csv,
+    "xlsx": write_xlsx,
+    "parquet": write_parquet,
+}
