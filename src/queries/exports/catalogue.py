@@ -97,6 +97,9 @@ class ExportModel:
     build: Build
     as_of: bool = False
     plant_wide: bool = False  # computed over every site: a plant-wide reader's only
+    # Rows in log order (position, line), read in slices by position: a sort of a
+    # million rows would hold them all (the query is then given without its ORDER BY).
+    by_position: bool = False
 
     def query(self, selection: Selection, scope: Scope | None) -> tuple[str, list[Any]]:
         """The SQL of the export and its parameters; `ExportRefused` for bad input."""
@@ -184,7 +187,7 @@ def _stock_ledger(s: Selection, scope: Scope | None) -> tuple[str, list[Any]]:
     if after is not None:
         where += " AND position > ?"
         params.append(after)
-    return f"SELECT * FROM stock_ledger WHERE {where} ORDER BY position, line", params
+    return f"SELECT * FROM stock_ledger WHERE {where}", params
 
 
 def _valuation(s: Selection, scope: Scope | None) -> tuple[str, list[Any]]:
@@ -341,6 +344,7 @@ _MODELS = (
         },
         _stock_ledger,
         as_of=True,
+        by_position=True,
     ),
     ExportModel(
         "valuation",

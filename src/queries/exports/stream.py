@@ -52,6 +52,30 @@ def _refuse_plant_wide(name: str) -> None:
     raise PlantWideExport(msg)
 
 
+def _by_position(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], batch_rows: int
+) -> pa.RecordBatchReader:
+    """The rows of ``sql`` in (position, line) order, read a range of ``batch_rows`` log
+    positions at a time (all in the caller's transaction: one snapshot). Each range is
+    sorted alone, so no more than its rows are held; ``position`` bounds let DuckDB skip
+    the row groups outside them by their min/max. (A LIMIT slice sorted the whole rest of
+    the table each time: 480 MB of peak for a million rows, against ~100 MB this way.)"""
+    (low, high), *_ = con.sql(
+        f"SELECT min(position), max(position) FROM ({sql})", params=params
+    ).fetchall()
+    ranged = f"SELECT * FROM ({sql}) WHERE position >= ? AND position < ? ORDER BY position, line"
+    schema = con.sql(f"SELECT * FROM ({sql}) LIMIT 0", params=params).to_arrow_table().schema
+
+    def ranges() -> Iterator[pa.RecordBatch]:
+        if low is None:
+            return
+        for start in range(low, high + 1, batch_rows):
+            table = con.sql(ranged, params=[*params, start, start + batch_rows]).to_arrow_table()
+            yield from table.to_batches()
+
+    return pa.RecordBatchReader.from_batches(schema, ranges())
+
+
 @dataclass
 class Export:
     model: ExportModel
@@ -102,7 +126,10 @@ def open_export(
         if found.plant_wide and not _whole_plant(con, scope):
             _refuse_plant_wide(name)
         position = int(con.execute(POSITION).fetchall()[0][0])
-        batches = con.sql(sql, params=params).to_arrow_reader(batch_rows)
+        if found.by_position:
+            batches = _by_position(con, sql, params, batch_rows)
+        else:
+            batches = con.sql(sql, params=params).to_arrow_reader(batch_rows)
     except BaseException:
         con.close()
         raise

@@ -48,8 +48,13 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+PYTHON_ROWS = 5_000  # rows made Python objects at a time (CSV, XLSX): ~100 MB per 50k
+
+
 def _rows(batch: pa.RecordBatch) -> Iterator[tuple[Any, ...]]:
-    return zip(*(column.to_pylist() for column in batch.columns), strict=True)
+    for start in range(0, batch.num_rows, PYTHON_ROWS):
+        piece = batch.slice(start, PYTHON_ROWS)
+        yield from zip(*(column.to_pylist() for column in piece.columns), strict=True)
 
 
 def write_csv(batches: pa.RecordBatchReader) -> Iterator[bytes]:
