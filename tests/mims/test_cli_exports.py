@@ -87,3 +87,20 @@ def test_the_cli_exports_locally_and_through_a_server(
         assert code == 1
         assert "404" in out
     assert rows(there) == local == graphql
+
+
+def test_the_cli_makes_a_lake_then_adds_nothing_when_nothing_is_new(
+    plant: dict[str, str], tmp_path: Path
+) -> None:
+    lake = tmp_path / "lake"
+    code, out = run("export", "lake", "--into", str(lake), "--settle-days", "0")
+    assert code == 0, out
+    assert "movements added" in out
+    assert "daily snapshots added" in out
+    assert (lake / "_mims_lake.json").exists()
+    files = sorted(lake.rglob("*.parquet"))
+    assert files
+    code, out = run("export", "lake", "--into", str(lake), "--settle-days", "0")
+    assert code == 0, out
+    assert "no new movements" in out
+    assert sorted(lake.rglob("*.parquet")) == files

@@ -13,3 +13,4 @@ app = typer.Typer(
 )
 app.command("model")(exports.model)
 app.command("models")(exports.models)
+app.command("lake")(exports.lake)

@@ -5,14 +5,18 @@ caught up with the event store first."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import httpx
 import typer
 
 from mims.cli.common import LocalOption, UrlOption, console, running_server, server_headers
+
+if TYPE_CHECKING:
+    from queries.exports.lake import LakeRun
 
 FORMATS = ("csv", "xlsx", "parquet")
 
@@ -131,3 +135,87 @@ def models() -> None:
         filters = ", ".join(found.filters) or "none"
         console.print(f"[bold]{found.name}[/bold]: {found.description}")
         console.print(f"    filters:{extras} {filters}")
+
+
+def lake(
+    into: Annotated[Path, typer.Option("--into", help="The lake's folder (made if missing)")],
+    settle_days: Annotated[
+        int | None,
+        typer.Option(
+            "--settle-days",
+            min=0,
+            help="Snapshot a day once this many days have passed after it"
+            " (default: MIMS_BACKDATING_WINDOW_DAYS)",
+        ),
+    ] = None,
+    url: UrlOption = None,
+    local: LocalOption = False,
+) -> None:
+    """Add the stock ledger's new movements and the newly closed days' stock snapshots to
+    a Parquet lake partitioned by site and date (`site=…/date=…/part-….parquet`); a
+    second run writes only what is new."""
+    from mims.settings import Settings
+    from queries.exports.lake import export_lake
+
+    settings = Settings()
+    settle = timedelta(days=settings.backdating_window_days if settle_days is None else settle_days)
+    server = running_server(url, local)
+    if server:
+        run = export_lake(into, _server_fetch(server), settle=settle)
+    else:
+        run = _lake_locally(into, settle)
+    if run.movements:
+        console.print(
+            f"{run.movements:,} movements added (positions {run.first_position}"
+            f" to {run.last_position})"
+        )
+    else:
+        console.print(f"no new movements (the lake is at position {run.last_position})")
+    if run.days:
+        console.print(
+            f"{len(run.days)} daily snapshots added ({run.days[0]} to {run.days[-1]},"
+            f" {run.snapshot_rows:,} rows)"
+        )
+    console.print(f"{len(run.files)} files written under {into}")
+
+
+def _server_fetch(server: str) -> Callable[[str, dict[str, str], Path], None]:
+    def fetch(name: str, filters: dict[str, str], file: Path) -> None:
+        with httpx.stream(
+            "GET", f"{server}/v1/exports/{name}", params={**filters, "format": "parquet"},
+            headers=server_headers(), timeout=httpx.Timeout(60, read=600),
+        ) as answer:  # fmt: skip
+            if answer.status_code != 200:  # noqa: PLR2004
+                answer.read()
+                console.print(f"[red]refused[/red] {answer.status_code}: {answer.text}")
+                raise typer.Exit(1)
+            with file.open("wb") as out:
+                for chunk in answer.iter_bytes():
+                    out.write(chunk)
+
+    return fetch
+
+
+def _lake_locally(into: Path, settle: timedelta) -> LakeRun:
+    from ledger.writer import Ledger
+    from mims.settings import Settings
+    from projections.engine.runner import ProjectionRunner
+    from projections.engine.view import ReadModels
+    from queries.exports.catalogue import Selection
+    from queries.exports.lake import export_lake
+    from queries.exports.stream import export_to, open_export
+
+    settings = Settings()
+    ledger = Ledger(settings.store_env(), settings.writer_settings())
+    models = ReadModels(settings.read_model_path)
+    try:
+        ProjectionRunner(ledger.app.recorder, models).catch_up()
+
+        def fetch(name: str, filters: dict[str, str], file: Path) -> None:
+            with file.open("wb") as out:
+                export_to(out, open_export(models, name, "parquet", Selection(filters), None))
+
+        return export_lake(into, fetch, settle=settle)
+    finally:
+        models.close()
+        ledger.close()
