@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from commands.problems import PROBLEM_JSON, problem, problem_responses, register_problem_type
@@ -21,7 +21,7 @@ from mims.permissions import GRAPHQL_PERMISSIONS, may_read_somewhere, readable_s
 from queries.context import RYW_TIMEOUT, ReadModelsBehind, parse_position
 from queries.exports.catalogue import MODELS, ExportRefused, Selection, model, parse_instant
 from queries.exports.stream import check_format, open_export
-from queries.exports.writers import MEDIA_TYPES
+from queries.exports.writers import FORMATS, MEDIA_TYPES
 
 POSITION_HEADER = "X-Mims-Position"
 # Query parameters that are not filters.
@@ -67,7 +67,8 @@ async def _ready(request: Request) -> None:
 
 EXPORT_ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "The model's rows in the format asked, streamed",
+        "description": "The model's rows in the format asked, streamed; other query"
+        " parameters are the model's filters (`mims export models` lists them)",
         "content": {media: {"schema": {"type": "string", "format": "binary"}}
                     for media in MEDIA_TYPES.values()},
         "headers": {
@@ -89,10 +90,18 @@ EXPORT_ANSWERS: dict[int | str, dict[str, Any]] = {
 )
 async def export_model(
     request: Request,
-    model_name: str,
-    format: str = "csv",  # noqa: A002 - the query parameter's name
-    asOf: str | None = None,  # noqa: N803 - as GraphQL names it
-    knownAt: str | None = None,  # noqa: N803
+    model_name: Annotated[
+        str, Path(description="A model of the catalogue", examples=["stock_on_hand"])
+    ],
+    format: Annotated[  # noqa: A002 - the query parameter's name
+        str, Query(json_schema_extra={"enum": list(FORMATS)})
+    ] = "csv",
+    asOf: Annotated[  # noqa: N803 - as GraphQL names it
+        str | None, Query(description="An instant (ISO 8601 with its zone)")
+    ] = None,
+    knownAt: Annotated[  # noqa: N803
+        str | None, Query(description="Only what was recorded by then")
+    ] = None,
 ) -> Response:
     """The rows of read model ``model_name`` (`mims export models` lists them) in
     ``format`` (csv, xlsx, parquet), now or ``asOf`` / ``knownAt`` an instant where the
