@@ -82,3 +82,15 @@ def test_bench_abuse_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> N
     assert figures["flood_refused_share"]["value"] > 0  # the limit held the flood back
     assert figures["quiet_refused_share"]["value"] == 0
     assert all(x["bench"] == "abuse" for x in lines)
+
+
+def test_bench_exports_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import exports
+
+    exports.main(["--rows=5000"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    figures = {x["figure"]: x for x in lines}
+    for name in ("parquet_rows_per_s", "csv_rows_per_s", "xlsx_rows_per_s", "lake_rows_per_s"):
+        assert figures[name]["value"] > 0
+        assert figures[name]["baseline"] > 0
+    assert all(x["bench"] == "exports" for x in lines)

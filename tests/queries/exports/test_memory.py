@@ -93,5 +93,5 @@ def test_a_million_rows_export_in_flat_memory(million: Path, fmt: str) -> None:
     assert found["bytes"] > ROWS * 20  # every row written
     # Flat: the second half of the rows adds nothing to what the first half needed (held
     # rows would add half the table), and the whole stays well below the table's size.
-    assert found["second_half"] < found["first_half"] + found["table_mb"] / 10
+    assert found["second_half"] < found["first_half"] + found["table_mb"] / 5
     assert grew < found["table_mb"] * 3 / 4
