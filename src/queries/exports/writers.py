@@ -138,23 +138,40 @@ def write_parquet(batches: pa.RecordBatchReader) -> Iterator[bytes]:
     yield drain.take()
 
 
-def _xlsx_formats(workbook: Any, schema: pa.Schema) -> list[tuple[Callable[[Any], Any], Any]]:
-    """For each column: how a value goes into a cell, and the cell's format."""
-    found: list[tuple[Callable[[Any], Any], Any]] = []
+def _same(value: Any) -> Any:
+    return value
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str)
+
+
+def _xlsx_cells(workbook: Any, schema: pa.Schema) -> list[tuple[str, Callable[[Any], Any], Any]]:
+    """For each column: the worksheet's write method for its type (its generic ``write``
+    guesses the type of every cell), how a value goes in, and the cell's format."""
+    found: list[tuple[str, Callable[[Any], Any], Any]] = []
     for column in schema:
         kind = column.type
         if pa.types.is_decimal(kind):
             # Excel holds doubles: 15 significant digits, enough for a plant's figures.
             places = "0" if kind.scale == 0 else "0." + "0" * kind.scale
-            found.append((float, workbook.add_format({"num_format": places})))
+            found.append(("write_number", float, workbook.add_format({"num_format": places})))
+        elif pa.types.is_integer(kind) or pa.types.is_floating(kind):
+            found.append(("write_number", _same, None))
+        elif pa.types.is_boolean(kind):
+            found.append(("write_boolean", _same, None))
         elif pa.types.is_timestamp(kind):
-            found.append((lambda v: v, workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})))
+            stamp = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+            found.append(("write_datetime", _same, stamp))
         elif pa.types.is_date(kind):
-            found.append((lambda v: v, workbook.add_format({"num_format": "yyyy-mm-dd"})))
-        elif pa.types.is_list(kind) or pa.types.is_struct(kind) or pa.types.is_map(kind):
-            found.append((lambda v: json.dumps(v, default=str), None))
+            day = workbook.add_format({"num_format": "yyyy-mm-dd"})
+            found.append(("write_datetime", _same, day))
+        elif pa.types.is_nested(kind):
+            found.append(("write_string", _json, None))
+        elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            found.append(("write_string", _same, None))
         else:
-            found.append((lambda v: v, None))
+            found.append(("write", _same, None))
     return found
 
 
@@ -175,10 +192,11 @@ def write_xlsx(batches: pa.RecordBatchReader, sheet: str = "export") -> Iterator
                 "strings_to_urls": False,
             },
         )
-        formats = _xlsx_formats(workbook, batches.schema)
+        cells = _xlsx_cells(workbook, batches.schema)
         names = batches.schema.names
         sheets = 0
         worksheet: Any = None
+        writers: list[tuple[Any, Callable[[Any], Any], Any]] = []
         row = XLSX_MAX_ROWS + 1
 
         for batch in batches:
@@ -187,12 +205,15 @@ def write_xlsx(batches: pa.RecordBatchReader, sheet: str = "export") -> Iterator
                     sheets += 1
                     worksheet = workbook.add_worksheet(sheet if sheets == 1 else f"{sheet}{sheets}")
                     worksheet.write_row(0, 0, names)
+                    writers = [
+                        (getattr(worksheet, method), convert, cell_format)
+                        for method, convert, cell_format in cells
+                    ]
                     row = 1
                 for col, value in enumerate(values):
-                    if value is None:
-                        continue
-                    convert, cell_format = formats[col]
-                    worksheet.write(row, col, convert(value), cell_format)
+                    if value is not None:
+                        write, convert, cell_format = writers[col]
+                        write(row, col, convert(value), cell_format)
                 row += 1
         if worksheet is None:
             workbook.add_worksheet(sheet).write_row(0, 0, names)
