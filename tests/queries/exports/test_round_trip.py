@@ -31,6 +31,7 @@ from queries.exports.catalogue import MODELS
 from tests.support.graphql import GraphQL
 from tests.support.history import ITEMS, LOCATIONS, build_history
 from tests.support.identity import admin_headers
+from tests.support.plant import Plant
 
 D = Decimal
 STOCK = """query($f: StockFilter, $asOf: DateTime, $knownAt: DateTime) {
@@ -240,3 +241,36 @@ def test_bad_input_is_a_problem(api: Api) -> None:
         api.client.get("/v1/exports/stock_on_hand", headers={"Authorization": ""}).status_code
         == 401
     )
+
+
+def test_decimals_leave_exactly_where_a_double_would_round(tmp_path: Path) -> None:
+    """A value of 18 significant digits (beyond a double's 15-17) comes back digit for
+    digit from CSV and Parquet; XLSX holds Excel's double, to 15 digits."""
+    ledger = Ledger(store_env(f"sqlite:///{tmp_path}/events.db"), WriterSettings(batch_wait=0))
+    try:
+        Plant(ledger).item("EXACT")
+        ledger.execute(
+            ReceiveStock(
+                sku="EXACT", location="A", quantity=D("123456789012.123"),
+                unit_cost=D("1.2345678901"),
+            )
+        )  # fmt: skip
+        app = create_app(ledger=ledger, read_models=ReadModels(None))
+        with TestClient(app, headers=admin_headers(ledger)) as client:
+            assert app.state.runner.wait_for(ledger.max_position(), timeout=30)
+            api = Api(client, datetime.now(UTC))
+            (expected,) = api.query(STOCK)["stockOnHand"]["rows"]
+            value = D(expected["value"])  # the view's, to 6 places
+            (moved,) = api.query(LEDGER)["stockLedger"]["rows"]
+            delta = D(moved["valueDelta"])  # the receipt's own, to 16
+            for figure in (value, delta):
+                assert D(repr(float(figure))) != figure  # a double would round it
+            for fmt in ("csv", "parquet"):
+                (row,) = READERS[fmt](api.export("stock_on_hand", format=fmt))
+                assert D(row["value"]) == value, fmt
+                (line,) = READERS[fmt](api.export("stock_ledger", format=fmt))
+                assert D(line["value_delta"]) == delta, fmt
+            (cell,) = xlsx_rows(api.export("stock_on_hand", format="xlsx"))
+            assert f"{D(repr(cell['value'])):.15g}" == f"{value:.15g}"
+    finally:
+        ledger.close()
