@@ -93,6 +93,11 @@ class LakeRun:
     files: list[Path] = field(default_factory=list)
 
 
+def _quoted(path: Path) -> str:
+    """A path as a SQL string literal's inside (COPY takes no parameters)."""
+    return str(path).replace("'", "''")
+
+
 def _name(first: int, last: int) -> str:
     return f"part-{first:0{DIGITS}d}-{last:0{DIGITS}d}-{{i}}"
 
@@ -133,7 +138,7 @@ def export_lake(
             con.execute("SET TimeZone = 'UTC'")
             con.execute(DECIMAL_ARITHMETIC)
             run = _add_movements(con, folder, new, state)
-            con.execute(f"CREATE TABLE items AS SELECT * FROM read_parquet('{items}')")
+            con.execute(f"CREATE TABLE items AS SELECT * FROM read_parquet('{_quoted(items)}')")
             _add_snapshots(con, folder, state, run, (now or datetime.now(UTC)) - settle)
         finally:
             con.close()
@@ -147,7 +152,7 @@ def _add_movements(
     con: duckdb.DuckDBPyConnection, folder: Path, new: Path, state: LakeState
 ) -> LakeRun:
     (count, first, last), *_ = con.execute(
-        f"SELECT count(*), min(position), max(position) FROM read_parquet('{new}')"
+        f"SELECT count(*), min(position), max(position) FROM read_parquet('{_quoted(new)}')"
     ).fetchall()
     if not count:
         return LakeRun(first_position=None, last_position=state.position, movements=0)
@@ -156,9 +161,10 @@ def _add_movements(
     con.execute(
         f"""COPY (SELECT * EXCLUDE (site), coalesce(site, '{NO_SITE}') AS site,
                 CAST(effective_at AS DATE) AS date
-            FROM read_parquet('{new}'))
-        TO '{folder / LEDGER}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (site, date),
-            FILENAME_PATTERN '{_name(first, last)}', OVERWRITE_OR_IGNORE)"""
+            FROM read_parquet('{_quoted(new)}'))
+        TO '{_quoted(folder / LEDGER)}' (FORMAT parquet, COMPRESSION zstd,
+            PARTITION_BY (site, date), FILENAME_PATTERN '{_name(first, last)}',
+            OVERWRITE_OR_IGNORE)"""
     )
     return LakeRun(first_position=first, last_position=last, movements=count)
 
@@ -175,7 +181,7 @@ def _add_snapshots(
         return
     con.execute(
         "CREATE VIEW stock_ledger AS SELECT * FROM read_parquet("
-        f"'{ledger_files}/**/*.parquet', hive_partitioning = true)"
+        f"'{_quoted(ledger_files)}/**/*.parquet', hive_partitioning = true)"
     )
     last_closed = cutoff.astimezone(UTC).date() - timedelta(days=1)
     if state.snapshots_through is not None:
@@ -193,7 +199,7 @@ def _add_snapshots(
             f"""COPY (SELECT coalesce(p.site, '{NO_SITE}') AS site, DATE '{day}' AS date, b.*
                 FROM ({as_of_stock(window)}) b LEFT JOIN ({places}) p USING (location)
                 ORDER BY b.item, b.location, b.lot, b.status)
-            TO '{folder / SNAPSHOTS}' (FORMAT parquet, COMPRESSION zstd,
+            TO '{_quoted(folder / SNAPSHOTS)}' (FORMAT parquet, COMPRESSION zstd,
                 PARTITION_BY (site, date), FILENAME_PATTERN '{_name(0, run.last_position)}',
                 OVERWRITE_OR_IGNORE)"""
         ).fetchall()
