@@ -8,7 +8,18 @@ from __future__ import annotations
 import importlib
 import sys
 
-NAMES = ["write", "read", "production", "trace", "planning", "cli", "abuse", "epcis", "webhooks"]
+NAMES = [
+    "write",
+    "read",
+    "production",
+    "trace",
+    "planning",
+    "cli",
+    "abuse",
+    "epcis",
+    "webhooks",
+    "exports",
+]
 
 
 def main() -> None:

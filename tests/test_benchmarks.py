@@ -110,3 +110,16 @@ def test_bench_webhooks_prints_its_figures(capsys: pytest.CaptureFixture[str]) -
     assert figures["10_subscriptions_batched_p99_lag_ms"]["baseline"] > 0
     assert figures["peak_rss_mb"]["value"] > 0
     assert all(x["bench"] == "webhooks" for x in lines)
+
+
+@pytest.mark.slow
+def test_bench_exports_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import exports
+
+    exports.main(["--rows=5000"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    figures = {x["figure"]: x for x in lines}
+    for name in ("parquet_rows_per_s", "csv_rows_per_s", "xlsx_rows_per_s", "lake_rows_per_s"):
+        assert figures[name]["value"] > 0
+        assert figures[name]["baseline"] > 0
+    assert all(x["bench"] == "exports" for x in lines)

@@ -30,6 +30,7 @@ from mims.api_docs import document_graphql, graphiql_page, install_api_docs
 from mims.audit import run_anchor_job
 from mims.dashboards import install_dashboards
 from mims.epcis import epcis_router
+from mims.exports import POSITION_HEADER, install_exports
 from mims.health import install_health, sample_every
 from mims.jobs import run_expiry_job
 from mims.metrics import Metrics
@@ -213,7 +214,13 @@ def install_request_limits(app: FastAPI, settings: Settings) -> None:
             allow_origins=settings.allowed_origins,
             allow_methods=["GET", "POST"],
             allow_headers=CORS_HEADERS,
-            expose_headers=["Retry-After", "X-Correlation-ID", "Idempotent-Replayed"],
+            expose_headers=[
+                "Retry-After",
+                "X-Correlation-ID",
+                "Idempotent-Replayed",
+                "Content-Disposition",
+                POSITION_HEADER,
+            ],
         )
 
 
@@ -299,6 +306,7 @@ def create_app(  # noqa: PLR0915 - the composition root: one statement per part
     )
     app.include_router(admin_router)
     app.include_router(epcis_router(epcis_places, check_epcis, lambda: settings.epcis_urn_prefix))
+    install_exports(app)
     install_dashboards(app)
     install_read_side_problems(app)
     install_api_docs(app)

@@ -1,7 +1,7 @@
 """The authorisation matrix, generated from the permission tables: every command route,
-GraphQL root field and /admin endpoint × every grantable role × its own site, another
-site and every site, against what `ROLE_PERMISSIONS` says. Prints "cells checked N,
-wrong 0"; fails when a route, a field or an endpoint has no permission.
+GraphQL root field, /admin endpoint and export model × every grantable role × its own
+site, another site and every site, against what `ROLE_PERMISSIONS` says. Prints "cells
+checked N, wrong 0"; fails when a route, a field or an endpoint has no permission.
 
 Commands are checked where the writer checks them (the check before the handler, then
 the place the handler resolves, `UnitOfWork.place`), at a location of the principal's
@@ -39,6 +39,7 @@ from ledger.writer import PLANT_WIDE, Ledger, WriterSettings, permitted_somewher
 from mims.permissions import ADMIN_PERMISSIONS, GRAPHQL_PERMISSIONS
 from mims.server import create_app
 from projections.engine.view import ReadModels
+from queries.exports.catalogue import MODELS
 from queries.schema import build_schema
 from tests.support.identity import admin_key, bearer, issue_key
 
@@ -172,9 +173,21 @@ def test_the_matrix(ledger: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
                 cells += 1
                 if (answer.status_code != 403) != expected:
                     wrong.append(f"{method} {path} {role}@{site}: {answer.status_code}")
+            # Exports: the read permission of the GraphQL field each model mirrors; a
+            # plant-wide model for an every-site grant only.
+            for name, model in MODELS.items():
+                answer = client.get(f"/v1/exports/{name}", headers=headers)
+                permission = GRAPHQL_PERMISSIONS[model.field]
+                expected = permission in ROLE_PERMISSIONS[role] and (
+                    site == "*" or not model.plant_wide
+                )
+                cells += 1
+                if (answer.status_code == 200) != expected or answer.status_code not in (200, 403):
+                    wrong.append(f"GET /v1/exports/{name} {role}@{site}: {answer.status_code}")
         # Without credentials, nothing.
         assert client.post("/graphql", json={"query": "{ items { sku } }"}).status_code == 401
         assert client.get("/admin/projections").status_code == 401
+        assert client.get("/v1/exports/stock_on_hand").status_code == 401
         admin = bearer(admin_key(ledger))
         assert client.get("/admin/projections", headers=admin).status_code == 200
     with capsys.disabled():

@@ -22,7 +22,12 @@ app = typer.Typer(
             "Audit the read models against the ledger, and the ledger against its hash chain.",
         ),
         demo=Lazy("mims.cli.demo", "app", "The demo plant."),
-        export=Lazy("mims.cli.export", "app", "Export the ledger for other systems."),
+        export=Lazy(
+            "mims.cli.export",
+            "app",
+            "Exports: read models as CSV, XLSX or Parquet, the stock ledger as a Parquet lake,\n"
+            "the ledger as EPCIS 2.0 for traceability partners.",
+        ),
         keys=Lazy("mims.cli.keys", "app", "API keys for devices and integrations."),
         load=Lazy(
             "mims.cli.load",

@@ -1,5 +1,7 @@
-"""`mims export epcis`: the ledger as an EPCIS 2.0 document, read from the event store
-itself (no server needed: the store is not the server's alone, as the read models are)."""
+"""`mims export`: the plant's data out in the formats other systems read. `model`, `models`
+and `lake` live in `mims.cli.exports`; `epcis` (below) writes the ledger as an EPCIS 2.0
+document, read from the event store itself (no server needed: the store is not the
+server's alone, as the read models are)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,16 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="Export the ledger for other systems.", no_args_is_help=True)
+from mims.cli import exports
+
+app = typer.Typer(
+    help="Exports: read models as CSV, XLSX or Parquet, the stock ledger as a Parquet lake,\n"
+    "the ledger as EPCIS 2.0 for traceability partners.",
+    no_args_is_help=True,
+)
+app.command("model")(exports.model)
+app.command("models")(exports.models)
+app.command("lake")(exports.lake)
 
 INVALID = 2  # exit code: the document does not validate against GS1's schema
 

@@ -18,6 +18,7 @@ import strawberry
 from strawberry.types import Info
 
 from projections.stock import available_to_promise_of, lot_status_of
+from queries.access import Scope, in_scope
 from queries.context import Context, described, selected
 from queries.enums import CostingMethod
 from queries.pagination import PageInfo, cursor, page_size, uncursor
@@ -66,7 +67,7 @@ SUBTREE = (
 )
 
 
-def _stock_where(f: StockFilter | None) -> tuple[str, list[Any]]:
+def stock_where(f: StockFilter | None) -> tuple[str, list[Any]]:
     if f is None:
         return "TRUE", []
     clauses: list[str] = []
@@ -105,7 +106,7 @@ SELECT item, CAST(effective_at AS DATE) AS day,
 FROM stock_ledger WHERE ({_ISSUED} OR {_SCRAPPED}) AND {{where}} GROUP BY ALL"""
 
 
-def _window(as_of: datetime | None, known_at: datetime | None) -> tuple[str, list[Any]]:
+def window_of(as_of: datetime | None, known_at: datetime | None) -> tuple[str, list[Any]]:
     clauses = ["effective_at <= ?"]
     params: list[Any] = [as_of or known_at]
     if known_at is not None:
@@ -114,7 +115,7 @@ def _window(as_of: datetime | None, known_at: datetime | None) -> tuple[str, lis
     return " AND ".join(clauses), params
 
 
-def _as_of_stock(window: str) -> str:
+def as_of_stock(window: str) -> str:
     """Balances from the ledger at an instant; a moving-average item's buckets are valued
     at that instant's average, like the live view."""
     return f"""
@@ -127,6 +128,74 @@ def _as_of_stock(window: str) -> str:
              THEN value_share(v.val, b.quantity, v.q)
              ELSE b.value END AS value
     FROM b JOIN items i ON i.sku = b.item JOIN v ON v.item = b.item"""
+
+
+def stock_on_hand_query(
+    f: StockFilter | None,
+    as_of: datetime | None,
+    known_at: datetime | None,
+    scoped: tuple[str, list[Any]],
+) -> tuple[str, list[Any]]:
+    """Stock on hand (now, or asOf / knownAt from the ledger) of the buckets ``f`` and the
+    caller's scope (a condition on ``location`` and its parameters) keep, in bucket order:
+    the SQL of ``stockOnHand`` and of its export."""
+    where, params = stock_where(f)
+    where, params = f"{where} AND {scoped[0]}", params + scoped[1]
+    if as_of is None and known_at is None:
+        sql = f"SELECT {STOCK_COLUMNS} FROM stock_on_hand WHERE {where}"
+    else:
+        window, window_params = window_of(as_of, known_at)
+        sql = f"SELECT * FROM ({as_of_stock(window)}) WHERE {where}"
+        params = window_params + params
+    return sql + " ORDER BY item, location, lot, status", params
+
+
+def stock_ledger_where(
+    f: StockFilter | None,
+    as_of: datetime | None,
+    known_at: datetime | None,
+    event_type: str | None,
+    scoped: tuple[str, list[Any]],
+) -> tuple[str, list[Any]]:
+    """The condition on ``stock_ledger`` of ``stockLedger`` and of its export."""
+    where, params = stock_where(f)
+    where, params = f"{where} AND {scoped[0]}", params + scoped[1]
+    if as_of is not None or known_at is not None:
+        window, window_params = window_of(as_of, known_at)
+        where += f" AND {window}"
+        params += window_params
+    if event_type is not None:
+        where += " AND event_type = ?"
+        params.append(event_type)
+    return where, params
+
+
+def valuation_source(
+    as_of: datetime | None, known_at: datetime | None, scope: Scope | None
+) -> tuple[str, list[Any]]:
+    """Quantity and value per item, now or asOf / knownAt, of the places ``scope`` covers:
+    what ``valuation`` and its export sum."""
+    here, here_params = in_scope(scope, "location")
+    if as_of is None and known_at is None and scope is None:
+        return "SELECT item, quantity, value FROM item_valuation", []
+    if as_of is None and known_at is None:
+        # The value of the places the caller may read: their buckets, as the live view
+        # values them (a moving-average bucket at its item's average).
+        return (
+            (
+                "SELECT item, sum(quantity) AS quantity, sum(value) AS value"
+                f" FROM stock_on_hand WHERE {here} GROUP BY item"
+            ),
+            here_params,
+        )
+    window, params = window_of(as_of, known_at)
+    return (
+        (
+            "SELECT item, sum(quantity_delta) AS quantity, sum(value_delta) AS value"
+            f" FROM stock_ledger WHERE {window} AND {here} GROUP BY item"
+        ),
+        params + here_params,
+    )
 
 
 @strawberry.type
@@ -142,19 +211,10 @@ class StockQuery:
     ) -> StockOnHand:
         ctx = info.context
         await ctx.ready(min_position)
-        where, params = _stock_where(filter)
-        scoped, scope_params = ctx.in_scope("stockOnHand", "location")
-        where, params = f"{where} AND {scoped}", params + scope_params
-        if as_of is None and known_at is None:
-            sql = f"SELECT {STOCK_COLUMNS} FROM stock_on_hand WHERE {where}"
-        else:
-            window, window_params = _window(as_of, known_at)
-            sql = f"SELECT * FROM ({_as_of_stock(window)}) WHERE {where}"
-            params = window_params + params
-        rows = [
-            StockRow.from_row(r)
-            for r in await ctx.rows(sql + " ORDER BY item, location, lot, status", params)
-        ]
+        sql, params = stock_on_hand_query(
+            filter, as_of, known_at, ctx.in_scope("stockOnHand", "location")
+        )
+        rows = [StockRow.from_row(r) for r in await ctx.rows(sql, params)]
         position = ctx.runner.position if ctx.runner is not None else 0
         return StockOnHand(
             rows=rows,
@@ -180,16 +240,9 @@ class StockQuery:
         ctx = info.context
         size = page_size(first)
         await ctx.ready(min_position)
-        where, params = _stock_where(filter)
-        scoped, scope_params = ctx.in_scope("stockLedger", "location")
-        where, params = f"{where} AND {scoped}", params + scope_params
-        if as_of is not None or known_at is not None:
-            window, window_params = _window(as_of, known_at)
-            where += f" AND {window}"
-            params += window_params
-        if event_type is not None:
-            where += " AND event_type = ?"
-            params.append(event_type)
+        where, params = stock_ledger_where(
+            filter, as_of, known_at, event_type, ctx.in_scope("stockLedger", "location")
+        )
         if after is not None:
             where += " AND (position, line) > (?, ?)"
             params += list(uncursor(after))
@@ -238,25 +291,7 @@ class StockQuery:
         ctx = info.context
         size = page_size(first)
         await ctx.ready(min_position)
-        params: list[Any] = []
-        here, here_params = ctx.in_scope("valuation", "location")
-        if as_of is None and known_at is None and ctx.scope("valuation") is None:
-            source = "SELECT item, quantity, value FROM item_valuation"
-        elif as_of is None and known_at is None:
-            # The value of the places the caller may read: their buckets, as the live view
-            # values them (a moving-average bucket at its item's average).
-            source = (
-                "SELECT item, sum(quantity) AS quantity, sum(value) AS value"
-                f" FROM stock_on_hand WHERE {here} GROUP BY item"
-            )
-            params = here_params
-        else:
-            window, params = _window(as_of, known_at)
-            source = (
-                "SELECT item, sum(quantity_delta) AS quantity, sum(value_delta) AS value"
-                f" FROM stock_ledger WHERE {window} AND {here} GROUP BY item"
-            )
-            params += here_params
+        source, params = valuation_source(as_of, known_at, ctx.scope("valuation"))
         method = costing_method.value if costing_method else None
         # Sums by method and the page of items from DuckDB (the whole list would leave it,
         # 5,000 items: 20 ms, only to be added up here), from one valuation of the items
