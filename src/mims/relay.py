@@ -1,41 +1,49 @@
-"""The relay: every event, once, to NATS JetStream, for other processes and integrations
-(projector workers, webhooks, ERP/MES/WMS consumers).
+"""The relay: every event, once, to NATS JetStream as a CloudEvent, for other processes and
+integrations (projector workers, ERP/MES/WMS consumers, a Kafka connector).
 
 The event store is the only record of truth: JetStream acknowledges a publish before it
 is on disk. So the relay keeps its position in the event store's own database (the
 library's tracking table, name ``nats-relay``), publishes a page of notifications, waits
-for every acknowledgement, and only then moves its position. After a crash it publishes
-again from its last position; JetStream drops what it already has within its
-de-duplication window (``Nats-Msg-Id`` = the event's stable id) and consumers
-de-duplicate by the same id beyond it.
+for every acknowledgement, and only then moves its position. After a crash (even a
+SIGKILL between the acknowledgements and the position) it publishes the page again from
+its last position; JetStream drops what it already has within its de-duplication window
+(``Nats-Msg-Id`` = the event's stable id, ``MIMS_NATS_DUPLICATE_WINDOW_SECONDS``) and
+consumers de-duplicate by the same id (``ce-id``) beyond it.
 
-A message: subject ``{prefix}.{Aggregate}.{Event}`` (``mims.events.Stock.Received``),
-payload the stored event's JSON as it is in the store, headers ``Nats-Msg-Id``,
-``Mims-Position`` (the notification id), ``Mims-Topic``, ``Mims-Stream`` and
-``Mims-Version``. Identity's events (accounts, API keys) are never published: they hold
-password hashes and TOTP seeds. Run it inside ``mims serve`` (``MIMS_NATS_URL`` set) or on its own
-(``mims relay``); two relays on one store publish the same ids, which JetStream drops.
+A message is a CloudEvent 1.0 in binary mode (``mims.cloudevents``): subject
+``<prefix>.<site>.<aggregate>.<event>`` (``mims.events.S1.stock.received``), headers
+``ce-id``, ``ce-type`` (``com.mims.stock.received.v1``), ``ce-source``, ``ce-subject``,
+``ce-time``, ``ce-mimsposition`` (the ledger position), ``content-type``, and
+``Nats-Msg-Id``; the payload is the stored event's JSON as it is in the store. Identity's
+events (accounts, API keys) are never published: they hold password hashes and TOTP
+seeds. Publishes go out with nats-py's ``publish_async`` (one reply subscription, no
+request per message) in ledger order, so the stream's order is the ledger's. Run it inside
+``mims serve`` (``MIMS_NATS_URL`` set) or on its own (``mims relay``); two relays on one
+store publish the same ids, which JetStream drops.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 import nats
+import orjson
 import structlog
 from eventsourcing.persistence import Notification, Tracking
 from nats.js.api import StreamConfig
 
-from ledger.ids import event_id
 from ledger.private import is_private
 from ledger.writer import Ledger
+from mims.cloudevents import Describer, binary_headers, cloudevent, nats_subject
 
 log = structlog.get_logger("mims.relay")
 RELAY = "nats-relay"
+DUPLICATE_WINDOW_SECONDS = 120.0
+ACK_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -43,25 +51,33 @@ class RelaySettings:
     url: str
     stream: str = "MIMS_EVENTS"
     subject_prefix: str = "mims.events"
+    plant: str = "plant"
     page_size: int = 1_000
     poll_interval: float = 0.5
+    duplicate_window: float = DUPLICATE_WINDOW_SECONDS
+    retry_seconds: float = 1.0
 
 
-def subject_of(prefix: str, topic: str) -> str:
-    """``ledger.stock:Stock.Received`` -> ``mims.events.Stock.Received``."""
-    return f"{prefix}.{topic.rsplit(':', 1)[-1]}"
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    headers: dict[str, str]
+    data: bytes
 
 
-def headers_of(notification: Notification) -> dict[str, str]:
-    return {
-        "Nats-Msg-Id": str(
-            event_id(UUID(str(notification.originator_id)), notification.originator_version)
-        ),
-        "Mims-Position": str(notification.id),
-        "Mims-Topic": notification.topic,
-        "Mims-Stream": str(notification.originator_id),
-        "Mims-Version": str(notification.originator_version),
-    }
+def messages_of(page: Sequence[Notification], describer: Describer, prefix: str) -> list[Message]:
+    """The page's public events as NATS messages, in ledger order."""
+    out = []
+    for n in page:
+        if is_private(n.topic):
+            # Identity's events hold password hashes, key digests and TOTP seeds: they
+            # never leave the event store (docs/identity.md). Their positions are passed over.
+            continue
+        described = describer.describe(n, n.id, orjson.loads(n.state))
+        headers = binary_headers(cloudevent(described, n.state))
+        headers["Nats-Msg-Id"] = described.id
+        out.append(Message(nats_subject(prefix, n.topic, described.site), headers, n.state))
+    return out
 
 
 class Relay:
@@ -69,8 +85,12 @@ class Relay:
         self.ledger = ledger
         self.settings = settings
         self.tracking = ledger.app.factory.tracking_recorder()
-        self.published = 0
+        self.describer = Describer(ledger.app.recorder, settings.plant)
+        self.published = 0  # new messages JetStream kept
+        self.republished = 0  # messages JetStream already had (acknowledged as duplicates)
         self.connected = False  # to NATS, with the stream in place (readiness says so)
+        # Told (first position, last position, monotonic time) when a page is acknowledged.
+        self.acknowledged: list[Callable[[int, int, float], None]] = []
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -93,15 +113,15 @@ class Relay:
                 try:
                     await self._serve(stop)
                 except (OSError, nats.errors.Error, TimeoutError) as e:
-                    log.warning("relay lost NATS, retrying", error=str(e))
-                    await _sleep_or_stop(stop, 2.0)
+                    log.warning("relay lost NATS, retrying", error=str(e) or type(e).__name__)
+                    await _sleep_or_stop(stop, self.settings.retry_seconds)
         finally:
             self.ledger.listeners.remove(self.wake)
 
     async def _serve(self, stop: asyncio.Event) -> None:
         nc = await nats.connect(self.settings.url, allow_reconnect=False, connect_timeout=5)
         try:
-            js = nc.jetstream()
+            js = nc.jetstream(publish_async_max_pending=max(4_000, self.settings.page_size))
             await ensure_stream(js, self.settings)
             self.connected = True
             wake = self._wake or asyncio.Event()
@@ -122,45 +142,56 @@ class Relay:
             self.connected = False
             await nc.close()
 
+    def _next_page(self) -> tuple[Sequence[Notification], list[Message]]:
+        """In a worker thread: the page after the position, as messages (reading a stream's
+        key may ask the store)."""
+        after = self.position
+        page = self.ledger.app.recorder.select_notifications(after + 1, self.settings.page_size)
+        return page, messages_of(page, self.describer, self.settings.subject_prefix)
+
     async def publish_page(self, js: Any) -> int:
-        """Publish the next page; answers how many events it published."""
-        after = await asyncio.to_thread(lambda: self.position)
-        page: Sequence[Notification] = await asyncio.to_thread(
-            self.ledger.app.recorder.select_notifications, after + 1, self.settings.page_size
-        )
+        """Publish the next page; answers how many events it read (private ones included)."""
+        page, messages = await asyncio.to_thread(self._next_page)
         if not page:
             return 0
-        # Identity's events hold password hashes, key digests and TOTP seeds: they never
-        # leave the event store (docs/identity.md). Their positions are passed over.
-        public = [n for n in page if not is_private(n.topic)]
-        acks = await asyncio.gather(
-            *(
-                js.publish(
-                    subject_of(self.settings.subject_prefix, n.topic),
-                    n.state,
-                    headers=headers_of(n),
-                    stream=self.settings.stream,
-                )
-                for n in public
-            )
-        )
+        stream = self.settings.stream
+        acks = [
+            await js.publish_async(m.subject, m.data, headers=m.headers, stream=stream)
+            for m in messages
+        ]
+        # A closed connection never answers: the timeout turns that into a retry.
+        done = await asyncio.wait_for(asyncio.gather(*acks), ACK_TIMEOUT_SECONDS)
+        acknowledged = time.monotonic()
         # Every acknowledgement is in: only now does the position move.
         await asyncio.to_thread(self.tracking.insert_tracking, Tracking(RELAY, page[-1].id))
-        self.published += sum(1 for ack in acks if not ack.duplicate)
+        duplicates = sum(1 for ack in done if ack.duplicate)
+        self.published += len(done) - duplicates
+        self.republished += duplicates
+        for observer in self.acknowledged:
+            observer(page[0].id, page[-1].id, acknowledged)
         return len(page)
 
 
+def stream_config(settings: RelaySettings) -> StreamConfig:
+    return StreamConfig(
+        name=settings.stream,
+        subjects=[f"{settings.subject_prefix}.>"],
+        duplicate_window=settings.duplicate_window,
+    )
+
+
 async def ensure_stream(js: Any, settings: RelaySettings) -> None:
+    """The stream, made when missing; an existing one keeps its subjects (``<prefix>.>``
+    covers the old ``<prefix>.<Aggregate>.<Event>`` layout too) and gets the configured
+    duplicate window."""
     try:
-        await js.stream_info(settings.stream)
+        info = await js.stream_info(settings.stream)
     except nats.js.errors.NotFoundError:
-        await js.add_stream(
-            StreamConfig(
-                name=settings.stream,
-                subjects=[f"{settings.subject_prefix}.>"],
-                duplicate_window=120.0,
-            )
-        )
+        await js.add_stream(stream_config(settings))
+        return
+    if info.config.duplicate_window != settings.duplicate_window:
+        info.config.duplicate_window = settings.duplicate_window
+        await js.update_stream(info.config)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
