@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -24,83 +23,40 @@ from nats.js.api import StreamConfig
 
 from ledger.identity.commands import EnrollTotp, RegisterUser
 from ledger.ids import event_id
-from ledger.master_data.commands import RegisterLocation
-from ledger.stock.commands import MoveStock, ReceiveStock
+from ledger.stock.commands import ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.cloudevents import from_message
-from mims.relay import Relay, RelaySettings, ensure_stream
+from mims.relay import Relay, RelaySettings
 from mims.server import create_app
 from mims.settings import Settings
 from tests.support.plant import Plant
+from tests.support.relay import (
+    NATS,
+    PLANT,
+    own_stream,
+    relay_until_caught_up,
+    stream_messages,
+    two_sites,
+)
 from tests.support.servers import serving
-from tests.support.services import require_service
 
 pytestmark = pytest.mark.nats
-NATS = "nats://127.0.0.1:4222"
 PASSWORD = "correct horse battery"  # noqa: S105 - a test person's
-PLANT = "hamburg-east"
 
 
 @pytest.fixture
 def relay_settings() -> Iterator[RelaySettings]:
-    require_service("NATS", 4222)
-    name = f"T_{uuid.uuid4().hex[:12]}"
-    settings = RelaySettings(url=NATS, stream=name, subject_prefix=f"test.{name}", plant=PLANT)
-    yield settings
-
-    async def drop() -> None:
-        nc = await nats.connect(NATS)
-        try:
-            await nc.jetstream().delete_stream(name)
-        except nats.js.errors.NotFoundError:
-            pass
-        finally:
-            await nc.close()
-
-    asyncio.run(drop())
+    with own_stream() as settings:
+        yield settings
 
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Iterator[Ledger]:
     led = Ledger(store_env(f"sqlite:///{tmp_path}/events.db"), WriterSettings(batch_wait=0))
-    plant = Plant(led)
-    plant.item("STEEL", tracking="lot")
-    for n in range(20):
-        plant.receive("STEEL", "5", "2", lot=f"L{n}")
-    # A second site whose code cannot be one NATS token as it is.
-    led.execute(RegisterLocation(code="DE.HAM", level="site"))
-    led.execute(RegisterLocation(code="DE.HAM/W", level="warehouse", parent="DE.HAM"))
-    led.execute(RegisterLocation(code="DE.HAM/Z", level="zone", parent="DE.HAM/W"))
-    plant.receive("STEEL", "1", "2", location="DE.HAM/Z", lot="H1")
-    led.execute(
-        MoveStock(sku="STEEL", from_location="A", to_location="B", quantity=Decimal(1), lot="L3")
-    )  # type: ignore[arg-type]
+    two_sites(led)
     yield led
     led.close()
-
-
-async def stream_messages(settings: RelaySettings) -> list[Any]:
-    nc = await nats.connect(NATS)
-    try:
-        js = nc.jetstream()
-        info = await js.stream_info(settings.stream)
-        return [await js.get_msg(settings.stream, seq) for seq in range(1, info.state.messages + 1)]
-    finally:
-        await nc.close()
-
-
-async def relay_until_caught_up(relay: Relay) -> int:
-    nc = await nats.connect(NATS)
-    try:
-        js = nc.jetstream()
-        await ensure_stream(js, relay.settings)
-        total = 0
-        while published := await relay.publish_page(js):
-            total += published
-        return total
-    finally:
-        await nc.close()
 
 
 # Written out by hand from the plant above (not by the code under test): what each kind of
