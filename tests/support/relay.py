@@ -61,10 +61,9 @@ async def relay_until_caught_up(relay: Relay) -> int:
     events it read."""
     nc = await nats.connect(relay.settings.url)
     try:
-        js = nc.jetstream()
-        await ensure_stream(js, relay.settings)
+        await ensure_stream(nc.jetstream(), relay.settings)
         total = 0
-        while published := await relay.publish_page(js):
+        while published := await relay.publish_page(nc):
             total += published
         return total
     finally:
