@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-NAMES = ["write", "read", "production", "trace", "planning", "cli", "abuse"]
+NAMES = ["write", "read", "production", "trace", "planning", "cli", "abuse", "relay"]
 
 
 def main() -> None:

@@ -82,3 +82,22 @@ def test_bench_abuse_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> N
     assert figures["flood_refused_share"]["value"] > 0  # the limit held the flood back
     assert figures["quiet_refused_share"]["value"] == 0
     assert all(x["bench"] == "abuse" for x in lines)
+
+
+@pytest.mark.postgres
+@pytest.mark.nats
+@pytest.mark.slow
+def test_bench_relay_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    require_service("PostgreSQL", 5432)
+    require_service("NATS", 4222)
+    from benchmarks import relay
+
+    relay.main(["--quick"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    figures = {x["figure"]: x for x in lines}
+    assert figures["relay_catch_up_per_s"]["baseline"] == figures["raw_publish_per_s"]["value"] > 0
+    assert figures["relay_catch_up_per_s"]["value"] > 0
+    assert figures["relay_peak_rss_mb"]["value"] > 0
+    assert figures["lag_p99_ms"]["value"] >= figures["lag_p50_ms"]["value"] > 0
+    assert figures["lag_events"]["value"] > 0
+    assert all(x["bench"] == "relay" for x in lines)

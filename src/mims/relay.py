@@ -190,7 +190,9 @@ class Relay:
             self.ledger.listeners.remove(self.wake)
 
     async def _serve(self, stop: asyncio.Event) -> None:
-        nc = await nats.connect(self.settings.url, allow_reconnect=False, connect_timeout=5)
+        nc = await nats.connect(
+            self.settings.url, allow_reconnect=False, connect_timeout=5, error_cb=_lost
+        )
         reading: asyncio.Future[tuple[Sequence[Notification], list[Message]]] | None = None
         try:
             await ensure_stream(nc.jetstream(), self.settings)
@@ -270,6 +272,12 @@ async def ensure_stream(js: Any, settings: RelaySettings) -> None:
     if info.config.duplicate_window != settings.duplicate_window:
         info.config.duplicate_window = settings.duplicate_window
         await js.update_stream(info.config)
+
+
+async def _lost(error: Exception) -> None:
+    # nats-py prints a traceback for a dropped connection unless told otherwise; the
+    # publish that fails next says it once, in run()'s warning.
+    log.debug("NATS connection error", error=str(error) or type(error).__name__)
 
 
 async def _wait_any(wake: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:

@@ -27,7 +27,7 @@ from ledger.stock.commands import ReceiveStock
 from ledger.store import store_env
 from ledger.writer import Ledger, WriterSettings
 from mims.cloudevents import from_message
-from mims.relay import Relay, RelaySettings
+from mims.relay import PageNotAcknowledged, Relay, RelaySettings
 from mims.server import create_app
 from mims.settings import Settings
 from tests.support.plant import Plant
@@ -272,3 +272,21 @@ def test_the_server_relays_commands_as_they_commit(
         assert [m.headers["ce-source"] for m in received] == [f"/mims/{PLANT}/S"]
     finally:
         ledger.close()
+
+
+def test_a_page_jetstream_does_not_take_leaves_the_position(
+    ledger: Ledger, relay_settings: RelaySettings
+) -> None:
+    """No stream takes the subjects (the stream was never made): every message is answered
+    'no responders', the page is not acknowledged, and the position stays."""
+
+    async def publish_without_a_stream() -> None:
+        nc = await nats.connect(NATS)
+        try:
+            await Relay(ledger, relay_settings).publish_page(nc)
+        finally:
+            await nc.close()
+
+    with pytest.raises(PageNotAcknowledged, match="no stream answered"):
+        asyncio.run(publish_without_a_stream())
+    assert Relay(ledger, relay_settings).position == 0

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import nats
@@ -17,7 +20,8 @@ from ledger.stock.commands import MoveStock
 from ledger.writer import Ledger
 from mims.relay import Relay, RelaySettings, ensure_stream
 from tests.support.plant import Plant
-from tests.support.services import require_service
+from tests.support.servers import free_port
+from tests.support.services import require_service, service_up
 
 NATS = "nats://127.0.0.1:4222"
 PLANT = "hamburg-east"
@@ -84,3 +88,41 @@ def two_sites(ledger: Ledger) -> None:
     ledger.execute(
         MoveStock(sku="STEEL", from_location="A", to_location="B", quantity=Decimal(1), lot="L3")  # type: ignore[arg-type]
     )
+
+
+class NatsServer:
+    """A JetStream server of the test's own (``/usr/sbin/nats-server``), on a free port
+    with its store in ``store``, so that the test may stop and start it."""
+
+    BINARY = "/usr/sbin/nats-server"
+
+    def __init__(self, store: Path) -> None:
+        self.store = store
+        self.port = free_port()
+        self.url = f"nats://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.BINARY, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while not service_up(self.port):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                msg = f"nats-server did not start on port {self.port}"
+                raise RuntimeError(msg)
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """A clean stop (SIGTERM): JetStream writes out what it holds. A restart here
+        tests the relay's reconnecting, not NATS's durability on power loss."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
