@@ -99,5 +99,6 @@ def test_bench_relay_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> N
     assert figures["relay_catch_up_per_s"]["value"] > 0
     assert figures["relay_peak_rss_mb"]["value"] > 0
     assert figures["lag_p99_ms"]["value"] >= figures["lag_p50_ms"]["value"] > 0
+    assert figures["lag_p99_ms"]["baseline"] == figures["command_p99_ms"]["value"] > 0
     assert figures["lag_events"]["value"] > 0
     assert all(x["bench"] == "relay" for x in lines)

@@ -199,20 +199,25 @@ class Relay:
             publisher = Publisher(nc)
             self.connected = True
             wake = self._wake or asyncio.Event()
+
+            def read(after: int) -> asyncio.Future[tuple[Sequence[Notification], list[Message]]]:
+                # Cleared before the read: a commit during it wakes the wait below.
+                wake.clear()
+                return asyncio.ensure_future(asyncio.to_thread(self._read_after, after))
+
             after = await asyncio.to_thread(lambda: self.position)
-            reading = asyncio.ensure_future(asyncio.to_thread(self._read_after, after))
+            reading = read(after)
             while not stop.is_set():
                 page, messages = await reading
                 if page:
                     await publisher.send(messages)
                     after = page[-1].id
                     # The next page is read and named while JetStream acknowledges this one.
-                    reading = asyncio.ensure_future(asyncio.to_thread(self._read_after, after))
+                    reading = read(after)
                     await self._confirm(publisher, page)
                     continue
-                wake.clear()
                 await _wait_any(wake, stop, self.settings.poll_interval)
-                reading = asyncio.ensure_future(asyncio.to_thread(self._read_after, after))
+                reading = read(after)
         finally:
             self.connected = False
             if reading is not None and not reading.done():
