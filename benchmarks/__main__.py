@@ -19,6 +19,7 @@ NAMES = [
     "epcis",
     "webhooks",
     "exports",
+    "relay",
 ]
 
 

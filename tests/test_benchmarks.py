@@ -123,3 +123,23 @@ def test_bench_exports_prints_its_figures(capsys: pytest.CaptureFixture[str]) ->
         assert figures[name]["value"] > 0
         assert figures[name]["baseline"] > 0
     assert all(x["bench"] == "exports" for x in lines)
+
+
+@pytest.mark.postgres
+@pytest.mark.nats
+@pytest.mark.slow
+def test_bench_relay_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    require_service("PostgreSQL", 5432)
+    require_service("NATS", 4222)
+    from benchmarks import relay
+
+    relay.main(["--quick"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    figures = {x["figure"]: x for x in lines}
+    assert figures["relay_catch_up_per_s"]["baseline"] == figures["raw_publish_per_s"]["value"] > 0
+    assert figures["relay_catch_up_per_s"]["value"] > 0
+    assert figures["relay_peak_rss_mb"]["value"] > 0
+    assert figures["lag_p99_ms"]["value"] >= figures["lag_p50_ms"]["value"] > 0
+    assert figures["lag_p99_ms"]["baseline"] == figures["command_p99_ms"]["value"] > 0
+    assert figures["lag_events"]["value"] > 0
+    assert all(x["bench"] == "relay" for x in lines)

@@ -43,6 +43,19 @@ class Settings(BaseSettings):
     )
     nats_stream: str = Field(default="MIMS_EVENTS", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     nats_subject_prefix: str = Field(default="mims.events", pattern=r"^[A-Za-z0-9_.-]{1,100}$")
+    nats_duplicate_window_seconds: float = Field(
+        default=120,
+        gt=0,
+        le=7 * 24 * 3600,
+        description="How long JetStream remembers an event's id to drop a republish of it"
+        " (the relay's stream; consumers de-duplicate by ce-id beyond it)",
+    )
+    plant: str = Field(
+        default="plant",
+        pattern=r"^[A-Za-z0-9_.~-]{1,64}$",
+        description="This plant's name in published events (CloudEvents source"
+        " /mims/<plant>/<site>)",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes")
@@ -299,7 +312,11 @@ class Settings(BaseSettings):
             msg = "MIMS_NATS_URL is not set: there is no NATS to relay to"
             raise ValueError(msg)
         return RelaySettings(
-            url=self.nats_url, stream=self.nats_stream, subject_prefix=self.nats_subject_prefix
+            url=self.nats_url,
+            stream=self.nats_stream,
+            subject_prefix=self.nats_subject_prefix,
+            plant=self.plant,
+            duplicate_window=self.nats_duplicate_window_seconds,
         )
 
     def webhook_policy(self) -> TargetPolicy:

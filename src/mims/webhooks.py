@@ -43,7 +43,7 @@ from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 from standardwebhooks import Webhook
 
-from ledger.event_names import event_type
+from ledger.event_names import event_type, stored_version
 from ledger.ids import event_id
 from ledger.private import is_private
 from ledger.webhooks.commands import DisableWebhookSubscription
@@ -112,8 +112,8 @@ class Subscribed:
     cursor: int = 0
     last_error: str | None = None
 
-    def wants(self, topic: str, site: str) -> bool:
-        return type_matches(event_type(topic), self.event_types) and site_matches(site, self.sites)
+    def wants(self, type_: str, site: str) -> bool:
+        return type_matches(type_, self.event_types) and site_matches(site, self.sites)
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,8 @@ def event_payload(n: Notification) -> dict[str, Any]:
     state = orjson.loads(n.state)
     meta = state.get("meta") or {}
     return {
-        "type": event_type(n.topic),
+        # The relay's name for it: the version is the one its data was stored at.
+        "type": event_type(n.topic, stored_version(state)),
         "timestamp": state.get("timestamp"),
         "data": {
             "id": str(event_id(UUID(str(n.originator_id)), n.originator_version)),
@@ -440,7 +441,7 @@ class WebhookDispatcher:
             wanted = [
                 payload
                 for n, payload in page
-                if payload is not None and sub.wants(n.topic, payload["data"]["site"])
+                if payload is not None and sub.wants(payload["type"], payload["data"]["site"])
             ]
             groups = [wanted[i : i + sub.batch_max] for i in range(0, len(wanted), sub.batch_max)]
             if not groups:

@@ -43,4 +43,4 @@ def test_mims_webhooks_run_delivers_until_stopped(tmp_path: Path) -> None:
     finally:
         ledger.close()
     types = [r.payload["type"] for r in receiver.accepted()]
-    assert types.count("com.mims.location.registered.v1") == 9
+    assert types.count("com.mims.location.registered.v2") == 9

@@ -74,7 +74,7 @@ def test_the_python_receiver_verifies_what_is_delivered(tmp_path: Path) -> None:
         receiver.wait(10)
         reader.join(10)
         ledger.close()
-    registered = [line for line in printed if line.startswith("com.mims.location.registered.v1")]
+    registered = [line for line in printed if line.startswith("com.mims.location.registered.v2")]
     assert len(registered) == 9
     positions = [int(line.split()[1]) for line in printed if line.strip()]
     assert positions == sorted(positions)

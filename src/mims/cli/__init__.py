@@ -22,6 +22,7 @@ app = typer.Typer(
             "Audit the read models against the ledger, and the ledger against its hash chain.",
         ),
         demo=Lazy("mims.cli.demo", "app", "The demo plant."),
+        events=Lazy("mims.cli.events", "app", "The events the relay published to NATS JetStream."),
         export=Lazy(
             "mims.cli.export",
             "app",

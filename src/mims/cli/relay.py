@@ -10,10 +10,12 @@ def relay() -> None:
     import signal
 
     from ledger.writer import Ledger
+    from mims.logs import configure_logging
     from mims.relay import Relay
     from mims.settings import Settings
 
     settings = Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
     ledger = Ledger(settings.store_env(), settings.writer_settings())
 
     async def main() -> None:
