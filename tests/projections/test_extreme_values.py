@@ -58,7 +58,7 @@ from ledger.writer import Ledger, WriterSettings
 from mims.audit import verify
 from projections.engine.runner import ProjectionRunner
 from projections.engine.view import ReadModels
-from queries.stock.query import _as_of_stock
+from queries.stock.query import as_of_stock
 from tests.support.identity import register, signature
 from tests.support.plant import Plant
 
@@ -217,7 +217,7 @@ def test_extreme_figures_reach_every_read_model_exactly(
             for relation in every_relation(models):
                 con.execute(f"SELECT * FROM {relation}").fetchall()
             # GraphQL's asOf answers from the ledger rows with SQL of its own.
-            as_of = con.execute(_as_of_stock("effective_at <= now()")).fetchall()
+            as_of = con.execute(as_of_stock("effective_at <= now()")).fetchall()
             live = con.execute("SELECT * FROM stock_on_hand").fetchall()
             assert sorted(as_of, key=repr) == sorted(live, key=repr)
         assert [str(d) for d in verify(ledger, models, runner, attempts=1)] == []
