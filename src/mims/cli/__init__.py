@@ -23,6 +23,13 @@ app = typer.Typer(
         ),
         demo=Lazy("mims.cli.demo", "app", "The demo plant."),
         export=Lazy("mims.cli.export", "app", "Export the ledger for other systems."),
+        **{
+            "import": Lazy(
+                "mims.cli.imports",
+                "import_sheet",
+                "Import a CSV or XLSX sheet (items, locations, opening balances, receipts).",
+            )
+        },
         keys=Lazy("mims.cli.keys", "app", "API keys for devices and integrations."),
         load=Lazy(
             "mims.cli.load",
