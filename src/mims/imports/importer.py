@@ -117,10 +117,16 @@ def validate(
     frame = table.frame.rename({c: c.strip().lower() for c in table.frame.columns})
     result.problems.extend(_duplicate_keys(kind, frame))
     facts = Facts(ledger)
+    if kind.unique:  # what the file itself registers (a location's parent may be below it)
+        facts.in_file = {
+            str(v).strip().upper() for v in frame[kind.unique[0]].drop_nulls().to_list()
+        }
     total = frame.height
     step = max(1, total // 100)
     for i, row in enumerate(frame.iter_rows(named=True)):
         number = i + FIRST_ROW
+        if all(v is None for v in row.values()):
+            continue  # an empty row (a sheet's trailing blank line) is no row
         try:
             cmd = kind.command.model_validate(
                 {**kind.fields(row), "command_id": command_id(digest, kind.name, number)}

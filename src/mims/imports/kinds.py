@@ -147,10 +147,9 @@ def _check_location(facts: Facts, row: int, cmd: RegisterLocation) -> list[Probl
                 "parent",
                 cmd.parent,
                 "not-found",
-                f"parent {cmd.parent} is neither registered nor in an earlier row",
+                f"parent {cmd.parent} is neither registered nor in the file",
             )
         )
-    facts.in_file.add(cmd.code)
     return problems
 
 
