@@ -27,7 +27,8 @@ app = typer.Typer(
             "import": Lazy(
                 "mims.cli.imports",
                 "import_sheet",
-                "Import a CSV or XLSX sheet (items, locations, opening balances, receipts).",
+                "Import a sheet into the ledger (CSV or XLSX: items, locations, opening balances,\n"
+                "receipts), all rows or none.",
             )
         },
         keys=Lazy("mims.cli.keys", "app", "API keys for devices and integrations."),
