@@ -1,0 +1,136 @@
+"""./scripts/bench import: a sheet of opening balances imported, in one run.
+
+A fresh PostgreSQL schema with 1,000 items (a fifth lot-tracked) and 40 zones, registered
+by importing their sheets; then an XLSX sheet of ``rows`` opening balances (``--quick``:
+10,000; else 100,000, the issue's target: validated and posted in under 30 s, memory
+under 500 MB). Figures, each beside a baseline measured in the same run:
+
+* ``read_openpyxl_s``: reading the sheet with openpyxl in read-only mode, values only
+  (the baseline: what a cell-by-cell reader costs), and ``read_calamine_s`` beside it.
+* ``import_s``: reading, validating every row and posting them all, beside openpyxl's
+  read; ``validate_s`` and ``post_s`` its parts; ``import_rows_per_s``.
+* ``reimport_s``: the same file again (every row answered as a duplicate).
+* ``peak_rss_mb``: the process's peak resident memory, the sheet's generation included.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import xlsxwriter
+from rich.console import Console
+
+from benchmarks.pg import fresh_schema
+from benchmarks.report import Report
+from ledger.store import store_env
+from ledger.writer import Ledger, WriterSettings
+from mims.imports.importer import import_file, kind_named, post, validate
+
+ITEMS = 1_000
+ZONES = 40
+
+
+def _csv(header: str, lines: list[str]) -> bytes:
+    return ("\n".join([header, *lines]) + "\n").encode()
+
+
+def _master_data(ledger: Ledger) -> None:
+    items = [
+        f"B-{n:05d},Bench item {n},raw_material,kg,3,{'lot' if n % 5 == 0 else 'none'}"
+        for n in range(ITEMS)
+    ]
+    locations = ["BS,site,", "BW,warehouse,BS"] + [f"BZ-{z:02d},zone,BW" for z in range(ZONES)]
+    for kind, sheet in (
+        ("items", _csv("sku,description,kind,unit_of_measure,precision,tracking", items)),
+        ("locations", _csv("code,level,parent", locations)),
+    ):
+        result, _ = import_file(ledger, kind, f"{kind}.csv", sheet)
+        assert result.ok, result.errors[:3]
+
+
+def _sheet(rows: int) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "constant_memory": True})
+    sheet = book.add_worksheet("Opening balances")
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, ["sku", "location", "quantity", "unit_cost", "lot", "expiry"])
+    expiry = datetime(2030, 6, 30)
+    for r in range(1, rows + 1):
+        n = r % ITEMS
+        lot_tracked = n % 5 == 0
+        sheet.write_string(r, 0, f"B-{n:05d}")
+        sheet.write_string(r, 1, f"BZ-{(r // ITEMS) % ZONES:02d}")
+        sheet.write_number(r, 2, (r % 97) + 1.125)
+        sheet.write_number(r, 3, (r % 13) + 0.5)
+        if lot_tracked:
+            sheet.write_string(r, 4, f"L{r // ITEMS:04d}")
+            sheet.write_datetime(r, 5, expiry, date)
+    book.close()
+    return buffer.getvalue()
+
+
+def _read_openpyxl(content: bytes) -> int:
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    count = sum(1 for _ in book.active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    book.close()
+    return count
+
+
+def main(argv: list[str]) -> None:
+    rows = 10_000 if "--quick" in argv else 100_000
+    console = Console(stderr=True)
+    report = Report("import")
+    with fresh_schema("bench_import") as url, tempfile.TemporaryDirectory() as folder:
+        ledger = Ledger(store_env(url), WriterSettings(batch_max=1_000))
+        try:
+            _master_data(ledger)
+            console.print(f"writing an XLSX sheet of {rows:,} opening balances")
+            content = _sheet(rows)
+            (Path(folder) / "ob.xlsx").write_bytes(content)
+            start = time.perf_counter()
+            read = _read_openpyxl(content)
+            openpyxl_s = time.perf_counter() - start
+            assert read == rows + 1
+            start = time.perf_counter()
+            frame = pl.read_excel(io.BytesIO(content), engine="calamine")
+            calamine_s = time.perf_counter() - start
+            assert frame.height == rows
+            del frame
+            console.print("importing it")
+            kind = kind_named("opening-balances")
+            start = time.perf_counter()
+            validated = validate(ledger, kind, "ob.xlsx", content)
+            validate_s = time.perf_counter() - start
+            result = post(ledger, validated)
+            import_s = time.perf_counter() - start
+            assert (result.posted, result.errors) == (rows, []), result.errors[:3]
+            console.print("importing it again")
+            start = time.perf_counter()
+            again, _ = import_file(ledger, "opening-balances", "ob.xlsx", content)
+            reimport_s = time.perf_counter() - start
+            assert (again.posted, again.duplicates) == (0, rows)
+        finally:
+            ledger.close()
+    target = "< 30 s" if rows == 100_000 else "< 3 s (10k rows)"
+    report.add("read_openpyxl_s", openpyxl_s, "s")
+    report.add("read_calamine_s", calamine_s, "s", baseline=openpyxl_s)
+    report.add("validate_s", validate_s, "s", baseline=openpyxl_s)
+    report.add("post_s", import_s - validate_s, "s", baseline=openpyxl_s)
+    report.add("import_s", import_s, "s", baseline=openpyxl_s, target=target)
+    report.add("import_rows_per_s", rows / import_s, "rows/s")
+    report.add("reimport_s", reimport_s, "s", baseline=import_s)
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report.add("peak_rss_mb", rss_kb / 1024, "MB", target="< 500 MB")
+    report.print()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
