@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from ledger.commands import Command
 from ledger.errors import LedgerError
+from ledger.identity.principals import Principal
 from ledger.ids import receipt_id
 from ledger.receipt import CommandReceipt
 from ledger.writer import Ledger, Outcome
@@ -230,6 +231,7 @@ def post(
     *,
     skip_invalid: bool = False,
     actor: str = "import",
+    principal: Principal | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Post the valid rows (all of them or none, unless ``skip_invalid``). A row the
@@ -250,7 +252,10 @@ def post(
     correlation = f"import-{validated.digest[:16]}"
     for wave in _waves(validated):
         futures: list[tuple[int, Future[Outcome]]] = [
-            (number, ledger.submit(cmd, actor=actor, correlation_id=correlation))
+            (
+                number,
+                ledger.submit(cmd, actor=actor, correlation_id=correlation, principal=principal),
+            )
             for number, cmd in wave
         ]
         for number, future in futures:
