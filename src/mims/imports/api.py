@@ -133,7 +133,7 @@ def imports_router(jobs: ImportJobs, ledger_of: Callable[[Request], Ledger]) -> 
         responses=problem_responses(401, 403),
     )
 
-    @router.post("", status_code=202, responses=problem_responses(413, 422))
+    @router.post("", status_code=202, responses=problem_responses(400, 413, 422))
     async def start_import(
         request: Request,
         kind: Annotated[str, Form(description="items, locations, opening-balances, receipts")],
@@ -183,7 +183,7 @@ def imports_router(jobs: ImportJobs, ledger_of: Callable[[Request], Ledger]) -> 
             job.as_json(), status_code=202, headers={"Location": f"/v1/imports/{job.id}"}
         )
 
-    @router.get("/{job_id}")
+    @router.get("/{job_id}", responses=problem_responses(404))
     async def import_job(request: Request, job_id: str) -> dict[str, Any]:
         """An import's state (validating, posting, done, refused, failed), progress, counts
         and every bad row. Only whoever started it sees it."""
