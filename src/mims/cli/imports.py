@@ -54,7 +54,11 @@ def import_sheet(
         print(json.dumps(result.as_json(), indent=2))
     else:
         for p in result.errors[:50]:
-            console.print(f"row {p.row} {p.column or '-'} [{p.type}] {p.message} ({p.value!r})")
+            console.print(
+                f"row {p.row} {p.column or '-'} [{p.type}] {p.message} ({p.value!r})",
+                markup=False,
+                highlight=False,
+            )
         if len(result.errors) > 50:  # noqa: PLR2004
             console.print(f"... and {len(result.errors) - 50} more (--json or --errors-out)")
         console.print(
