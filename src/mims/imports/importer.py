@@ -250,13 +250,16 @@ def post(
     total = len(validated.commands)
     done = 0
     correlation = f"import-{validated.digest[:16]}"
+    decided = _decided_before(ledger, validated)
+    result.duplicates = len(decided)
     for wave in _waves(validated):
+        to_post = [(number, cmd) for number, cmd in wave if number not in decided]
         futures: list[tuple[int, Future[Outcome]]] = [
             (
                 number,
                 ledger.submit(cmd, actor=actor, correlation_id=correlation, principal=principal),
             )
-            for number, cmd in wave
+            for number, cmd in to_post
         ]
         for number, future in futures:
             try:
@@ -275,6 +278,24 @@ def post(
                 progress("posting", done, total)
     result.errors.sort(key=lambda p: (p.row, p.column or ""))
     return result
+
+
+def _decided_before(ledger: Ledger, validated: Validated) -> set[int]:
+    """Rows an earlier import of the same file already posted: their command receipts
+    exist (one query per 5,000 rows). Not sending them again spares the writer deciding
+    each, colliding with its receipt and answering it from there, which is what a resent
+    command costs: 2-3 times the first import."""
+    by_receipt = {
+        receipt_id(cmd.command_id): number
+        for number, cmd in validated.commands.items()
+        if cmd.command_id is not None
+    }
+    found: set[int] = set()
+    ids = list(by_receipt)
+    for start in range(0, len(ids), 5_000):
+        versions = ledger.store.current_versions(ids[start : start + 5_000])
+        found.update(by_receipt[rid] for rid, version in versions.items() if version)
+    return found
 
 
 def _waves(validated: Validated) -> list[list[tuple[int, Command]]]:
