@@ -33,6 +33,7 @@ from mims.imports.kinds import KINDS, Facts, Kind, Problem
 from mims.imports.tables import Table, read_table
 
 FIRST_ROW = 2  # the header is the sheet's row 1
+CHUNK = 20_000  # rows submitted to the writer at once
 NAMESPACE = uuid.UUID("6f0f3c52-4c1e-5b8e-9a51-9d1d2c7b1a17")
 
 Progress = Callable[[str, int, int], None]
@@ -248,34 +249,38 @@ def post(
         return result
     result.skipped = len(validated.bad_rows)
     total = len(validated.commands)
-    done = 0
     correlation = f"import-{validated.digest[:16]}"
     decided = _decided_before(ledger, validated)
-    result.duplicates = len(decided)
+    result.duplicates = done = len(decided)
     for wave in _waves(validated):
         to_post = [(number, cmd) for number, cmd in wave if number not in decided]
-        futures: list[tuple[int, Future[Outcome]]] = [
-            (
-                number,
-                ledger.submit(cmd, actor=actor, correlation_id=correlation, principal=principal),
-            )
-            for number, cmd in to_post
-        ]
-        for number, future in futures:
-            try:
-                outcome = future.result(timeout=600)
-            except LedgerError as e:
-                result.errors.append(
-                    Problem(number, e.field, None, e.type, e.detail),
+        # In chunks: the writer's batches stay large, and only a chunk's futures (and
+        # the submissions they hold) are alive at once.
+        for start in range(0, len(to_post), CHUNK):
+            futures: list[tuple[int, Future[Outcome]]] = [
+                (
+                    number,
+                    ledger.submit(
+                        cmd, actor=actor, correlation_id=correlation, principal=principal
+                    ),
                 )
-            else:
-                if outcome.duplicate:
-                    result.duplicates += 1
+                for number, cmd in to_post[start : start + CHUNK]
+            ]
+            for number, future in futures:
+                try:
+                    outcome = future.result(timeout=600)
+                except LedgerError as e:
+                    result.errors.append(Problem(number, e.field, None, e.type, e.detail))
                 else:
-                    result.posted += 1
-            done += 1
-            if progress is not None and (done % 500 == 0 or done == total):
-                progress("posting", done, total)
+                    if outcome.duplicate:
+                        result.duplicates += 1
+                    else:
+                        result.posted += 1
+                done += 1
+                if progress is not None and (done % 500 == 0 or done == total):
+                    progress("posting", done, total)
+    if progress is not None:
+        progress("posting", total, total)
     result.errors.sort(key=lambda p: (p.row, p.column or ""))
     return result
 
