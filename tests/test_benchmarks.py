@@ -109,5 +109,5 @@ def test_bench_import_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> 
     assert figures["import_s"]["baseline"] == figures["read_openpyxl_s"]["value"] > 0
     assert figures["read_calamine_s"]["baseline"] > 0
     assert figures["import_rows_per_s"]["value"] > 0
-    assert figures["peak_rss_mb"]["value"] > 0
+    assert figures["import_peak_rss_mb"]["value"] > 0
     assert all(x["bench"] == "import" for x in lines)
