@@ -207,3 +207,14 @@ def test_a_20_mb_file_with_one_bad_row(ledger: Ledger, tmp_path: Path) -> None:
     result, _ = import_file(ledger, "items", "big.csv", sheet)
     assert found(result) == {(40_125, "kind", "enum")}
     assert ledger.max_position() == before
+
+
+def test_receipts_may_repeat_a_row_and_name_their_supplier(plant: Plant) -> None:
+    sheet = csv(
+        "STEEL,A,5,2,ACME,PO-1",
+        "STEEL,A,5,2,ACME,PO-1",  # two deliveries alike: both received
+        header="sku,location,quantity,unit_cost,supplier,reference",
+    )
+    result, _ = import_file(plant.ledger, "receipts", "receipts.csv", sheet)
+    assert (result.posted, result.errors) == (2, [])
+    assert plant.card("STEEL").balances == {("A", "", "available"): Decimal(10)}
