@@ -143,3 +143,19 @@ def test_bench_relay_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> N
     assert figures["lag_p99_ms"]["baseline"] == figures["command_p99_ms"]["value"] > 0
     assert figures["lag_events"]["value"] > 0
     assert all(x["bench"] == "relay" for x in lines)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_bench_import_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    require_service("PostgreSQL", 5432)
+    from benchmarks import imports
+
+    imports.main(["--quick"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    figures = {x["figure"]: x for x in lines}
+    assert figures["import_s"]["baseline"] == figures["read_openpyxl_s"]["value"] > 0
+    assert figures["read_calamine_s"]["baseline"] > 0
+    assert figures["import_rows_per_s"]["value"] > 0
+    assert figures["import_peak_rss_mb"]["value"] > 0
+    assert all(x["bench"] == "import" for x in lines)

@@ -32,6 +32,7 @@ from mims.dashboards import install_dashboards
 from mims.epcis import epcis_router
 from mims.exports import POSITION_HEADER, install_exports
 from mims.health import install_health, sample_every
+from mims.imports.api import ImportJobs, imports_router
 from mims.jobs import run_expiry_job
 from mims.metrics import Metrics
 from mims.permissions import check_epcis, epcis_places, graphql_access
@@ -305,6 +306,9 @@ def create_app(  # noqa: PLR0915 - the composition root: one statement per part
         tags=["queries"],
     )
     app.include_router(admin_router)
+    app.include_router(
+        imports_router(ImportJobs(settings.imports_dir), lambda request: request.app.state.ledger)
+    )
     app.include_router(epcis_router(epcis_places, check_epcis, lambda: settings.epcis_urn_prefix))
     install_exports(app)
     install_dashboards(app)

@@ -105,6 +105,10 @@ class Settings(BaseSettings):
         default=Path("var/anchors.jsonl"),
         description="Append-only file of chain heads; keep a copy off the database's machine",
     )
+    imports_dir: Path = Field(
+        default=Path("var/imports"),
+        description="Where finished import jobs (POST /v1/imports) keep their result",
+    )
     epcis_urn_prefix: str = Field(
         default="urn:mims:plant",
         pattern=r"^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}(:[A-Za-z0-9._~-]+)+$",

@@ -29,6 +29,14 @@ app = typer.Typer(
             "Exports: read models as CSV, XLSX or Parquet, the stock ledger as a Parquet lake,\n"
             "the ledger as EPCIS 2.0 for traceability partners.",
         ),
+        **{
+            "import": Lazy(
+                "mims.cli.imports",
+                "import_sheet",
+                "Import a sheet into the ledger (CSV or XLSX: items, locations, opening balances,\n"
+                "receipts), all rows or none.",
+            )
+        },
         keys=Lazy("mims.cli.keys", "app", "API keys for devices and integrations."),
         load=Lazy(
             "mims.cli.load",
